@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint format gen bench package clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+run: $(BIN)/.installed  ## serve the whole API on the local twin (http://127.0.0.1:$${PORT:-8000})
+	$(BIN)/python -m infra.local
+
+test: $(BIN)/.installed  ## lint, then every test (unit, api, e2e)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -n 2
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+gen: $(BIN)/.installed  ## rewrite generated files (OpenAPI document, serverless pieces)
+	$(BIN)/python -m infra.generate
+
+bench: $(BIN)/.installed  ## print cold-import and DynamoDB-call figures
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build .serverless node_modules

@@ -1,0 +1,1 @@
+"""One folder per deployable function; each ``app.py`` exposes a Chalice ``app``."""

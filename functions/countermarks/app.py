@@ -1,0 +1,8 @@
+"""Lambda entry point of the countermarks function (handler: ``functions/countermarks/app.handler``)."""
+
+from functions.countermarks.routes import make_blueprint
+from passculture.web import create_app
+from passculture.web.entry import make_handler
+
+app = create_app("countermarks", make_blueprint)
+handler = make_handler(app)

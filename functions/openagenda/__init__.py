@@ -1,0 +1,1 @@
+"""The openagenda function."""

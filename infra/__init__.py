@@ -1,0 +1,1 @@
+"""Infrastructure: table and bucket definitions, generators and the local twin."""

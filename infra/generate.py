@@ -1,0 +1,51 @@
+"""Writes the files derived from the code, or checks they are current (``--check``).
+
+- ``layers/core/python/passculture/openapi.json`` from the routes and schemas.
+
+``make gen`` writes them; a test runs the check so they never drift.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def openapi_document() -> dict[str, Any]:
+    from infra.catalog import load_apps
+    from passculture.web.openapi import build_document
+
+    return build_document(load_apps())
+
+
+def generated_files() -> dict[Path, str]:
+    from passculture.web.openapi import DOCUMENT_PATH
+
+    return {
+        DOCUMENT_PATH: json.dumps(openapi_document(), indent=1, ensure_ascii=False, sort_keys=False) + "\n",
+    }
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    stale = []
+    for path, content in generated_files().items():
+        current = path.read_text() if path.exists() else None
+        if current != content:
+            stale.append(path.relative_to(ROOT))
+            if not check:
+                path.write_text(content)
+    if check and stale:
+        print("stale generated files (run `make gen`):", *stale, sep="\n  ")
+        return 1
+    for path in stale:
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,462 @@
+"""The local twin: every function behind one HTTP server, on moto's server.
+
+``make run`` runs ``python -m infra.local``. This is the composition root, the
+only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
+``AWS_ENDPOINT_URL`` already points somewhere), creates the tables, bucket,
+sender identity and team account, then serves each function's Lambda handler
+with the same API Gateway proxy events production sends. Beside the server it
+runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
+and serves two local-only routes: ``GET /health`` and ``GET /_local/outbox``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import uuid
+from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+logger = logging.getLogger("passculture.local")
+
+NOT_FOUND = {"errors": {"global": ["Not found"]}}
+
+
+# -- the backend -----------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Backend:
+    """moto's server on 127.0.0.1, or the endpoint ``AWS_ENDPOINT_URL`` names."""
+
+    def __init__(self) -> None:
+        self.server: Any = None
+        for name, value in (
+            ("AWS_ACCESS_KEY_ID", "local"),
+            ("AWS_SECRET_ACCESS_KEY", "local"),
+            ("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-3")),
+        ):
+            os.environ.setdefault(name, value)
+
+    @property
+    def endpoint(self) -> str:
+        return os.environ["AWS_ENDPOINT_URL"]
+
+    def start(self) -> None:
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            return
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from moto.server import ThreadedMotoServer
+
+        MotoRequestHandler.log_request = lambda *args, **kwargs: None  # one line per AWS call is noise
+
+        port = int(os.environ.get("MOTO_PORT") or _free_port())
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.server.start()
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Emails sent so far, oldest first, read from the SES twin's sent messages."""
+        import requests
+
+        data = requests.get(f"{self.endpoint}/moto-api/data.json", timeout=10).json()
+        messages = []
+        for position, raw in enumerate(data.get("ses", {}).get("RawMessage", [])):
+            parsed = message_from_bytes(_raw_bytes(raw["raw_data"]), policy=policy.default)
+            body = parsed.get_body(preferencelist=("plain", "html"))
+            sent_at = parsedate_to_datetime(parsed["Date"]) if parsed["Date"] else None
+            messages.append(
+                {
+                    "to": list(dict.fromkeys(raw.get("destinations") or [])),
+                    "subject": str(parsed["Subject"] or ""),
+                    "body": body.get_content() if body is not None else "",
+                    "sentAt": sent_at.isoformat() if sent_at else None,
+                    "_order": position,
+                }
+            )
+        messages.sort(key=lambda m: (m["sentAt"] or "", m["_order"]))
+        for message in messages:
+            del message["_order"]
+        return messages
+
+    def healthy(self) -> bool:
+        from passculture.models.users import User
+
+        try:
+            return bool(User.exists())
+        except Exception:
+            logger.exception("the data store is not reachable")
+            return False
+
+
+def _raw_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    text = str(value)
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:
+        return text.encode()
+
+
+# -- API Gateway, locally ------------------------------------------------------
+
+
+class LambdaContext:
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 512
+        self._deadline = time.monotonic() + 29
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class Router:
+    """Maps a request path to (function, route template, path parameters) like API Gateway."""
+
+    def __init__(self, handlers: dict[str, Any]) -> None:
+        self.handlers = handlers
+        self.routes: dict[str, tuple[str, set[str]]] = {}
+        for name, handler in handlers.items():
+            for path, methods in handler.app.routes.items():
+                self.routes[path] = (name, set(methods))
+        # Concrete segments win over captures, as in API Gateway.
+        self._templates = sorted(self.routes, key=lambda p: [(s.startswith("{"), s) for s in p.split("/")])
+
+    def match(self, path: str) -> tuple[str, str, dict[str, str]] | None:
+        if path != "/" and path.endswith("/"):
+            path = path[:-1]
+        parts = path.split("/")
+        for template in self._templates:
+            tparts = template.split("/")
+            if len(tparts) != len(parts):
+                continue
+            captured: dict[str, str] = {}
+            for actual, expected in zip(parts, tparts, strict=True):
+                if expected.startswith("{") and expected.endswith("}"):
+                    if not actual:
+                        break
+                    captured[expected[1:-1]] = actual
+                elif actual != expected:
+                    break
+            else:
+                return self.routes[template][0], template, captured
+        return None
+
+
+def proxy_event(
+    method: str,
+    template: str,
+    path: str,
+    params: dict[str, str],
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    source_ip: str,
+) -> dict[str, Any]:
+    """A REST API (v1 payload) proxy event, as API Gateway would send it."""
+    from urllib.parse import unquote
+
+    multi = parse_qs(query, keep_blank_values=True)
+    is_text = True
+    try:
+        text = body.decode("utf-8") if body else None
+    except UnicodeDecodeError:
+        is_text, text = False, base64.b64encode(body).decode()
+    return {
+        "resource": template,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers),
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi.items()} or None,
+        "multiValueQueryStringParameters": multi or None,
+        "pathParameters": {k: unquote(v) for k, v in params.items()} or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": template,
+            "httpMethod": method,
+            "path": path,
+            "stage": "local",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": text,
+        "isBase64Encoded": not is_text,
+    }
+
+
+class LocalApi:
+    """Everything the local HTTP server answers."""
+
+    def __init__(self, backend: Backend, handlers: dict[str, Any], scheduler: Scheduler) -> None:
+        self.backend = backend
+        self.handlers = handlers
+        self.router = Router(handlers)
+        self.scheduler = scheduler
+
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(raw_path)
+        path = parts.path
+        if method == "GET" and path == "/health":
+            ok = self.backend.healthy()
+            return _json(200 if ok else 503, {"status": "ok" if ok else "unavailable"})
+        if method == "GET" and path == "/_local/outbox":
+            return _json(200, {"messages": self.backend.outbox()})
+        if method == "POST" and path.startswith("/_local/schedules/"):
+            name = path.rsplit("/", 1)[1]
+            if name not in self.scheduler.jobs:
+                return _json(404, NOT_FOUND)
+            return _json(200, {"result": self.scheduler.run(name)})
+        match = self.router.match(path)
+        if match is None:
+            return _json(404, NOT_FOUND)
+        function, template, params = match
+        if method not in self.router.routes[template][1]:
+            return _json(405, {"errors": {"global": [f"Method {method} is not allowed here"]}})
+        event = proxy_event(method, template, path, params, parts.query, headers, body, source_ip)
+        response = self.handlers[function](event, LambdaContext(function))
+        out_body = response.get("body") or ""
+        data = base64.b64decode(out_body) if response.get("isBase64Encoded") else out_body.encode("utf-8")
+        out_headers = dict(response.get("headers") or {})
+        for key, values in (response.get("multiValueHeaders") or {}).items():
+            out_headers[key] = ", ".join(values)
+        return response["statusCode"], out_headers, data
+
+
+def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+def make_http_server(api: LocalApi, port: int) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            try:
+                status, out_headers, data = api.handle(self.command, self.path, headers, body, self.client_address[0])
+            except Exception:
+                logger.exception("local server error")
+                status, out_headers, data = _json(500, {"errors": {"global": ["Internal error"]}})
+            self.send_response(status)
+            out_headers.pop("Content-Length", None)
+            out_headers.pop("content-length", None)
+            for key, value in out_headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            logger.info("%s %s", self.address_string(), fmt % args)
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+# -- schedules and streams -----------------------------------------------------
+
+
+class Scheduler:
+    """Runs each function's schedule handler every ``LOCAL_SCHEDULE_SECONDS`` (or on demand)."""
+
+    def __init__(self, handlers: dict[str, Any], every: float, stop: threading.Event) -> None:
+        from infra.catalog import EVENT_SOURCES
+
+        self.jobs = {
+            name: handlers[name]
+            for name, sources in EVENT_SOURCES.items()
+            if any(s["kind"] == "schedule" for s in sources)
+        }
+        self.every = every
+        self.stop = stop
+
+    def run(self, name: str) -> Any:
+        from infra.events import schedule_event
+
+        return self.jobs[name](schedule_event(), LambdaContext(name))
+
+    def loop(self) -> None:
+        while not self.stop.wait(self.every):
+            for name in self.jobs:
+                try:
+                    self.run(name)
+                except Exception:
+                    logger.exception("scheduled run of %s failed", name)
+
+
+class StreamFeeder:
+    """Polls the twin's DynamoDB stream of a table and hands batches to a function.
+
+    The records are the ones DynamoDB Streams gives, wrapped as Lambda's event
+    source mapping wraps them; failed items (partial batch response) are retried.
+    """
+
+    def __init__(self, table: str, handler: Any, function: str, stop: threading.Event, interval: float = 0.2) -> None:
+        self.table = table
+        self.handler = handler
+        self.function = function
+        self.stop = stop
+        self.interval = interval
+        self.iterators: dict[str, str] = {}
+        self.stream_arn = ""
+
+    def start_position(self) -> None:
+        from passculture.adapters.aws import client
+
+        self.stream_arn = client("dynamodb").describe_table(TableName=self.table)["Table"]["LatestStreamArn"]
+        self.refresh_shards("LATEST")
+
+    def refresh_shards(self, position: str = "TRIM_HORIZON") -> None:
+        from passculture.adapters.aws import client
+
+        streams = client("dynamodbstreams")
+        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            if shard["ShardId"] not in self.iterators:
+                self.iterators[shard["ShardId"]] = streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType=position
+                )["ShardIterator"]
+
+    def poll_once(self) -> int:
+        from passculture.adapters.aws import client
+
+        streams = client("dynamodbstreams")
+        delivered = 0
+        for shard_id, iterator in list(self.iterators.items()):
+            answer = streams.get_records(ShardIterator=iterator, Limit=100)
+            records = answer.get("Records", [])
+            if records:
+                self.deliver(records)
+                delivered += len(records)
+            if answer.get("NextShardIterator"):
+                self.iterators[shard_id] = answer["NextShardIterator"]
+        return delivered
+
+    def deliver(self, records: list[dict[str, Any]]) -> None:
+        from infra.events import stream_event
+
+        pending = records
+        for _attempt in range(3):
+            result = self.handler(stream_event(pending, self.stream_arn), LambdaContext(self.function)) or {}
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            if not failed:
+                return
+            # Lambda retries from the first failed record on.
+            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
+            pending = pending[first:]
+        logger.error("gave up on %d stream records of %s", len(pending), self.table)
+
+    def loop(self) -> None:
+        while not self.stop.wait(self.interval):
+            try:
+                self.poll_once()
+            except Exception:
+                logger.exception("stream polling of %s failed", self.table)
+
+
+# -- main ----------------------------------------------------------------------
+
+
+class LocalRuntime:
+    """Backend, bootstrap, HTTP server and background workers, started and stopped together."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.backend = Backend()
+        self.stop_event = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.http: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        self.backend.start()
+        from chalice.local import LocalChalice
+
+        from infra.bootstrap import bootstrap
+        from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_handler
+        from passculture.config import get_settings
+
+        bootstrap()
+        handlers = {name: load_handler(name) for name in FUNCTIONS}
+        for handler in handlers.values():
+            handler.app.__class__ = LocalChalice  # one current_request per thread
+        scheduler = Scheduler(handlers, float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 3600), self.stop_event)
+        workers = [scheduler.loop]
+        for name, sources in EVENT_SOURCES.items():
+            for source in sources:
+                if source["kind"] == "dynamodb":
+                    feeder = StreamFeeder(
+                        get_settings().table_name(source["table"]), handlers[name], name, self.stop_event
+                    )
+                    feeder.start_position()
+                    workers.append(feeder.loop)
+        self.http = make_http_server(LocalApi(self.backend, handlers, scheduler), self.port)
+        self.port = self.http.server_address[1]
+        workers.append(self.http.serve_forever)
+        for work in workers:
+            thread = threading.Thread(target=work, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
+        self.backend.stop()
+
+
+def main() -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    runtime = LocalRuntime(int(os.environ.get("PORT") or 8000))
+    runtime.start()
+    print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
+    print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)
+    stopped = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopped.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    stopped.wait()
+    runtime.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pass Culture Pro: the domain package shared by every function (a Lambda layer)."""

@@ -1,0 +1,109 @@
+"""Settings from the environment, read once per process.
+
+Every knob of the system is here, with its default; the README lists them.
+Models read the table names at class creation, so settings must be final before
+``passculture.models`` is imported (tests set the environment first).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+def _str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    media_bucket: str
+    media_base_url: str
+    mail_sender: str
+    team_email: str
+    public_app_url: str
+    # Access tokens: the secret comes from JWT_SECRET, or from SSM when
+    # JWT_SECRET_PARAMETER names a parameter (production).
+    jwt_secret: str
+    jwt_secret_parameter: str
+    access_token_minutes: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    email_token_hours: int
+    # Business phases and rules.
+    free_offers_only: bool
+    countermark_window_hours: int
+    cancellation_deadline_hours: int
+    young_credit_cents: int
+    young_credit_age: int
+    physical_cap_cents: int
+    digital_cap_cents: int
+    import_horizon_days: int
+    openagenda_base_url: str
+    sirene_enabled: bool
+    sirene_base_url: str
+    # Transport to DynamoDB behind a 29 s API Gateway timeout.
+    dynamodb_connect_timeout: float
+    dynamodb_read_timeout: float
+    dynamodb_max_retries: int
+    max_body_bytes: int
+    signin_limit_per_window: int
+    rate_limit_window_seconds: int
+
+    def table_name(self, short: str) -> str:
+        return f"{self.table_prefix}{short}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = _str("STAGE", "local")
+    return Settings(
+        stage=stage,
+        region=_str("AWS_REGION", _str("AWS_DEFAULT_REGION", "eu-west-3")),
+        table_prefix=_str("TABLE_PREFIX", f"passculture-{stage}-"),
+        media_bucket=_str("MEDIA_BUCKET", f"passculture-{stage}-media"),
+        media_base_url=_str("MEDIA_BASE_URL", ""),
+        mail_sender=_str("MAIL_SENDER", "no-reply@passculture.local"),
+        team_email=_str("TEAM_EMAIL", "team@passculture.local"),
+        public_app_url=_str("PUBLIC_APP_URL", "http://127.0.0.1:8000"),
+        jwt_secret=_str("JWT_SECRET", "local-only-secret-change-me-in-production-0123456789"),
+        jwt_secret_parameter=_str("JWT_SECRET_PARAMETER", ""),
+        access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
+        argon2_time_cost=_int("ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        email_token_hours=_int("EMAIL_TOKEN_HOURS", 72),
+        free_offers_only=_bool("FREE_OFFERS_ONLY", False),
+        countermark_window_hours=_int("COUNTERMARK_WINDOW_HOURS", 72),
+        cancellation_deadline_hours=_int("CANCELLATION_DEADLINE_HOURS", 48),
+        young_credit_cents=_int("YOUNG_CREDIT_CENTS", 50_000),
+        young_credit_age=_int("YOUNG_CREDIT_AGE", 18),
+        physical_cap_cents=_int("PHYSICAL_CAP_CENTS", 20_000),
+        digital_cap_cents=_int("DIGITAL_CAP_CENTS", 20_000),
+        import_horizon_days=_int("IMPORT_HORIZON_DAYS", 365),
+        openagenda_base_url=_str("OPENAGENDA_BASE_URL", "https://openagenda.com").rstrip("/"),
+        sirene_enabled=_bool("SIRENE_ENABLED", False),
+        sirene_base_url=_str("SIRENE_BASE_URL", "https://recherche-entreprises.api.gouv.fr").rstrip("/"),
+        dynamodb_connect_timeout=float(_str("DYNAMODB_CONNECT_TIMEOUT", "2")),
+        dynamodb_read_timeout=float(_str("DYNAMODB_READ_TIMEOUT", "5")),
+        dynamodb_max_retries=_int("DYNAMODB_MAX_RETRIES", 3),
+        max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
+        signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
+        rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 900),
+    )

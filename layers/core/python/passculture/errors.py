@@ -1,0 +1,59 @@
+"""Domain exceptions. Services raise them; the web layer maps each to one HTTP status.
+
+Every error carries ``errors``: ``{field or "global": [messages]}``, the body
+of the API's error contract.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str | dict[str, list[str]], field: str = "global") -> None:
+        self.errors: dict[str, list[str]] = (
+            {k: list(v) for k, v in message.items()} if isinstance(message, dict) else {field: [message]}
+        )
+        super().__init__(str(self.errors))
+
+
+class InvalidInput(DomainError):
+    status = 400
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+    def __init__(self, message: str = "Authentication is required", field: str = "global") -> None:
+        super().__init__(message, field)
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+    def __init__(self, message: str = "Not found", field: str = "global") -> None:
+        super().__init__(message, field)
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Gone(DomainError):
+    status = 410
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+
+
+class RateLimited(DomainError):
+    status = 429
+
+    def __init__(self, retry_after: int, message: str = "Too many attempts, try again later") -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message)

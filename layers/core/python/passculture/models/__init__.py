@@ -1,0 +1,30 @@
+"""pynamodb models: one module per table, the only place that knows table shapes.
+
+Import the model you need from its module (``from passculture.models.users
+import User``) so a handler loads only its tables; ``all_models()`` is for
+infrastructure code that needs every table.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+TABLE_MODULES = {
+    "users": "User",
+    "uniques": "Unique",
+    "offerers": "Offerer",
+    "memberships": "Membership",
+    "venues": "Venue",
+    "offers": "Offer",
+    "stocks": "Stock",
+    "bookings": "Booking",
+    "wallets": "Wallet",
+    "api_keys": "ApiKey",
+    "providers": "Provider",
+    "territories": "TerritoryItem",
+    "rate_limits": "RateLimit",
+}
+
+
+def all_models() -> list[type]:
+    return [getattr(import_module(f"passculture.models.{m}"), cls) for m, cls in TABLE_MODULES.items()]

@@ -1,0 +1,117 @@
+"""What every table shares: its name from the settings, transport limits, id helpers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from passculture.config import get_settings
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """The current time, aware and in UTC: the only clock the domain reads."""
+    return datetime.now(UTC)
+
+
+def meta_for(short_name: str, *, stream: str | None = None) -> type:
+    """A pynamodb ``Meta`` for the table called ``short_name``.
+
+    Timeouts are short because every request path sits behind API Gateway's
+    29 s limit (pynamodb's defaults are 15 s connect, 30 s read).
+    """
+    settings = get_settings()
+    attrs = {
+        "table_name": settings.table_name(short_name),
+        "short_name": short_name,
+        "region": settings.region,
+        "billing_mode": "PAY_PER_REQUEST",
+        "connect_timeout_seconds": settings.dynamodb_connect_timeout,
+        "read_timeout_seconds": settings.dynamodb_read_timeout,
+        "max_retry_attempts": settings.dynamodb_max_retries,
+    }
+    if stream:
+        attrs["stream_view_type"] = stream
+    return type("Meta", (), attrs)
+
+
+def connection() -> Any:
+    """One pynamodb connection per container, for transactions (its client is reused)."""
+    global _connection
+    if _connection is None:
+        from pynamodb.connection import Connection
+
+        settings = get_settings()
+        _connection = Connection(
+            region=settings.region,
+            connect_timeout_seconds=settings.dynamodb_connect_timeout,
+            read_timeout_seconds=settings.dynamodb_read_timeout,
+            max_retry_attempts=settings.dynamodb_max_retries,
+        )
+    return _connection
+
+
+_connection: Any = None
+
+
+class Transaction:
+    """A ``TransactWriteItems`` whose failures are reported by label, not by position.
+
+    pynamodb reorders the items (condition checks, deletes, puts, updates), so
+    the cancellation reasons are mapped back through that same order here.
+
+        tx = Transaction()
+        tx.update("stock", stock, actions=[...], condition=...)
+        tx.save("booking", booking, condition=Booking.token.does_not_exist())
+        failed = tx.commit()   # {} on success, else {"stock": "ConditionalCheckFailed", ...}
+    """
+
+    def __init__(self) -> None:
+        from pynamodb.transactions import TransactWrite
+
+        self._tx = TransactWrite(connection=connection())
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "save": [], "update": []}
+
+    def condition_check(
+        self, label: str, model_cls: Any, hash_key: Any, range_key: Any = None, condition: Any = None
+    ) -> None:
+        self._tx.condition_check(model_cls, hash_key, range_key, condition=condition)
+        self._labels["check"].append(label)
+
+    def delete(self, label: str, model: Any, condition: Any = None) -> None:
+        self._tx.delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
+    def save(self, label: str, model: Any, condition: Any = None) -> None:
+        self._tx.save(model, condition=condition)
+        self._labels["save"].append(label)
+
+    def update(self, label: str, model: Any, actions: list[Any], condition: Any = None) -> None:
+        self._tx.update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def commit(self) -> dict[str, str]:
+        """Runs the transaction; returns ``{label: reason code}`` of the items that failed."""
+        from pynamodb.exceptions import TransactWriteError
+
+        try:
+            self._tx._commit()
+        except TransactWriteError as exc:
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            order = self._labels["check"] + self._labels["delete"] + self._labels["save"] + self._labels["update"]
+            reasons = exc.cancellation_reasons or []
+            failed = {
+                label: reason.code
+                for label, reason in zip(order, reasons, strict=False)
+                if reason is not None and reason.code not in (None, "None")
+            }
+            if not failed or any(code != "ConditionalCheckFailed" for code in failed.values()):
+                # A TransactionConflict or throttling says nothing about the data: let it raise.
+                raise
+            return failed
+        return {}

@@ -1,0 +1,80 @@
+"""bookings: keyed by the countermark itself, so the key is the uniqueness guard.
+
+The stream (new and old images) feeds ``notify``.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from passculture.models.base import meta_for
+
+BOOKING_STATUSES = ("booked", "used", "cancelled", "reimbursed")
+
+
+class BookingUserIndex(GlobalSecondaryIndex["Booking"]):
+    class Meta:
+        index_name = "user_id-created_at-index"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class BookingVenueIndex(GlobalSecondaryIndex["Booking"]):
+    class Meta:
+        index_name = "venue_id-created_at-index"
+        projection = AllProjection()
+
+    venue_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class BookingSirenIndex(GlobalSecondaryIndex["Booking"]):
+    """All the transactions of a structure, for the pro list and CSV export."""
+
+    class Meta:
+        index_name = "siren-created_at-index"
+        projection = AllProjection()
+
+    siren = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Booking(Model):
+    Meta = meta_for("bookings", stream="NEW_AND_OLD_IMAGES")
+
+    token = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    stock_id = UnicodeAttribute()
+    offer_id = UnicodeAttribute()
+    venue_id = UnicodeAttribute()
+    siren = UnicodeAttribute()
+    quantity = NumberAttribute(default=1)
+    amount_cents = NumberAttribute(default=0)
+    # Which wallet credits paid how much: {credit_id: cents}, refunded exactly.
+    debits = MapAttribute(default=dict)
+    status = UnicodeAttribute(default="booked")
+    # Denormalised at booking time for emails, the countermark API and exports.
+    offer_name = UnicodeAttribute(null=True)
+    offer_category = UnicodeAttribute(null=True)
+    begins_at = UTCDateTimeAttribute(null=True)
+    user_email = UnicodeAttribute(null=True)
+    user_public_name = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    used_at = UTCDateTimeAttribute(null=True)
+    used_by = UnicodeAttribute(null=True)
+    cancelled_at = UTCDateTimeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)
+    reimbursed_at = UTCDateTimeAttribute(null=True)
+
+    user_index = BookingUserIndex()
+    venue_index = BookingVenueIndex()
+    siren_index = BookingSirenIndex()

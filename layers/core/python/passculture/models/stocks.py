@@ -1,0 +1,51 @@
+"""stocks: one date (event) or the single stock (thing) of an offer.
+
+``booked`` changes only inside the booking and cancellation transactions,
+conditioned on its own value (never on a version attribute).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from passculture.models.base import meta_for
+
+
+class StockOfferIndex(GlobalSecondaryIndex["Stock"]):
+    """The stocks of one offer, by date."""
+
+    class Meta:
+        index_name = "offer_id-begins_key-index"
+        projection = AllProjection()
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    begins_key = UnicodeAttribute(range_key=True)
+
+
+class Stock(Model):
+    Meta = meta_for("stocks")
+
+    id = UnicodeAttribute(hash_key=True)
+    offer_id = UnicodeAttribute()
+    # Sort key of the offer index: the start in ISO form, or "thing" for things.
+    begins_key = UnicodeAttribute()
+    begins_at = UTCDateTimeAttribute(null=True)
+    price_cents = NumberAttribute(default=0)
+    quantity = NumberAttribute(null=True)  # None: unlimited
+    booked = NumberAttribute(default=0)
+    booking_limit_at = UTCDateTimeAttribute(null=True)
+    is_deleted = BooleanAttribute(default=False)
+    # Imports: (event UID, start) and which fields the pro has taken over.
+    external_id = UnicodeAttribute(null=True)
+    edited_by_pro = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+
+    offer_index = StockOfferIndex()

@@ -1,0 +1,29 @@
+"""uniques: one item per value that must be unique (email, SIRET, idempotency keys...).
+
+Written in the same transaction as the item it guards, with
+``attribute_not_exists(key)``, so uniqueness holds under concurrency.
+Keys are ``<kind>#<value>``; ``target`` points at the owning item.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.models import Model
+
+from passculture.models.base import meta_for
+
+
+class Unique(Model):
+    Meta = meta_for("uniques")
+
+    key = UnicodeAttribute(hash_key=True)
+    target = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    # For keys that expire (email confirmation tokens): checked in code.
+    expires_at = UTCDateTimeAttribute(null=True)
+    extra = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)
+
+
+def unique_key(kind: str, value: str) -> str:
+    return f"{kind}#{value}"

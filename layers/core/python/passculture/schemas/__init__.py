@@ -1,0 +1,1 @@
+"""pydantic request and response models: camelCase in JSON, snake_case in Python."""

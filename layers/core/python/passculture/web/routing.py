@@ -1,0 +1,339 @@
+"""Routes and the error contract, shared by every function's Chalice app.
+
+A function declares its routes on a ``RouteSet`` inside a blueprint factory
+(``make_blueprint()``): one fresh Blueprint per app, because registering one
+Blueprint object on two apps silently turns POST routes into GET.
+
+Each view goes through ``_dispatch``, which (in this order) refuses a body over
+the size limit (413), authenticates inside the function (401/403; a raw Lambda
+invocation without a token is refused too), parses JSON and validates it with
+pydantic (400 naming every bad field), calls the handler, and maps domain
+exceptions to their status. Anything unexpected is logged with the request id
+and answered 500 without a stack trace.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Blueprint, Chalice, Response
+
+from passculture.config import get_settings
+from passculture.errors import DomainError, InvalidInput, PayloadTooLarge, RateLimited, Unauthorized
+from passculture.web.jsonutil import dumps
+
+logger = logging.getLogger("passculture")
+
+JSON = "application/json"
+
+
+class Auth(enum.Enum):
+    PUBLIC = "public"  # anyone
+    USER = "user"  # a bearer access token
+    TEAM = "team"  # an access token of a team member
+    COUNTERMARK = "countermark"  # an API key, an access token or HTTP Basic (v2 API)
+
+
+@dataclass
+class Reply:
+    """A reply with a status or headers other than the route's defaults."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Req:
+    """What a handler gets: the validated body and query, and who is calling."""
+
+    raw: Any  # chalice.app.Request
+    request_id: str
+    body: Any = None
+    query: Any = None
+    principal: Any = None  # passculture.services.auth.Principal
+    credentials: Any = None  # passculture.services.auth.Credentials (countermark API)
+
+    @property
+    def headers(self) -> Any:
+        return self.raw.headers
+
+    @property
+    def source_ip(self) -> str:
+        return (self.raw.context.get("identity") or {}).get("sourceIp") or "unknown"
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route as the OpenAPI document and serverless.yml see it."""
+
+    path: str
+    method: str
+    name: str
+    summary: str
+    auth: Auth
+    body: type | None
+    query: type | None
+    response: Any
+    status: int
+    errors: tuple[int, ...]
+    v2_errors: bool
+    produces: tuple[str, ...]
+
+
+def error_body(errors: dict[str, list[str]], v2: bool = False) -> dict[str, Any]:
+    """The contract's error shape; the v2 countermark routes put fields at the top."""
+    return dict(errors) if v2 else {"errors": errors}
+
+
+def _json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    all_headers = {"Content-Type": JSON, **(headers or {})}
+    return Response(body=dumps(body), status_code=status, headers=all_headers)
+
+
+def _error_response(exc: DomainError, request_id: str, v2: bool) -> Response:
+    headers = {"X-Request-Id": request_id}
+    if isinstance(exc, RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    return _json_response(error_body(exc.errors, v2), exc.status, headers)
+
+
+def pydantic_errors(exc: Any) -> dict[str, list[str]]:
+    """A pydantic ValidationError as ``{field path: [messages]}``, using the JSON names."""
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err.get("loc", ()) if p != "__root__"]
+        key = ".".join(loc) or "global"
+        message = err.get("msg", "Invalid value")
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        errors.setdefault(key, []).append(message)
+    return errors
+
+
+def _parse_json(raw: bytes | str) -> Any:
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput("The body is not UTF-8 text") from exc
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"Malformed JSON body: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+
+
+def validate(model: type, data: Any) -> Any:
+    """``model`` validated from ``data``, or ``InvalidInput`` listing every bad field."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(pydantic_errors(exc)) from exc
+
+
+def _query_dict(request: Any) -> dict[str, str]:
+    params = request.query_params
+    if not params:
+        return {}
+    return {key: params.getlist(key)[-1] for key in params}
+
+
+def request_id_of(request: Any) -> str:
+    context = getattr(request, "lambda_context", None)
+    rid = getattr(context, "aws_request_id", None) if context is not None else None
+    if not rid and request is not None:
+        rid = (request.context or {}).get("requestId")
+    return rid or str(uuid.uuid4())
+
+
+class RouteSet:
+    """A fresh Blueprint plus the specs of its routes."""
+
+    def __init__(self, import_name: str) -> None:
+        self.blueprint = Blueprint(import_name)
+        self.specs: list[RouteSpec] = []
+        self.blueprint.route_specs = self.specs  # type: ignore[attr-defined]
+
+    def route(
+        self,
+        path: str,
+        method: str,
+        *,
+        auth: Auth = Auth.USER,
+        body: type | None = None,
+        query: type | None = None,
+        response: Any = None,
+        status: int = 200,
+        summary: str = "",
+        errors: Iterable[int] = (),
+        v2_errors: bool = False,
+        produces: Iterable[str] = (JSON,),
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            spec = RouteSpec(
+                path=path,
+                method=method.upper(),
+                name=handler.__name__,
+                summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                auth=auth,
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                errors=tuple(sorted(set(errors) | _implied_errors(auth, body, query))),
+                v2_errors=v2_errors,
+                produces=tuple(produces),
+            )
+            blueprint = self.blueprint
+
+            def view(**path_params: str) -> Response:
+                return _dispatch(spec, handler, blueprint.current_request, path_params)
+
+            view.__name__ = handler.__name__
+            view.__doc__ = handler.__doc__
+            # Any content type is read as JSON: a wrong header must not cost a 415.
+            blueprint.route(path, methods=[spec.method], content_types=["*/*"])(view)
+            self.specs.append(spec)
+            return handler
+
+        return decorate
+
+    def get(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(path, "GET", **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(path, "POST", **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(path, "PATCH", **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(path, "PUT", **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        return self.route(path, "DELETE", **kw)
+
+
+def _implied_errors(auth: Auth, body: type | None, query: type | None) -> set[int]:
+    implied: set[int] = set()
+    if auth is not Auth.PUBLIC:
+        implied.add(401)
+    if auth is Auth.TEAM:
+        implied.add(403)
+    if body is not None or query is not None:
+        implied.add(400)
+    if body is not None:
+        implied.add(413)
+    return implied
+
+
+def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
+    request_id = request_id_of(request)
+    try:
+        req = Req(raw=request, request_id=request_id)
+        raw_body = request.raw_body or b""
+        if len(raw_body) > get_settings().max_body_bytes:
+            raise PayloadTooLarge(f"The body is larger than {get_settings().max_body_bytes} bytes")
+        _authenticate(spec, req)
+        if spec.body is not None:
+            req.body = validate(spec.body, _parse_json(raw_body))
+        if spec.query is not None:
+            req.query = validate(spec.query, _query_dict(request))
+        result = handler(req, **path_params)
+        return _to_response(result, spec.status, request_id)
+    except DomainError as exc:
+        return _error_response(exc, request_id, spec.v2_errors)
+    except Exception:
+        logger.exception("unhandled error request_id=%s route=%s %s", request_id, spec.method, spec.path)
+        return _json_response(
+            error_body({"global": [f"Internal error (request id {request_id})"]}, spec.v2_errors),
+            500,
+            {"X-Request-Id": request_id},
+        )
+
+
+def _authenticate(spec: RouteSpec, req: Req) -> None:
+    if spec.auth is Auth.PUBLIC:
+        return
+    authorization = req.headers.get("authorization")
+    if spec.auth is Auth.COUNTERMARK:
+        from passculture.services.auth import parse_authorization
+
+        req.credentials = parse_authorization(authorization)
+        if req.credentials is None:
+            raise Unauthorized("Authentication is required", field="global")
+        return
+    from passculture.services.auth import authenticate_user
+
+    req.principal = authenticate_user(authorization)
+    if spec.auth is Auth.TEAM:
+        req.principal.require_team()
+
+
+def _to_response(result: Any, status: int, request_id: str) -> Response:
+    headers = {"X-Request-Id": request_id}
+    if isinstance(result, Response):
+        result.headers.setdefault("X-Request-Id", request_id)
+        return result
+    if isinstance(result, Reply):
+        status, headers, result = result.status, {**headers, **result.headers}, result.body
+    if result is None:
+        return Response(body="", status_code=204 if status in (200, 204) else status, headers=headers)
+    if hasattr(result, "model_dump"):
+        result = result.model_dump(by_alias=True, mode="json")
+    return _json_response(result, status, headers)
+
+
+# -- the app -------------------------------------------------------------------
+
+
+def _contract_middleware(app: Chalice) -> Callable[..., Any]:
+    """Keeps Chalice's own answers inside the contract.
+
+    An event whose resource this function does not serve is a 404 (Chalice
+    would raise a KeyError, hence a 500); Chalice's 405/415 bodies
+    (``{"Code", "Message"}``) are rewritten to ``{"errors": ...}``.
+    """
+
+    def middleware(event: Any, get_response: Callable[..., Any]) -> Response:
+        resource = (getattr(event, "context", None) or {}).get("resourcePath")
+        if event is None or resource not in app.routes:
+            return _json_response(error_body({"global": ["Not found"]}), 404, {"X-Request-Id": request_id_of(event)})
+        response = get_response(event)
+        body = response.body
+        if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+            response.body = dumps(error_body({"global": [str(body["Message"])]}))
+            response.headers["Content-Type"] = JSON
+        return response
+
+    return middleware
+
+
+def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chalice:
+    """A function's Chalice app, from fresh blueprints and the shared error contract."""
+    app = Chalice(app_name=name)
+    app.debug = False
+    app.route_specs = []  # type: ignore[attr-defined]
+    for factory in blueprint_factories:
+        blueprint = factory()
+        app.register_blueprint(blueprint)
+        app.route_specs.extend(getattr(blueprint, "route_specs", []))  # type: ignore[attr-defined]
+    app.register_middleware(_contract_middleware(app), "http")
+    _configure_logging()
+    return app
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")

@@ -1,0 +1,99 @@
+"""Credentials: password hashing, access tokens, API keys, Authorization parsing."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from passculture.errors import Unauthorized
+from passculture.models.base import utcnow
+from passculture.services import auth
+
+
+def test_passwords_are_argon2id_and_verify():
+    hashed = auth.hash_password("s3cret-Password")
+    assert hashed.startswith("$argon2id$")
+    assert auth.verify_password(hashed, "s3cret-Password") == (True, False)
+    assert auth.verify_password(hashed, "wrong")[0] is False
+    assert auth.verify_password("not a hash", "x") == (False, False)
+
+
+def test_a_hash_made_with_older_parameters_asks_to_be_rehashed():
+    from argon2 import PasswordHasher
+
+    old = PasswordHasher(time_cost=2, memory_cost=512, parallelism=1).hash("pw-123456")
+    assert auth.verify_password(old, "pw-123456") == (True, True)
+
+
+def test_access_tokens_round_trip_and_expire():
+    token, expires_at = auth.issue_access_token("user-1")
+    assert auth.decode_access_token(token) == "user-1"
+    assert expires_at > utcnow()
+    old, _ = auth.issue_access_token("user-1", now=utcnow() - timedelta(days=1))
+    with pytest.raises(Unauthorized, match="expired"):
+        auth.decode_access_token(old)
+
+
+def test_a_token_without_exp_or_with_another_key_is_refused():
+    from passculture.adapters.secrets import jwt_secret
+
+    no_exp = jwt.encode({"sub": "u", "iat": 1, "typ": "access"}, jwt_secret(), algorithm="HS256")
+    forged = jwt.encode(
+        {"sub": "u", "iat": 1, "exp": 4102444800, "typ": "access"},
+        "another-secret-that-is-long-enough-0123456789",
+        algorithm="HS256",
+    )
+    none_alg = jwt.encode({"sub": "u", "iat": 1, "exp": 4102444800, "typ": "access"}, None, algorithm="none")
+    for token in (no_exp, forged, none_alg):
+        with pytest.raises(Unauthorized):
+            auth.decode_access_token(token)
+
+
+def test_api_keys_are_stored_as_hashes_with_a_display_prefix():
+    key, prefix, stored = auth.new_api_key()
+    assert auth.api_key_prefix(key) == prefix
+    assert key not in stored and len(stored) == 64
+    assert auth.api_key_matches(key, stored)
+    assert not auth.api_key_matches(key + "x", stored)
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("Bearer eyJhbGciOi.x.y", "token"),
+        ("bearer pck_abcdef12_rest", "api_key"),
+        ("Basic " + base64.b64encode(b"A@b.fr:pw:with:colons").decode(), "basic"),
+    ],
+)
+def test_authorization_headers_are_told_apart(header, kind):
+    credentials = auth.parse_authorization(header)
+    assert credentials is not None and credentials.kind == kind
+
+
+def test_basic_credentials_keep_colons_in_the_password():
+    credentials = auth.parse_authorization("Basic " + base64.b64encode(b"A@b.fr:pw:with:colons").decode())
+    assert (credentials.email, credentials.secret) == ("A@b.fr", "pw:with:colons")
+
+
+@pytest.mark.parametrize(
+    "header", [None, "", "Bearer", "Basic !!!", "Basic " + base64.b64encode(b"nocolon").decode(), "Digest x"]
+)
+def test_unusable_authorization_headers_are_none(header):
+    assert auth.parse_authorization(header) is None
+
+
+def test_signin_by_password_finds_the_user_and_rehashes(aws, monkeypatch):
+    from passculture.models.users import User
+    from tests.factories import PASSWORD, make_user
+
+    user = make_user(email="Someone@Example.org")
+    assert auth.authenticate_password("  someone@example.ORG ", PASSWORD).id == user.id
+    assert auth.authenticate_password("someone@example.org", "wrong") is None
+    assert auth.authenticate_password("nobody@example.org", PASSWORD) is None
+
+    monkeypatch.setattr(auth, "_hasher", lambda: __import__("argon2").PasswordHasher(time_cost=2, memory_cost=2048))
+    auth.authenticate_password("someone@example.org", PASSWORD)
+    assert "t=2" in User.get(user.id).password_hash
