@@ -1,0 +1,67 @@
+"""Fixed-window rate limits on DynamoDB: one counter item per (scope, subject, window).
+
+``hit`` adds one and refuses (429) past the limit; ``check`` refuses without
+counting, for callers that count only failures. moto never expires TTL items
+and DynamoDB's TTL is lazy, so the window is also checked in code: the key
+names the window, and old windows are simply never read again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from passculture.errors import RateLimited
+from passculture.models.rate_limits import RateLimit
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str  # e.g. "signin-email"
+    limit: int  # attempts allowed per window
+    window_seconds: int
+
+
+def _window(limit: Limit, now: float) -> tuple[str, int]:
+    start = int(now) // limit.window_seconds * limit.window_seconds
+    return str(start), start + limit.window_seconds
+
+
+def _key(limit: Limit, subject: str, start: str) -> str:
+    return f"{limit.scope}#{subject}#{start}"
+
+
+def check(limit: Limit, subject: str, now: float | None = None) -> None:
+    """Raises RateLimited when ``subject`` has used up this window (reads, never writes)."""
+    now = time.time() if now is None else now
+    start, ends = _window(limit, now)
+    try:
+        counter = RateLimit.get(_key(limit, subject, start), consistent_read=True)
+    except RateLimit.DoesNotExist:
+        return
+    if counter.window_ends > now and counter.count >= limit.limit:
+        raise RateLimited(retry_after=int(ends - now) + 1)
+
+
+def hit(limit: Limit, subject: str, now: float | None = None) -> int:
+    """Counts one attempt; raises RateLimited once the count passes the limit. Returns the count."""
+    now = time.time() if now is None else now
+    start, ends = _window(limit, now)
+    counter = RateLimit(_key(limit, subject, start))
+    counter.update(
+        actions=[
+            RateLimit.count.add(1),
+            RateLimit.window_ends.set(ends),
+            RateLimit.expires.set(ends + 60),
+        ]
+    )
+    if counter.count > limit.limit:
+        raise RateLimited(retry_after=int(ends - now) + 1)
+    return int(counter.count)
+
+
+def clear(limit: Limit, subject: str, now: float | None = None) -> None:
+    """Forgets the current window's count (after a success, for example)."""
+    now = time.time() if now is None else now
+    start, _ = _window(limit, now)
+    RateLimit(_key(limit, subject, start)).delete()
