@@ -66,6 +66,14 @@ class Settings:
     max_body_bytes: int
     signin_limit_per_window: int
     rate_limit_window_seconds: int
+    # Countermark API: failed attempts (401, 404) allowed per window, per caller and per source address.
+    countermark_caller_failures: int
+    countermark_source_failures: int
+    countermark_failure_window_seconds: int
+    api_keys_per_structure: int
+    # One CSV export response stays far below Lambda's 6 MB response limit.
+    csv_export_max_rows: int
+    csv_export_max_bytes: int
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -106,4 +114,10 @@ def get_settings() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
         rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 900),
+        countermark_caller_failures=_int("COUNTERMARK_CALLER_FAILURES", 30),
+        countermark_source_failures=_int("COUNTERMARK_SOURCE_FAILURES", 60),
+        countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
+        api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
+        csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
+        csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
     )

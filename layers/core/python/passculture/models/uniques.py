@@ -23,6 +23,8 @@ class Unique(Model):
     expires_at = UTCDateTimeAttribute(null=True)
     extra = UnicodeAttribute(null=True)
     version = NumberAttribute(null=True)
+    # For counter items (live API keys of a structure): updated conditionally in the guarded transaction.
+    count = NumberAttribute(null=True)
 
 
 def unique_key(kind: str, value: str) -> str:
