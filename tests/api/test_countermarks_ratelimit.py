@@ -138,3 +138,15 @@ def test_successes_never_write_a_counter(handler):
             assert check(handler, token, headers)[0] == 200
     assert invoke(handler, v2_event("use", token, bearer(key)))[0] == 204
     assert list(RateLimit.scan()) == []
+
+
+def test_a_basic_caller_gets_no_more_password_tries_than_sign_in_gives(handler, monkeypatch):
+    settings = dataclasses.replace(
+        get_settings(), countermark_caller_failures=30, countermark_source_failures=100, signin_limit_per_window=4
+    )
+    monkeypatch.setattr(countermarks, "get_settings", lambda: settings)
+    key, member, token = structure()
+    wrong = basic_auth(member.email, "Wrong-password-1")
+    assert [check(handler, token, wrong)[0] for _ in range(5)] == [401] * 4 + [429]
+    # An API key's allowance is the countermark one.
+    assert [check(handler, "ZZZZZZ", bearer(key))[0] for _ in range(5)] == [404] * 5

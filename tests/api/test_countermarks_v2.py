@@ -136,6 +136,7 @@ def bad_credentials(scene):
         "disabled user's token": auth(disabled),
         "basic with a wrong password": basic_auth(scene.member.email, "Wrong-password-1"),
         "basic of an unknown email": basic_auth("nobody@example.org"),
+        "basic with an endless email": basic_auth("x" * 3000 + "@example.org"),
         "unknown scheme": {"Authorization": f"Token {scene.key}"},
     }
 

@@ -47,6 +47,9 @@ ALREADY_CANCELLED = "Cette contremarque a déjà été annulée"
 CANNOT_CANCEL_USED = "Impossible d'annuler une réservation consommée"
 BAD_CREDENTIALS = "Invalid credentials"
 
+MAX_EMAIL_LENGTH = 254
+NO_SIREN = "-"  # not a SIREN: no membership has it
+
 # last_used_at is refreshed at most this often, so the hot path rarely writes the key.
 LAST_USED_RESOLUTION = timedelta(hours=1)
 
@@ -59,12 +62,19 @@ def is_well_formed(token: str) -> bool:
     return len(token) == TOKEN_LENGTH and all(ch in TOKEN_ALPHABET for ch in token)
 
 
-def failure_limits() -> tuple[ratelimit.Limit, ratelimit.Limit]:
-    """(per caller, per source address): failed attempts allowed per window."""
+def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    """(per caller, per source address): failed attempts allowed per window.
+
+    A Basic caller's failures include wrong passwords, so its allowance is no
+    larger than sign-in's: this route is no side door for password guessing.
+    """
     settings = get_settings()
     window = settings.countermark_failure_window_seconds
+    per_caller = settings.countermark_caller_failures
+    if kind == "basic":
+        per_caller = min(per_caller, settings.signin_limit_per_window)
     return (
-        ratelimit.Limit("countermark-caller", settings.countermark_caller_failures, window),
+        ratelimit.Limit("countermark-caller", per_caller, window),
         ratelimit.Limit("countermark-source", settings.countermark_source_failures, window),
     )
 
@@ -109,6 +119,7 @@ class Attempt:
     token: str
     source_ip: str
     subject: str = "anonymous"  # the caller's rate-limit subject, once known
+    kind: str = "api_key"  # the credentials' kind, which sets the caller's allowance
     now: float = 0.0
 
     @property
@@ -127,7 +138,7 @@ class Caller:
 
 def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool, count_source: bool) -> NoReturn:
     """Logs a refused call, counts it where asked, raises 429 past a limit, else ``exc``."""
-    caller_limit, source_limit = failure_limits()
+    caller_limit, source_limit = failure_limits(attempt.kind)
     retry_after = 0
     counted = []
     if count_caller:
@@ -154,7 +165,7 @@ def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool
 
 
 def _counter_keys(attempt: Attempt) -> list[tuple[ratelimit.Limit, str, str]]:
-    caller_limit, source_limit = failure_limits()
+    caller_limit, source_limit = failure_limits(attempt.kind)
     out = []
     for limit, subject in ((caller_limit, attempt.subject), (source_limit, attempt.source)):
         start, _ = ratelimit._window(limit, attempt.now)  # the key ratelimit.hit writes
@@ -197,6 +208,7 @@ def _not_found(attempt: Attempt, reason: str) -> NoReturn:
 
 def _open(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
     """The verified caller and the booking, or the first failing check of the contract."""
+    attempt.kind = credentials.kind
     if credentials.kind == "api_key":
         return _open_with_api_key(attempt, credentials)
     if credentials.kind == "token":
@@ -242,6 +254,8 @@ def _open_with_access_token(attempt: Attempt, credentials: Credentials) -> tuple
 def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
     from passculture.services.auth import authenticate_password
 
+    if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=False, count_source=True)
     attempt.subject = credentials.subject
     # The counters are read before the password is hashed: a spent caller costs no argon2 run.
     _, booking = _first_batch(attempt, [])
@@ -254,9 +268,10 @@ def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Cal
 def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) -> tuple[Caller, Booking]:
     from passculture.services.access import membership_of
 
+    # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
+    membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
     if booking is None:
         _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
-    membership = membership_of(user_id, booking.siren)
     if membership is None or membership.status != "validated":
         _not_found(attempt, "other-structure")
     return Caller(actor=f"user:{user_id}"), booking
