@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import TransactWriteError
+
 from passculture.config import get_settings
 from passculture.errors import Conflict, NotFound
 from passculture.models.api_keys import ApiKey
@@ -48,13 +50,24 @@ def create_api_key(principal: Principal, siren: str) -> ApiKeyCreated:
             ApiKey(prefix, secret_hash=secret_hash, siren=siren, created_by=principal.user_id, created_at=now),
             condition=ApiKey.prefix.does_not_exist(),
         )
-        failed = tx.commit()
+        try:
+            failed = tx.commit()
+        except TransactWriteError as exc:
+            if not _conflicting(exc):
+                raise
+            continue  # another creation or revocation held the counter: go again
         if not failed:
             return ApiKeyCreated(api_key=key, prefix=prefix, created_at=now)
         if "quota" in failed:
             raise Conflict(f"A structure has at most {limit} live API keys: revoke one first", field="apiKey")
         # A prefix collision (32 random bits): draw another key.
-    raise Conflict("Could not draw an unused key prefix; try again", field="apiKey")
+    raise Conflict("The structure's keys are changing right now; try again", field="apiKey")
+
+
+def _conflicting(exc: TransactWriteError) -> bool:
+    """True when DynamoDB cancelled the transaction only because another one held an item."""
+    reasons = [r for r in (exc.cancellation_reasons or []) if r is not None]
+    return bool(reasons) and all(r.code == "TransactionConflict" for r in reasons)
 
 
 def list_api_keys(principal: Principal, siren: str) -> list[ApiKeyOut]:
@@ -71,19 +84,28 @@ def revoke_api_key(principal: Principal, siren: str, prefix: str) -> None:
     require_member(principal, siren, admin=True)
     if not _is_prefix(prefix):
         raise NotFound("No such API key", field="prefix")
-    tx = Transaction()
-    tx.update(
-        "key",
-        ApiKey(prefix),
-        actions=[ApiKey.revoked_at.set(utcnow()), ApiKey.revoked_by.set(principal.user_id)],
-        condition=(ApiKey.siren == siren) & ApiKey.revoked_at.does_not_exist(),
-    )
-    tx.update("quota", Unique(live_keys_counter(siren)), actions=[Unique.count.add(-1)])
-    if not tx.commit():
-        return
-    current = _get(prefix)
-    if current is None or current.siren != siren:
-        raise NotFound("No such API key", field="prefix")
+    for _ in range(3):
+        tx = Transaction()
+        tx.update(
+            "key",
+            ApiKey(prefix),
+            actions=[ApiKey.revoked_at.set(utcnow()), ApiKey.revoked_by.set(principal.user_id)],
+            condition=(ApiKey.siren == siren) & ApiKey.revoked_at.does_not_exist(),
+        )
+        tx.update("quota", Unique(live_keys_counter(siren)), actions=[Unique.count.add(-1)])
+        try:
+            failed = tx.commit()
+        except TransactWriteError as exc:
+            if not _conflicting(exc):
+                raise
+            continue
+        if not failed:
+            return
+        current = _get(prefix)
+        if current is None or current.siren != siren:
+            raise NotFound("No such API key", field="prefix")
+        return  # already revoked
+    raise Conflict("The structure's keys are changing right now; try again", field="prefix")
 
 
 def _is_prefix(value: str) -> bool:

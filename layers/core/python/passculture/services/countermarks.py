@@ -361,13 +361,17 @@ def _reread(token: str) -> Booking:
 
 
 def _conditional_status(booking: Booking, to: str, expected: str, actions: list[Any]) -> bool:
-    """One conditional UpdateItem: ``status`` goes from ``expected`` to ``to``; False if it was not ``expected``."""
+    """One conditional UpdateItem: ``status`` goes from ``expected`` to ``to``.
+
+    False when it lost a race: the status was not ``expected``, or a transaction
+    (a cancellation) held the item at that instant; the caller reads it again.
+    """
     from pynamodb.exceptions import UpdateError
 
     try:
         booking.update(actions=[Booking.status.set(to), *actions], condition=Booking.status == expected)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException"):
             return False
         raise
     return True
