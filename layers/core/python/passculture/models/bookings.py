@@ -61,6 +61,8 @@ class Booking(Model):
     amount_cents = NumberAttribute(default=0)
     # Which wallet credits paid how much: {credit_id: cents}, refunded exactly.
     debits = MapAttribute(default=dict)
+    # The national credit's cap this booking counts against: "physical" | "digital" | None.
+    cap_kind = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="booked")
     # Denormalised at booking time for emails, the countermark API and exports.
     offer_name = UnicodeAttribute(null=True)

@@ -1,0 +1,77 @@
+"""Cancelling a booking: the mirror of the booking transaction.
+
+One Transaction: the booking goes from ``booked`` to ``cancelled`` (conditioned
+on its status, so two cancellations cannot both refund), the stock's ``booked``
+count goes down by the booking's quantity (unless the stock itself is being
+deleted), each wallet credit gets back exactly what it paid (``debits``), the
+national credit's cap counter is given back, and the one-booking-per-stock guard
+is removed so the user may book again. Emails follow from the bookings stream.
+"""
+
+from __future__ import annotations
+
+from passculture.errors import Conflict, Gone
+from passculture.models.base import Transaction, utcnow
+from passculture.models.bookings import Booking
+from passculture.models.stocks import Stock
+from passculture.models.uniques import Unique, unique_key
+from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
+
+CAP_COUNTERS = {"physical": Wallet.physical_spent_cents, "digital": Wallet.digital_spent_cents}
+
+
+def booking_guard_key(user_id: str, stock_id: str) -> str:
+    """The ``uniques`` key that allows one live booking per user per stock."""
+    return unique_key("booking", f"{user_id}#{stock_id}")
+
+
+def debits_of(booking: Booking) -> dict[str, int]:
+    """``{credit_id: cents}`` the booking took from the user's wallet."""
+    raw = booking.debits.as_dict() if hasattr(booking.debits, "as_dict") else dict(booking.debits or {})
+    return {credit_id: int(cents) for credit_id, cents in raw.items()}
+
+
+def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = True) -> Booking:
+    """Cancels a ``booked`` booking and refunds it; Gone if it is already cancelled,
+    Conflict if it was used meanwhile (the caller maps these to its own contract)."""
+    now = utcnow()
+    tx = Transaction()
+    tx.update(
+        "booking",
+        booking,
+        actions=[
+            Booking.status.set("cancelled"),
+            Booking.cancelled_at.set(now),
+            Booking.cancelled_by.set(cancelled_by),
+        ],
+        condition=Booking.status == "booked",
+    )
+    if free_place:
+        tx.update(
+            "stock", Stock(booking.stock_id), actions=[Stock.booked.add(-booking.quantity)], condition=Stock.id.exists()
+        )
+    for credit_id, cents in sorted(
+        (booking.debits or {}).as_dict().items()
+        if hasattr(booking.debits, "as_dict")
+        else (booking.debits or {}).items()
+    ):
+        actions = [Wallet.balance_cents.add(int(cents))]
+        if credit_id == NATIONAL_CREDIT_ID and booking.cap_kind in CAP_COUNTERS:
+            actions.append(CAP_COUNTERS[booking.cap_kind].add(-int(cents)))
+        tx.update(
+            f"wallet:{credit_id}",
+            Wallet(booking.user_id, credit_id),
+            actions=actions,
+            condition=Wallet.user_id.exists(),
+        )
+    tx.delete("guard", Unique(booking_guard_key(booking.user_id, booking.stock_id)))
+    failed = tx.commit()
+    if "booking" in failed:
+        current = Booking.get(booking.token, consistent_read=True)
+        if current.status == "cancelled":
+            raise Gone("This booking is already cancelled", field="booking")
+        raise Conflict(f"This booking is {current.status}", field="booking")
+    if failed:
+        raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
+    booking.refresh(consistent_read=True)
+    return booking

@@ -1,0 +1,43 @@
+"""Cancelling a booking gives back the place and exactly what each credit paid."""
+
+from __future__ import annotations
+
+import pytest
+
+from passculture.errors import Gone
+from passculture.models.stocks import Stock
+from passculture.models.uniques import Unique
+from passculture.models.wallets import Wallet
+from passculture.services.cancellation import booking_guard_key, cancel_booking
+from tests.factories import make_booking, make_offer, make_offerer, make_stock, make_venue, make_young
+
+
+@pytest.fixture
+def booked(aws):
+    venue = make_venue(make_offerer())
+    offer = make_offer(venue, category="BOOK")
+    stock = make_stock(offer, event=False, price_cents=1500, quantity=5, booked=1)
+    young = make_young(credit_cents=50_000)
+    wallet = Wallet.get(young.id, "national")
+    wallet.update(actions=[Wallet.balance_cents.add(-1500), Wallet.physical_spent_cents.add(1500)])
+    booking = make_booking(stock, offer, venue, young, debits={"national": 1500}, cap_kind="physical")
+    Unique(booking_guard_key(young.id, stock.id), target=booking.token, created_at=booking.created_at).save()
+    return booking
+
+
+def test_cancelling_frees_the_place_refunds_and_allows_booking_again(booked):
+    cancel_booking(booked, "user:" + booked.user_id)
+    wallet = Wallet.get(booked.user_id, "national")
+    assert (wallet.balance_cents, wallet.physical_spent_cents) == (50_000, 0)
+    assert Stock.get(booked.stock_id).booked == 0
+    assert booked.status == "cancelled"
+    with pytest.raises(Unique.DoesNotExist):
+        Unique.get(booking_guard_key(booked.user_id, booked.stock_id))
+
+
+def test_a_second_cancellation_refunds_nothing(booked):
+    cancel_booking(booked, "user")
+    with pytest.raises(Gone):
+        cancel_booking(booked, "user")
+    assert Wallet.get(booked.user_id, "national").balance_cents == 50_000
+    assert Stock.get(booked.stock_id).booked == 0
