@@ -9,6 +9,7 @@ its expiry is checked in code (moto never expires items, DynamoDB's TTL is lazy)
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,8 @@ from passculture.models.base import Transaction, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.users import User
 from passculture.services.accounts_tx import commit
+
+logger = logging.getLogger(__name__)
 
 TOKEN_KIND = "email-token"
 
@@ -70,14 +73,13 @@ def signup_pro(
     phone: str | None = None,
 ) -> dict[str, Any]:
     """A pro user and their structure (admin of a new SIREN, pending editor of a known one)."""
+    from passculture.services import accounts_mail
     from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
     from passculture.services.users import describe_user, new_user
 
     user = new_user(email, password, {"pro"}, first_name=first_name, last_name=last_name, phone=phone)
     token, token_item = new_email_token(user, user.created_at)
     joined = join_or_create(user.id, siren, name, extras=_signup_items(user, token_item))
-    from passculture.services import accounts_mail
-
     accounts_mail.send_confirmation(user.email, token, user.first_name)
     announce(joined, user.email)
     return {
@@ -172,7 +174,10 @@ def confirm_email(token: str) -> dict[str, Any]:
         if not failed:
             break
         if "token" in failed:
-            item.refresh(consistent_read=True)
+            try:
+                item.refresh(consistent_read=True)
+            except Unique.DoesNotExist as exc:
+                raise NotFound("This confirmation link is not valid", field="token") from exc
             _check_usable(item, utcnow())
             raise Gone("This confirmation link was already used", field="token")
         if "credit" not in failed:
@@ -193,21 +198,15 @@ def _check_usable(item: Unique, now: datetime) -> None:
 
 def _grant_local_credits(user: User) -> None:
     """Local credits of the user's department, granted at confirmation when the territories service offers it."""
-    import importlib
-    import logging
-
     try:
-        territories = importlib.import_module("passculture.services.territories")
-    except ImportError:
-        return
-    grant = getattr(territories, "grant_local_credits_at_confirmation", None)
-    if grant is None:
+        from passculture.services.territories import grant_local_credits_at_confirmation  # type: ignore[import-not-found]
+    except ImportError:  # no territories service (yet) in this build
         return
     try:
-        grant(user)
+        grant_local_credits_at_confirmation(user)
     except Exception:
         # The confirmation is committed; a failing local grant must not turn it into an error.
-        logging.getLogger(__name__).exception("local credits not granted to %s", user.id)
+        logger.exception("local credits not granted to %s", user.id)
 
 
 # -- the current user ------------------------------------------------------------
