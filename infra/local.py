@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -33,12 +32,6 @@ NOT_FOUND = {"errors": {"global": ["Not found"]}}
 
 
 # -- the backend -----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Backend:
@@ -60,15 +53,9 @@ class Backend:
     def start(self) -> None:
         if os.environ.get("AWS_ENDPOINT_URL"):
             return
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
-        from moto.server import ThreadedMotoServer
+        from infra.moto_twin import start_moto_server
 
-        MotoRequestHandler.log_request = lambda *args, **kwargs: None  # one line per AWS call is noise
-
-        port = int(os.environ.get("MOTO_PORT") or _free_port())
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.server.start()
-        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+        self.server, os.environ["AWS_ENDPOINT_URL"] = start_moto_server(int(os.environ.get("MOTO_PORT") or 0) or None)
 
     def stop(self) -> None:
         if self.server is not None:
