@@ -146,6 +146,10 @@ def build_layer() -> None:
         ]
     )
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts, with this machine's shebangs
+    for record in site.glob("*.dist-info/RECORD"):
+        # Their entries (hashed with this machine's paths) would make the layer differ per machine.
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if not line.startswith("../")))
     chalice_dir = site / "chalice"
     chalice_dir.mkdir()
     for name in CHALICE_RUNTIME_FILES:
