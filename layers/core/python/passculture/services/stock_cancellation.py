@@ -40,11 +40,11 @@ def cancel_stock_bookings(stock: Stock, venue_id: str, cancelled_by: str) -> int
     """Cancels and refunds every live booking of a stock just marked deleted; returns how many."""
     from passculture.services.cancellation import cancel_booking
 
-    # ``booked`` counts the places of bookings still booked or used: wait until the index shows them all.
+    # ``booked`` counts the places of every booking not cancelled: wait until the index shows them all.
     expected = int(stock.booked or 0)
     bookings = bookings_of(stock, venue_id)
     for _ in range(INDEX_ATTEMPTS - 1):
-        if sum(int(b.quantity) for b in bookings if b.status in ("booked", "used")) >= expected:
+        if sum(int(b.quantity) for b in bookings if b.status != "cancelled") >= expected:
             break
         time.sleep(INDEX_DELAY_SECONDS)
         bookings = bookings_of(stock, venue_id)
