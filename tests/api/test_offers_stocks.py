@@ -279,3 +279,18 @@ def test_deleting_a_stock_needs_a_member(api, scene):
     assert api.delete(f"/stocks/{stock.id}", as_=scene.outsider).status == 404
     assert Stock.get(stock.id).is_deleted is False
     assert Booking.get(booking.token).status == "booked"
+
+
+def test_changing_the_price_leaves_the_booking_limit_alone(api, scene):
+    stock = make_stock(make_offer(scene.venue), booking_limit_at=None)  # as an import may leave it
+    answer = api.patch(f"/stocks/{stock.id}", as_=scene.admin, json={"priceCents": 700})
+    assert answer.status == 200 and answer.body["bookingLimitAt"] is None
+
+
+def test_moving_a_date_before_its_booking_limit_is_a_400(api, scene):
+    stock = make_stock(make_offer(scene.venue), begins_at=utcnow() + timedelta(days=20))
+    limit = api.patch(f"/stocks/{stock.id}", as_=scene.admin, json={"bookingLimitAt": later(15)}).body
+    answer = api.patch(
+        f"/stocks/{stock.id}", as_=scene.admin, json={"beginsAt": later(10), "bookingLimitAt": limit["bookingLimitAt"]}
+    )
+    assert answer.status == 400 and list(answer.body["errors"]) == ["bookingLimitAt"]

@@ -114,13 +114,14 @@ def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stoc
         actions += [Stock.begins_at.set(begins_at), Stock.begins_key.set(begins_key(begins_at))]
     if "booking_limit_at" in given:
         limit = patch.booking_limit_at
+        if limit is None and begins_at is not None:
+            limit = default_booking_limit(begins_at, utcnow())  # null asks for the default again
     elif begins_at != stock.begins_at:
-        limit = None  # a moved event gets the default limit again
+        limit = default_booking_limit(begins_at, utcnow())  # a moved event gets the default limit again
     else:
         limit = stock.booking_limit_at
-    if limit is None and begins_at is not None:
-        limit = default_booking_limit(begins_at, utcnow())
-    if begins_at is not None and limit is not None and limit > begins_at:
+    moved_or_limited = begins_at != stock.begins_at or limit != stock.booking_limit_at
+    if moved_or_limited and begins_at is not None and limit is not None and limit > begins_at:
         raise InvalidInput("The booking limit cannot be after the event's start", field="bookingLimitAt")
     if limit != stock.booking_limit_at:
         actions.append(Stock.booking_limit_at.set(limit) if limit is not None else Stock.booking_limit_at.remove())
