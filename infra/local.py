@@ -6,7 +6,8 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-and serves two local-only routes: ``GET /health`` and ``GET /_local/outbox``.
+delivers the media bucket's S3 events (``infra.local_s3``), and serves two
+local-only routes: ``GET /health`` and ``GET /_local/outbox``.
 """
 
 from __future__ import annotations
@@ -407,6 +408,14 @@ class LocalRuntime:
                     )
                     feeder.start_position()
                     workers.append(feeder.loop)
+                elif source["kind"] == "s3":
+                    from infra.local_s3 import S3Feeder
+
+                    s3_feeder = S3Feeder(
+                        get_settings().media_bucket, source["prefix"], handlers[name], name, self.stop_event
+                    )
+                    s3_feeder.setup()
+                    workers.append(s3_feeder.loop)
         self.http = make_http_server(LocalApi(self.backend, handlers, scheduler), self.port)
         self.port = self.http.server_address[1]
         workers.append(self.http.serve_forever)
