@@ -16,7 +16,8 @@ T = TypeVar("T")
 class CamelModel(BaseModel):
     """JSON names in camelCase; unknown fields are ignored, not errors."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    # defer_build: a model's validator is built on first use, not at import (cold start).
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 def _aware_utc(value: datetime) -> datetime:
