@@ -66,16 +66,33 @@ def feed_cell(offer: Offer, status: str, stocks: list[Stock], now: datetime) -> 
     return offer.geohash[:FEED_CELL_PRECISION]
 
 
+FEED_NEXT_DATES = 5
+
+
+def feed_summary(stocks: list[Stock], now: datetime) -> tuple[list[datetime], int | None]:
+    """(the next bookable dates, the lowest bookable price): what the feed shows without reading stocks."""
+    bookable = [s for s in stocks if is_bookable(s, now)]
+    dates = sorted(s.begins_at for s in bookable if s.begins_at is not None)[:FEED_NEXT_DATES]
+    prices = [int(s.price_cents) for s in bookable]
+    return dates, (min(prices) if prices else None)
+
+
 def refresh_offer(offer: Offer, offerer_status: str | None = None, stocks: list[Stock] | None = None) -> Offer:
-    """Recomputes ``status`` and ``feed_cell`` and saves them if they changed."""
+    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves them if they changed."""
     if offerer_status is None:
         offerer_status = Offerer.get(offer.siren).status
     stocks = live_stocks(offer.id) if stocks is None else stocks
+    now = utcnow()
     status = offer_status(offer, offerer_status, stocks)
-    cell = feed_cell(offer, status, stocks, utcnow())
-    if (status, cell) != (offer.status, offer.feed_cell):
-        actions: list[Any] = [Offer.status.set(status), Offer.updated_at.set(utcnow())]
+    cell = feed_cell(offer, status, stocks, now)
+    dates, min_price = feed_summary(stocks, now)
+    before = (offer.status, offer.feed_cell, offer.next_dates or [], offer.min_price_cents)
+    if (status, cell, dates, min_price) != before:
+        actions: list[Any] = [Offer.status.set(status), Offer.updated_at.set(now)]
         actions.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
+        actions.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
+        price = Offer.min_price_cents
+        actions.append(price.set(min_price) if min_price is not None else price.remove())
         offer.update(actions=actions)
     return offer
 
