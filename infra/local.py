@@ -63,7 +63,10 @@ class Backend:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from moto.server import ThreadedMotoServer
 
+        from infra.twin_fidelity import make_dynamodb_faithful
+
         MotoRequestHandler.log_request = lambda *args, **kwargs: None  # one line per AWS call is noise
+        make_dynamodb_faithful()  # atomic requests, and no stream records of cancelled transactions
 
         port = int(os.environ.get("MOTO_PORT") or _free_port())
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from chalice.test import Client

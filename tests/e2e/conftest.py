@@ -23,6 +23,7 @@ class LocalServer:
         self.process = process
         self.url = url
         self.http = requests.Session()
+        self.aws_endpoint: str | None = None  # the server's AWS twin ("AWS twin at ..."), to set a scene
 
     def get(self, path: str, **kw):
         return self.http.get(self.url + path, timeout=30, **kw)
@@ -90,6 +91,11 @@ def start_local_server(extra_env: dict[str, str] | None = None) -> LocalServer:
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
         if match:
             server = LocalServer(process, match.group(1))
+            for _ in range(20):  # printed right after; a log line may come between
+                twin = re.search(r"AWS twin at (http://[^;\s]+)", process.stdout.readline())
+                if twin:
+                    server.aws_endpoint = twin.group(1)
+                    break
             # Keep draining the output so the server never blocks on a full pipe.
             import threading
 
