@@ -328,8 +328,8 @@ def test_a_stock_sold_out_after_it_was_read_is_refused_by_the_condition(client, 
     stale = Stock.get(stock.id)
     Stock(stock.id).update(actions=[Stock.booked.set(2)])
     reads = iter([stale])
-    real = bookings._get_stock
-    monkeypatch.setattr(bookings, "_get_stock", lambda sid: next(reads, None) or real(sid))
+    real = bookings._find_stock
+    monkeypatch.setattr(bookings, "_find_stock", lambda sid: next(reads, None) or real(sid))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 409
     assert "Sold out" in answer.json_body["errors"]["stockId"][0]

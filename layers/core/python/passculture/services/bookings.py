@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -105,11 +106,18 @@ def stock_condition(stock: Stock, quantity: int) -> Any:
     return condition & (Stock.quantity == total) & room
 
 
-def _get_stock(stock_id: str) -> Stock:
+def _find_stock(stock_id: str) -> Stock | None:
     try:
         return Stock.get(stock_id, consistent_read=True)
-    except Stock.DoesNotExist as exc:
-        raise NotFound("No such stock", field="stockId") from exc
+    except Stock.DoesNotExist:
+        return None
+
+
+def _get_stock(stock_id: str) -> Stock:
+    stock = _find_stock(stock_id)
+    if stock is None:
+        raise NotFound("No such stock", field="stockId")
+    return stock
 
 
 def _get_bookable_offer(offer_id: str, price_cents: int) -> Offer:
@@ -144,10 +152,15 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     require_can_book(principal)
     user = principal.user
     now = utcnow()
-    credits = credits_of(user.id)
+    # The wallet Query and the stock GetItem do not depend on each other: one round trip of latency.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending_credits = pool.submit(credits_of, user.id)
+        stock = _find_stock(stock_id)
+        credits = pending_credits.result()
     if not any(c.credit_id == NATIONAL_CREDIT_ID for c in credits):
         raise Forbidden("You have no Pass Culture credit: booking needs one")
-    stock = _get_stock(stock_id)
+    if stock is None:
+        raise NotFound("No such stock", field="stockId")
     offer = _get_bookable_offer(stock.offer_id, int(stock.price_cents or 0))
     if quantity == 2 and not offer.is_duo:
         raise InvalidInput("Only duo offers can be booked for two", field="quantity")
