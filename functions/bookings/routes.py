@@ -30,12 +30,13 @@ def make_blueprint() -> Blueprint:
         )
         return {"items": items, "nextCursor": next_cursor}
 
-    @routes.get("/offers/{offer_id}/public", response=PublicOffer, errors=(404,))
-    def public_offer(req: Req, offer_id: str) -> dict:
+    # ``{id}`` as in the offers function's ``/offers/{id}``: API Gateway allows one variable name per level.
+    @routes.get("/offers/{id}/public", response=PublicOffer, errors=(404,))
+    def public_offer(req: Req, id: str) -> dict:
         """A published offer's practical information: venue address, dates, places left, prices."""
         from passculture.services.feed import public_offer as describe
 
-        return describe(offer_id)
+        return describe(id)
 
     @routes.post("/bookings", body=BookingIn, response=BookingCreated, status=201, errors=(403, 404, 409))
     def create_booking(req: Req) -> Reply:
