@@ -12,8 +12,8 @@ def current_user(api) -> Request:
 
 
 OPERATIONS = [
-    # Authentication reads the user once, consistently; the route reuses that read.
-    Operation("GET /users/current", current_user, expect_calls={"GetItem": 1}),
+    # Authentication reads the user once, consistently; the route reuses that read and lists a pro's memberships.
+    Operation("GET /users/current", current_user, expect_calls={"GetItem": 1, "Query": 1}),
     # Refused before any read: no token, no DynamoDB call.
     Operation("GET /users/current anonymous", lambda api: Request("GET", "/users/current"), 401, {}),
     Operation("GET /openapi.json", lambda api: Request("GET", "/openapi.json"), expect_calls={}),

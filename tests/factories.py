@@ -243,3 +243,30 @@ def make_local_credit(
     )
     wallet.save()
     return wallet
+
+
+def make_api_key(offerer: Any, *, revoked: bool = False) -> tuple[str, Any]:
+    """(the key as a caller presents it, the stored ApiKey) for ``offerer``."""
+    from passculture.models.api_keys import ApiKey
+    from passculture.services.auth import new_api_key
+
+    key, prefix, secret_hash = new_api_key()
+    item = ApiKey(
+        prefix,
+        secret_hash=secret_hash,
+        siren=offerer.siren,
+        created_at=utcnow(),
+        revoked_at=utcnow() if revoked else None,
+    )
+    item.save()
+    return key, item
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def basic_auth(email: str, password: str = PASSWORD) -> dict[str, str]:
+    import base64
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{email}:{password}".encode()).decode()}

@@ -1,9 +1,26 @@
-"""Accounts: signup, signin, email confirmation, the current user, memberships."""
+"""Accounts: signup, signin, email confirmation, the current user, structures and their members."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
+from passculture.errors import Forbidden
+from passculture.schemas.accounts import (
+    AttachOffererOut,
+    CurrentUserOut,
+    MembershipOut,
+    MembershipPatchIn,
+    OffererDetailOut,
+    OffererIn,
+    OffererPage,
+    ProSignupIn,
+    ProSignupOut,
+    SigninIn,
+    SigninOut,
+    YoungSignupIn,
+    YoungSignupOut,
+)
+from passculture.schemas.base import PageQuery
 from passculture.web import Auth, Req, RouteSet
 
 
@@ -17,11 +34,124 @@ def make_blueprint() -> Blueprint:
 
         return load_document()
 
-    @routes.get("/users/current")
-    def current_user(req: Req) -> dict:
-        """The signed-in user, their roles and email confirmation state."""
-        from passculture.services.users import describe_user
+    # -- users -------------------------------------------------------------------
 
-        return describe_user(req.principal.user)
+    @routes.post(
+        "/users/signup/pro", auth=Auth.PUBLIC, body=ProSignupIn, response=ProSignupOut, status=201, errors=(409,)
+    )
+    def signup_pro(req: Req) -> ProSignupOut:
+        """Signs a pro up: admin of a new structure, or pending editor of a known SIREN."""
+        from passculture.services.accounts import signup_pro
+
+        body = req.body
+        data = signup_pro(
+            body.email,
+            body.password,
+            body.siren,
+            name=body.name,
+            first_name=body.first_name,
+            last_name=body.last_name,
+            phone=body.phone,
+        )
+        return ProSignupOut.model_validate(data)
+
+    @routes.post(
+        "/users/signup", auth=Auth.PUBLIC, body=YoungSignupIn, response=YoungSignupOut, status=201, errors=(409,)
+    )
+    def signup_young(req: Req) -> YoungSignupOut:
+        """Signs a young user up; the national credit comes with the email confirmation."""
+        from passculture.services.accounts import signup_young
+
+        body = req.body
+        data = signup_young(
+            body.email, body.password, body.public_name, body.date_of_birth.isoformat(), body.department_code
+        )
+        return YoungSignupOut.model_validate(data)
+
+    @routes.post("/users/signin", auth=Auth.PUBLIC, body=SigninIn, response=SigninOut, errors=(401, 429))
+    def signin(req: Req) -> SigninOut:
+        """An access token for an email and password (pro and young users alike)."""
+        from passculture.services.signin import signin
+
+        return SigninOut.model_validate(signin(req.body.email, req.body.password, req.source_ip))
+
+    @routes.get("/users/current", response=CurrentUserOut)
+    def current_user(req: Req) -> CurrentUserOut:
+        """The signed-in user: roles, memberships, email confirmation, credits of a young user."""
+        from passculture.services.accounts import current_user_view
+
+        return CurrentUserOut.model_validate(current_user_view(req.principal.user))
+
+    @routes.patch("/users/validate/{token}", auth=Auth.PUBLIC, response=CurrentUserOut, errors=(404, 410))
+    def validate_email(req: Req, token: str) -> CurrentUserOut:
+        """Confirms an email address with the token of the confirmation link (once, before it expires)."""
+        from passculture.services.accounts import confirm_email
+
+        return CurrentUserOut.model_validate(confirm_email(token))
+
+    @routes.post("/users/current/confirmation", status=204, errors=(409, 429))
+    def resend_confirmation(req: Req) -> None:
+        """Sends a new email-confirmation link to the signed-in user."""
+        from passculture.services.accounts import resend_confirmation
+
+        resend_confirmation(req.principal.user)
+
+    # -- structures ----------------------------------------------------------------
+
+    @routes.post("/offerers", body=OffererIn, response=AttachOffererOut, status=201, errors=(403, 409))
+    def attach_offerer(req: Req) -> AttachOffererOut:
+        """Attaches one more structure to my account: admin if the SIREN is new, pending editor otherwise."""
+        from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
+
+        if not req.principal.has_role("pro"):
+            raise Forbidden("Only pro accounts can attach a structure")
+        joined = join_or_create(req.principal.user_id, req.body.siren, req.body.name)
+        announce(joined, req.principal.user.email)
+        return AttachOffererOut.model_validate(
+            {"offerer": describe_offerer(joined.offerer), "membership": describe_membership(joined.membership)}
+        )
+
+    @routes.get("/offerers", query=PageQuery, response=OffererPage)
+    def my_offerers(req: Req) -> OffererPage:
+        """My structures, each with my membership (pending ones included)."""
+        from passculture.services.offerers import my_offerers
+
+        items, cursor = my_offerers(req.principal.user_id, req.query.limit, req.query.cursor)
+        return OffererPage.model_validate({"items": items, "nextCursor": cursor})
+
+    @routes.get("/offerers/{siren}", response=OffererDetailOut, errors=(404,))
+    def offerer_detail(req: Req, siren: str) -> OffererDetailOut:
+        """One of my structures with its status, venues and members."""
+        from passculture.services.access import require_member
+        from passculture.services.offerers import offerer_detail
+
+        require_member(req.principal, siren)
+        return OffererDetailOut.model_validate(offerer_detail(siren))
+
+    @routes.patch(
+        "/offerers/{siren}/members/{userId}",
+        body=MembershipPatchIn,
+        response=MembershipOut,
+        errors=(403, 404, 409),
+    )
+    def change_member(req: Req, siren: str, userId: str) -> MembershipOut:
+        """Accepts a pending member or changes a role (structure admin or team); the last admin stays."""
+        from passculture.services.access import require_member
+        from passculture.services.memberships import change_membership
+        from passculture.services.offerers import describe_membership
+
+        require_member(req.principal, siren, admin=True)
+        membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
+        return MembershipOut.model_validate(describe_membership(membership))
+
+    @routes.delete("/offerers/{siren}/members/{userId}", status=204, errors=(403, 404, 409))
+    def remove_member(req: Req, siren: str, userId: str) -> None:
+        """Removes a member (structure admin or team), or lets a member leave; never the last admin."""
+        from passculture.services.access import require_member
+        from passculture.services.memberships import remove_membership
+
+        if userId != req.principal.user_id:
+            require_member(req.principal, siren, admin=True)
+        remove_membership(siren, userId)
 
     return routes.blueprint

@@ -33,11 +33,11 @@ def api(aws):
     return Api()
 
 
-def test_the_current_user_costs_one_get_item_and_no_scan(api):
+def test_the_current_user_costs_one_get_item_one_query_and_no_scan(api):
     result = measure(operation("GET /users/current"), api)
     assert (result.function, result.route, result.status) == ("accounts", "/users/current", 200)
-    assert result.calls == {"GetItem": 1}
-    assert result.calls.tables == {("GetItem", table("users")): 1}
+    assert result.calls == {"GetItem": 1, "Query": 1}
+    assert result.calls.tables == {("GetItem", table("users")): 1, ("Query", table("memberships")): 1}
     assert result.scans == 0
 
 

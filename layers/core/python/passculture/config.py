@@ -59,13 +59,23 @@ class Settings:
     openagenda_base_url: str
     sirene_enabled: bool
     sirene_base_url: str
+    sirene_timeout_seconds: float
     # Transport to DynamoDB behind a 29 s API Gateway timeout.
     dynamodb_connect_timeout: float
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
     max_body_bytes: int
-    signin_limit_per_window: int
+    signin_limit_per_window: int  # failed or in-flight signins per email
+    signin_source_limit_per_window: int  # per source address (many users may share one)
     rate_limit_window_seconds: int
+    # Countermark API: failed attempts (401, 404) allowed per window, per caller and per source address.
+    countermark_caller_failures: int
+    countermark_source_failures: int
+    countermark_failure_window_seconds: int
+    api_keys_per_structure: int
+    # One CSV export response stays far below Lambda's 6 MB response limit.
+    csv_export_max_rows: int
+    csv_export_max_bytes: int
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -100,10 +110,18 @@ def get_settings() -> Settings:
         openagenda_base_url=_str("OPENAGENDA_BASE_URL", "https://openagenda.com").rstrip("/"),
         sirene_enabled=_bool("SIRENE_ENABLED", False),
         sirene_base_url=_str("SIRENE_BASE_URL", "https://recherche-entreprises.api.gouv.fr").rstrip("/"),
+        sirene_timeout_seconds=float(_str("SIRENE_TIMEOUT_SECONDS", "2")),
         dynamodb_connect_timeout=float(_str("DYNAMODB_CONNECT_TIMEOUT", "2")),
         dynamodb_read_timeout=float(_str("DYNAMODB_READ_TIMEOUT", "5")),
         dynamodb_max_retries=_int("DYNAMODB_MAX_RETRIES", 3),
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
+        signin_source_limit_per_window=_int("SIGNIN_SOURCE_LIMIT_PER_WINDOW", 50),
         rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 900),
+        countermark_caller_failures=_int("COUNTERMARK_CALLER_FAILURES", 30),
+        countermark_source_failures=_int("COUNTERMARK_SOURCE_FAILURES", 60),
+        countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
+        api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
+        csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
+        csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
     )

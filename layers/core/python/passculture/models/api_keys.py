@@ -28,5 +28,6 @@ class ApiKey(Model):
     created_at = UTCDateTimeAttribute()
     last_used_at = UTCDateTimeAttribute(null=True)
     revoked_at = UTCDateTimeAttribute(null=True)
+    revoked_by = UnicodeAttribute(null=True)
 
     siren_index = ApiKeySirenIndex()

@@ -70,6 +70,11 @@ class Booking(Model):
     begins_at = UTCDateTimeAttribute(null=True)
     user_email = UnicodeAttribute(null=True)
     user_public_name = UnicodeAttribute(null=True)
+    user_date_of_birth = UnicodeAttribute(null=True)  # ISO date, for the countermark API
+    # The venue as the countermark API and exports show it; absent on older items (then read from venues).
+    venue_name = UnicodeAttribute(null=True)
+    venue_address = UnicodeAttribute(null=True)
+    venue_department_code = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     used_by = UnicodeAttribute(null=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -38,5 +38,10 @@ class Offerer(Model):
     status_reason = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     validated_at = UTCDateTimeAttribute(null=True)
+    status_changed_at = UTCDateTimeAttribute(null=True)
+    status_changed_by = UnicodeAttribute(null=True)
+    # Validated admins, kept by conditional updates so the last one cannot leave
+    # under concurrency; absent on items written before it existed (then counted once).
+    admin_count = NumberAttribute(null=True)
 
     status_index = OffererStatusIndex()

@@ -21,8 +21,12 @@ class Unique(Model):
     created_at = UTCDateTimeAttribute()
     # For keys that expire (email confirmation tokens): checked in code.
     expires_at = UTCDateTimeAttribute(null=True)
+    # Single-use keys (email confirmation tokens) are marked, so a second use is told apart.
+    used_at = UTCDateTimeAttribute(null=True)
     extra = UnicodeAttribute(null=True)
     version = NumberAttribute(null=True)
+    # For counter items (live API keys of a structure): updated conditionally in the guarded transaction.
+    count = NumberAttribute(null=True)
 
 
 def unique_key(kind: str, value: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from passculture.errors import RateLimited
 from passculture.models.rate_limits import RateLimit
@@ -52,7 +53,7 @@ def hit(limit: Limit, subject: str, now: float | None = None) -> int:
         actions=[
             RateLimit.count.add(1),
             RateLimit.window_ends.set(ends),
-            RateLimit.expires.set(ends + 60),
+            RateLimit.expires.set(datetime.fromtimestamp(ends + 60, UTC)),  # TTLAttribute takes a datetime
         ]
     )
     if counter.count > limit.limit:

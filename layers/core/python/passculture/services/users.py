@@ -59,7 +59,9 @@ def describe_user(user: User) -> dict[str, Any]:
         "firstName": user.first_name,
         "lastName": user.last_name,
         "publicName": user.public_name,
+        "dateOfBirth": user.date_of_birth,
         "departmentCode": user.department_code,
+        "phone": user.phone,
         "emailConfirmed": user.email_confirmed_at is not None,
         "createdAt": user.created_at,
     }

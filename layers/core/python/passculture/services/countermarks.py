@@ -1,0 +1,496 @@
+"""The countermark API, compatible with Pass Culture's published v2: check, use, keep, cancel.
+
+Every call first reads, in ONE ``BatchGetItem`` spanning tables, what it needs:
+the caller's API key (or user), the booking, and the two failure counters
+(caller and source address). Then the contract's checks run in order: 429
+(counters spent), 401 (credentials), 404 (unknown token, malformed token, or
+another structure's: one answer for all three), then the route's own 410/403.
+``use`` and ``keep`` are one conditional ``UpdateItem`` on the status, so two
+cashiers validating the same code get one 204 and one 410; ``cancel`` is the
+shared cancellation transaction.
+
+Only 401s and 404s count against the limits (they are what guessing produces;
+410/403 answer only for the caller's own bookings). Every refused call is logged
+on ``passculture.countermarks`` with route, caller, source and reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from passculture.config import get_settings
+from passculture.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited, Unauthorized
+from passculture.models.api_keys import ApiKey
+from passculture.models.base import connection, utcnow
+from passculture.models.bookings import Booking
+from passculture.models.rate_limits import RateLimit
+from passculture.schemas.countermarks import V2Booking
+from passculture.services import ratelimit
+from passculture.services.auth import Credentials, api_key_matches, api_key_prefix
+
+audit = logging.getLogger("passculture.countermarks")
+
+TOKEN_ALPHABET = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+TOKEN_LENGTH = 6
+
+# Pass Culture's own messages: integrated ticketing systems may show them to cashiers.
+NOT_FOUND = "Cette contremarque n'a pas été trouvée"
+ALREADY_USED = "Cette réservation a déjà été validée"
+CANCELLED = "Cette réservation a été annulée"
+REIMBURSED = "Cette réservation a été remboursée"
+NOT_USED_YET = "Cette réservation n'a pas encore été validée"
+ALREADY_CANCELLED = "Cette contremarque a déjà été annulée"
+CANNOT_CANCEL_USED = "Impossible d'annuler une réservation consommée"
+BAD_CREDENTIALS = "Invalid credentials"
+
+MAX_EMAIL_LENGTH = 254
+NO_SIREN = "-"  # not a SIREN: no membership has it
+
+# last_used_at is refreshed at most this often, so the hot path rarely writes the key.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def normalise_token(raw: str) -> str:
+    return (raw or "").strip().upper()
+
+
+def is_well_formed(token: str) -> bool:
+    return len(token) == TOKEN_LENGTH and all(ch in TOKEN_ALPHABET for ch in token)
+
+
+def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    """(per caller, per source address): failed attempts allowed per window.
+
+    A Basic caller's failures include wrong passwords, so its allowance is no
+    larger than sign-in's: this route is no side door for password guessing.
+    """
+    settings = get_settings()
+    window = settings.countermark_failure_window_seconds
+    per_caller = settings.countermark_caller_failures
+    if kind == "basic":
+        per_caller = min(per_caller, settings.signin_limit_per_window)
+    return (
+        ratelimit.Limit("countermark-caller", per_caller, window),
+        ratelimit.Limit("countermark-source", settings.countermark_source_failures, window),
+    )
+
+
+# -- one round trip for everything ---------------------------------------------
+
+
+def batch_get(wanted: list[tuple[type, dict[str, Any]]]) -> dict[type, list[Any]]:
+    """Items of several tables in one ``BatchGetItem`` (strongly consistent), by model.
+
+    ``wanted`` is ``[(Model, raw key)]``; pynamodb's ``batch_get`` is per table,
+    hence the low-level call. Unprocessed keys are retried with a short backoff.
+    """
+    by_table = {model.Meta.table_name: model for model, _ in wanted}
+    found: dict[type, list[Any]] = {model: [] for model, _ in wanted}
+    request: dict[str, Any] = {}
+    for model, key in wanted:
+        request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+    for attempt in range(6):
+        data = connection().dispatch("BatchGetItem", {"RequestItems": request})
+        for table, items in (data.get("Responses") or {}).items():
+            found[by_table[table]].extend(by_table[table].from_raw_data(item) for item in items)
+        request = data.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        time.sleep(0.02 * 2**attempt)
+    raise RuntimeError("DynamoDB left keys unprocessed after retries")
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+# -- who is calling ------------------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    """One call: what is logged and counted when it is refused."""
+
+    route: str
+    token: str
+    source_ip: str
+    subject: str = "anonymous"  # the caller's rate-limit subject, once known
+    kind: str = "api_key"  # the credentials' kind, which sets the caller's allowance
+    now: float = 0.0
+
+    @property
+    def source(self) -> str:
+        return f"ip:{self.source_ip}"
+
+    def masked_token(self) -> str:
+        return (self.token[:2] + "****") if self.token else "-"
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: str  # written on the booking: "key:<prefix>" | "user:<id>"
+    api_key: ApiKey | None = None
+
+
+def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool, count_source: bool) -> NoReturn:
+    """Logs a refused call, counts it where asked, raises 429 past a limit, else ``exc``."""
+    caller_limit, source_limit = failure_limits(attempt.kind)
+    retry_after = 0
+    counted = []
+    if count_caller:
+        counted.append((caller_limit, attempt.subject))
+    if count_source:
+        counted.append((source_limit, attempt.source))
+    for limit, subject in counted:
+        try:
+            ratelimit.hit(limit, subject, now=attempt.now)
+        except RateLimited as limited:
+            retry_after = max(retry_after, limited.retry_after)
+    audit.warning(
+        "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
+        attempt.route,
+        429 if retry_after else exc.status,
+        reason,
+        attempt.subject,
+        attempt.source_ip,
+        attempt.masked_token(),
+    )
+    if retry_after:
+        raise RateLimited(retry_after) from exc
+    raise exc
+
+
+def _counter_keys(attempt: Attempt) -> list[tuple[ratelimit.Limit, str, str]]:
+    caller_limit, source_limit = failure_limits(attempt.kind)
+    out = []
+    for limit, subject in ((caller_limit, attempt.subject), (source_limit, attempt.source)):
+        start, _ = ratelimit._window(limit, attempt.now)  # the key ratelimit.hit writes
+        out.append((limit, subject, ratelimit._key(limit, subject, start)))
+    return out
+
+
+def _refuse_if_spent(attempt: Attempt, counters: list[RateLimit]) -> None:
+    """429 when this caller or this source has used up its failures: read in the first batch."""
+    by_key = {counter.key: counter for counter in counters}
+    for limit, _, key in _counter_keys(attempt):
+        counter = by_key.get(key)
+        if counter is not None and counter.window_ends > attempt.now and counter.count >= limit.limit:
+            retry_after = int(counter.window_ends - attempt.now) + 1
+            audit.warning(
+                "countermark refused route=%s status=429 reason=limit-spent caller=%s source=%s token=%s",
+                attempt.route,
+                attempt.subject,
+                attempt.source_ip,
+                attempt.masked_token(),
+            )
+            raise RateLimited(retry_after)
+
+
+def _first_batch(attempt: Attempt, extra: list[tuple[type, dict[str, Any]]]) -> tuple[dict[type, list[Any]], Any]:
+    """``extra`` + the booking (when the token can exist) + both counters; checks the counters."""
+    wanted = list(extra)
+    if is_well_formed(attempt.token):
+        wanted.append((Booking, {"token": _s(attempt.token)}))
+    wanted += [(RateLimit, {"key": _s(key)}) for _, _, key in _counter_keys(attempt)]
+    found = batch_get(wanted)
+    _refuse_if_spent(attempt, found[RateLimit])
+    bookings = found.get(Booking) or []
+    return found, bookings[0] if bookings else None
+
+
+def _not_found(attempt: Attempt, reason: str) -> NoReturn:
+    _deny(attempt, NotFound(NOT_FOUND), reason, count_caller=True, count_source=True)
+
+
+def _open(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    """The verified caller and the booking, or the first failing check of the contract."""
+    attempt.kind = credentials.kind
+    if credentials.kind == "api_key":
+        return _open_with_api_key(attempt, credentials)
+    if credentials.kind == "token":
+        return _open_with_access_token(attempt, credentials)
+    return _open_with_password(attempt, credentials)
+
+
+def _open_with_api_key(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    prefix = api_key_prefix(credentials.secret)
+    attempt.subject = f"key:{prefix}"
+    if prefix is None:  # parse_authorization only calls a well-shaped bearer an API key
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
+    found, booking = _first_batch(attempt, [(ApiKey, {"prefix": _s(prefix)})])
+    key = found[ApiKey][0] if found[ApiKey] else None
+    if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
+        # Only the source is counted: anyone may present a known prefix with a wrong secret,
+        # and counting it against the key would let them lock its structure out.
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
+    if booking is None:
+        _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
+    if booking.siren != key.siren:
+        _not_found(attempt, "other-structure")
+    return Caller(actor=f"key:{prefix}", api_key=key), booking
+
+
+def _open_with_access_token(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    from passculture.models.users import User
+    from passculture.services.auth import decode_access_token
+
+    try:
+        user_id = decode_access_token(credentials.secret)
+    except Unauthorized as exc:
+        attempt.subject = credentials.subject
+        _deny(attempt, exc, "bad-access-token", count_caller=False, count_source=True)
+    attempt.subject = f"user:{user_id}"
+    found, booking = _first_batch(attempt, [(User, {"id": _s(user_id)})])
+    user = found[User][0] if found[User] else None
+    if user is None or not user.is_active:
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", count_caller=False, count_source=True)
+    return _member_of_booking(attempt, user_id, booking)
+
+
+def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    from passculture.services.auth import authenticate_password
+
+    if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=False, count_source=True)
+    attempt.subject = credentials.subject
+    # The counters are read before the password is hashed: a spent caller costs no argon2 run.
+    _, booking = _first_batch(attempt, [])
+    user = authenticate_password(credentials.email, credentials.secret)
+    if user is None:
+        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=True, count_source=True)
+    return _member_of_booking(attempt, user.id, booking)
+
+
+def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) -> tuple[Caller, Booking]:
+    from passculture.services.access import membership_of
+
+    # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
+    membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
+    if booking is None:
+        _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
+    if membership is None or membership.status != "validated":
+        _not_found(attempt, "other-structure")
+    return Caller(actor=f"user:{user_id}"), booking
+
+
+def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
+    audit.info(
+        "countermark %s route=%s by=%s source=%s token=%s",
+        what,
+        attempt.route,
+        caller.actor,
+        attempt.source_ip,
+        attempt.masked_token(),
+    )
+    key = caller.api_key
+    if key is None:
+        return
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        from pynamodb.exceptions import UpdateError
+
+        try:
+            key.update(actions=[ApiKey.last_used_at.set(now)], condition=ApiKey.prefix.exists())
+        except UpdateError:  # revoked and gone meanwhile: nothing to note
+            audit.info("api key %s vanished before last_used_at was noted", key.prefix)
+
+
+def _now() -> float:
+    """The rate-limit clock (epoch seconds); tests move it to a later window."""
+    return time.time()
+
+
+def _begin(route: str, raw_token: str, source_ip: str) -> Attempt:
+    return Attempt(route=route, token=normalise_token(raw_token), source_ip=source_ip or "unknown", now=_now())
+
+
+# -- the routes' rules ---------------------------------------------------------
+
+
+def _require_usable(booking: Booking, now: datetime) -> None:
+    """The check and use rules after authorisation: 410 used, 410 cancelled, 403 too early."""
+    if booking.status == "reimbursed":
+        raise Gone({"payment": [REIMBURSED]})
+    if booking.status == "used":
+        raise Gone({"booking": [ALREADY_USED]})
+    if booking.status == "cancelled":
+        raise Gone({"booking": [CANCELLED]})
+    hours = get_settings().countermark_window_hours
+    if booking.begins_at is not None and booking.begins_at > now + timedelta(hours=hours):
+        raise Forbidden(
+            {
+                "beginningDatetime": [
+                    f"Vous ne pouvez pas valider cette contremarque plus de {hours}h avant le début de l'évènement"
+                ]
+            }
+        )
+
+
+def _require_kept(booking: Booking) -> None:
+    """The keep rules: only a used booking goes back to booked."""
+    if booking.status == "booked":
+        raise Gone({"booking": [NOT_USED_YET]})
+    if booking.status == "cancelled":
+        raise Gone({"booking": [CANCELLED]})
+    if booking.status == "reimbursed":
+        raise Gone({"payment": [REIMBURSED]})
+
+
+def _require_cancellable(booking: Booking) -> None:
+    if booking.status == "cancelled":
+        raise Gone({"global": [ALREADY_CANCELLED]})
+    if booking.status in ("used", "reimbursed"):
+        raise Forbidden({"global": [CANNOT_CANCEL_USED]})
+
+
+def _refuse(attempt: Attempt, exc: DomainError) -> NoReturn:
+    """A refusal about the caller's own booking: logged, never counted."""
+    field, messages = next(iter(exc.errors.items()))
+    _deny(attempt, exc, f"{field}:{messages[0]!r}", count_caller=False, count_source=False)
+
+
+def _reread(token: str) -> Booking:
+    try:
+        return Booking.get(token, consistent_read=True)
+    except Booking.DoesNotExist as exc:
+        raise NotFound(NOT_FOUND) from exc
+
+
+def _conditional_status(booking: Booking, to: str, expected: str, actions: list[Any]) -> bool:
+    """One conditional UpdateItem: ``status`` goes from ``expected`` to ``to``.
+
+    False when it lost a race: the status was not ``expected``, or a transaction
+    (a cancellation) held the item at that instant; the caller reads it again.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        booking.update(actions=[Booking.status.set(to), *actions], condition=Booking.status == expected)
+    except UpdateError as exc:
+        if exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException"):
+            return False
+        raise
+    return True
+
+
+def check(credentials: Credentials, raw_token: str, source_ip: str) -> V2Booking:
+    """``GET /v2/bookings/token/{token}``."""
+    attempt = _begin("check", raw_token, source_ip)
+    caller, booking = _open(attempt, credentials)
+    try:
+        _require_usable(booking, utcnow())
+    except DomainError as exc:
+        _refuse(attempt, exc)
+    _succeeded(attempt, caller, "checked")
+    return describe(booking)
+
+
+def use(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/use/token/{token}``: booked -> used, recording who and when."""
+    attempt = _begin("use", raw_token, source_ip)
+    caller, booking = _open(attempt, credentials)
+    for _ in range(3):
+        try:
+            _require_usable(booking, utcnow())
+        except DomainError as exc:
+            _refuse(attempt, exc)
+        stamp = [Booking.used_at.set(utcnow()), Booking.used_by.set(caller.actor)]
+        if _conditional_status(booking, "used", "booked", stamp):
+            _succeeded(attempt, caller, "used")
+            return
+        # Lost a race: answer what the booking has become, as a check would.
+        booking = _reread(attempt.token)
+    raise Conflict("The booking keeps changing; try again", field="booking")
+
+
+def keep(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/keep/token/{token}``: used -> booked (undoes a validation)."""
+    attempt = _begin("keep", raw_token, source_ip)
+    caller, booking = _open(attempt, credentials)
+    for _ in range(3):
+        try:
+            _require_kept(booking)
+        except DomainError as exc:
+            _refuse(attempt, exc)
+        if _conditional_status(booking, "booked", "used", [Booking.used_at.remove(), Booking.used_by.remove()]):
+            _succeeded(attempt, caller, "kept")
+            return
+        booking = _reread(attempt.token)
+    raise Conflict("The booking keeps changing; try again", field="booking")
+
+
+def cancel(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/cancel/token/{token}``: the structure cancels; place and credit given back."""
+    from passculture.services.cancellation import cancel_booking
+
+    attempt = _begin("cancel", raw_token, source_ip)
+    caller, booking = _open(attempt, credentials)
+    try:
+        _require_cancellable(booking)
+        try:
+            cancel_booking(booking, caller.actor)
+        except Gone as exc:
+            raise Gone({"global": [ALREADY_CANCELLED]}) from exc
+        except Conflict:
+            # Used meanwhile gives the answer a check would have given; anything else stays a 409.
+            _require_cancellable(_reread(attempt.token))
+            raise
+    except (Gone, Forbidden) as exc:
+        _refuse(attempt, exc)
+    _succeeded(attempt, caller, "cancelled")
+
+
+# -- the reply -------------------------------------------------------------------
+
+
+def describe(booking: Booking) -> V2Booking:
+    """The published v2 fields. Venue and birth date come from the booking when it carries them."""
+    venue_name, venue_address, department, birth = (
+        booking.venue_name,
+        booking.venue_address,
+        booking.venue_department_code,
+        booking.user_date_of_birth,
+    )
+    if venue_name is None:
+        venue_name, venue_address, department, birth = _read_venue_and_user(booking)
+    quantity = int(booking.quantity or 1)
+    unit_cents = int(booking.amount_cents or 0) // quantity
+    is_event = booking.begins_at is not None
+    return V2Booking(
+        booking_id=booking.token,
+        date_of_birth=birth or "",
+        datetime=booking.begins_at.isoformat() if is_event else "",
+        ean13="",
+        email=booking.user_email or "",
+        formula="PLACE" if is_event and booking.offer_category == "CINEMA" else "",
+        is_used=booking.status in ("used", "reimbursed"),
+        offer_id=booking.offer_id,
+        offer_name=booking.offer_name or "",
+        offer_type="EVENEMENT" if is_event else "BIEN",
+        phone_number="",
+        price=unit_cents / 100,
+        price_cents=unit_cents,
+        quantity=quantity,
+        user_name=booking.user_public_name or "",
+        venue_address=venue_address,
+        venue_departement_code=department,
+        venue_name=venue_name or "",
+    )
+
+
+def _read_venue_and_user(booking: Booking) -> tuple[str | None, str | None, str | None, str | None]:
+    """For bookings written without the venue fields: one more BatchGetItem (venue and booker)."""
+    from passculture.models.users import User
+    from passculture.models.venues import Venue
+
+    found = batch_get([(Venue, {"id": _s(booking.venue_id)}), (User, {"id": _s(booking.user_id)})])
+    venue = found[Venue][0] if found[Venue] else None
+    user = found[User][0] if found[User] else None
+    birth = booking.user_date_of_birth or (user.date_of_birth if user else None)
+    if venue is None:
+        return None, None, None, birth
+    return venue.name, venue.address, venue.department_code, birth

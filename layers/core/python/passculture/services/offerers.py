@@ -1,0 +1,244 @@
+"""Structures (offerers): creation by the first signup of a SIREN, joining, and what members see.
+
+The SIREN is the offerer's key. The first user of a SIREN creates it with
+``attribute_not_exists(siren)`` in the same transaction as their admin
+membership and the structure's virtual venue; when that condition fails the
+SIREN exists, and the user joins as a pending editor instead (a condition check
+that the structure exists, in the same transaction as the membership). No read
+decides anything: the reads before the transaction only pick the likely path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from passculture.errors import Conflict, NotFound
+from passculture.models.base import Transaction, new_id, utcnow
+from passculture.models.memberships import Membership
+from passculture.models.offerers import Offerer
+from passculture.models.venues import Venue
+from passculture.services.accounts_tx import commit
+
+JOINABLE = ("pending", "validated")
+VIRTUAL_VENUE_NAME = "Offre numérique"
+PATH_ATTEMPTS = 4
+
+
+@dataclass
+class Joined:
+    offerer: Offerer
+    membership: Membership
+    created: bool
+
+
+def department_of_postal_code(postal_code: str | None) -> str | None:
+    """The department of a French postal code (Corsica's 20xxx is 2A or 2B)."""
+    if not postal_code or len(postal_code) != 5 or not postal_code.isdigit():
+        return None
+    if postal_code.startswith("97"):
+        return postal_code[:3]
+    if postal_code.startswith("20"):
+        return "2A" if postal_code < "20200" else "2B"
+    return postal_code[:2]
+
+
+def find_offerer(siren: str) -> Offerer | None:
+    try:
+        return Offerer.get(siren, consistent_read=True)
+    except Offerer.DoesNotExist:
+        return None
+
+
+def _new_offerer(siren: str, name_hint: str | None, user_id: str) -> tuple[Offerer, Venue]:
+    from passculture.adapters.sirene import lookup
+
+    now = utcnow()
+    company = lookup(siren)
+    # The directory's registered name wins over what was typed; its absence never blocks.
+    name = (company.name if company else None) or name_hint or f"Structure {siren}"
+    offerer = Offerer(
+        siren,
+        name=name,
+        status="pending",
+        address=company.address if company else None,
+        postal_code=company.postal_code if company else None,
+        city=company.city if company else None,
+        department_code=department_of_postal_code(company.postal_code) if company else None,
+        created_by=user_id,
+        created_at=now,
+        admin_count=1,
+    )
+    venue = Venue(new_id(), siren=siren, name=VIRTUAL_VENUE_NAME, is_virtual=True, created_at=now)
+    return offerer, venue
+
+
+def join_or_create(
+    user_id: str,
+    siren: str,
+    name_hint: str | None = None,
+    extras: Callable[[Transaction], None] | None = None,
+) -> Joined:
+    """Makes ``user_id`` a member of ``siren``: admin of a new structure, or pending editor of an existing one.
+
+    ``extras`` adds the caller's own items (the new user, its email guard...)
+    to the same transaction. Failed conditions are mapped by label: ``email``
+    is a 409 on the email, ``membership`` a 409 on the SIREN (already a member).
+    """
+    existing = find_offerer(siren)
+    for _ in range(PATH_ATTEMPTS):
+        if existing is not None and existing.status not in JOINABLE:
+            raise Conflict(
+                "This structure cannot be joined: it was rejected or deleted. Contact the Pass Culture team",
+                field="siren",
+            )
+        now = utcnow()
+        if existing is None:
+            offerer, venue = _new_offerer(siren, name_hint, user_id)
+            membership = Membership(user_id, siren, role="admin", status="validated", created_at=now, validated_at=now)
+        else:
+            offerer, venue = existing, None
+            membership = Membership(user_id, siren, role="editor", status="pending", created_at=now)
+
+        def build(offerer: Offerer = offerer, venue: Venue | None = venue, membership: Membership = membership) -> Any:
+            tx = Transaction()
+            if extras is not None:
+                extras(tx)
+            if venue is not None:
+                tx.save("offerer", offerer, condition=Offerer.siren.does_not_exist())
+                tx.save("venue", venue, condition=Venue.id.does_not_exist())
+            else:
+                tx.condition_check(
+                    "offerer", Offerer, siren, condition=Offerer.siren.exists() & Offerer.status.is_in(*JOINABLE)
+                )
+            tx.save("membership", membership, condition=Membership.user_id.does_not_exist())
+            return tx
+
+        failed = commit(build)
+        if not failed:
+            return Joined(offerer, membership, created=venue is not None)
+        if "email" in failed:
+            raise Conflict("This email address is already used", field="email")
+        if "membership" in failed:
+            raise Conflict("You are already a member of this structure", field="siren")
+        if "offerer" not in failed:
+            raise Conflict(f"Could not save: {', '.join(sorted(failed))}")
+        # The SIREN appeared (or its structure changed) since we looked: take the other path.
+        existing = find_offerer(siren)
+    raise Conflict("This structure is changing right now, try again", field="siren")
+
+
+def announce(joined: Joined, user_email: str) -> None:
+    """Emails after a join: the team for a new structure, the admins for a join request."""
+    from passculture.services import accounts_mail
+
+    offerer = joined.offerer
+    if joined.created:
+        accounts_mail.send_new_structure_to_team(offerer.siren, offerer.name, user_email, full_address(offerer))
+    else:
+        admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
+        emails = [u.email for u in users_by_id(admins).values()]
+        accounts_mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
+
+
+def full_address(offerer: Offerer) -> str | None:
+    parts = [offerer.address, " ".join(p for p in (offerer.postal_code, offerer.city) if p)]
+    text = ", ".join(p for p in parts if p)
+    return text or None
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def members_of(siren: str) -> list[Membership]:
+    return list(Membership.siren_index.query(siren))
+
+
+def users_by_id(user_ids: list[str]) -> dict[str, Any]:
+    from passculture.models.users import User
+
+    unique = list(dict.fromkeys(user_ids))
+    return {u.id: u for u in User.batch_get(unique)} if unique else {}
+
+
+def offerers_by_siren(sirens: list[str]) -> dict[str, Offerer]:
+    unique = list(dict.fromkeys(sirens))
+    return {o.siren: o for o in Offerer.batch_get(unique)} if unique else {}
+
+
+def describe_offerer(offerer: Offerer) -> dict[str, Any]:
+    return {
+        "siren": offerer.siren,
+        "name": offerer.name,
+        "status": offerer.status,
+        "address": offerer.address,
+        "postalCode": offerer.postal_code,
+        "city": offerer.city,
+        "departmentCode": offerer.department_code,
+        "statusReason": offerer.status_reason,
+        "createdAt": offerer.created_at,
+        "validatedAt": offerer.validated_at,
+    }
+
+
+def describe_membership(membership: Membership) -> dict[str, Any]:
+    return {
+        "userId": membership.user_id,
+        "siren": membership.siren,
+        "role": membership.role,
+        "status": membership.status,
+        "createdAt": membership.created_at,
+        "validatedAt": membership.validated_at,
+    }
+
+
+def describe_venue(venue: Venue) -> dict[str, Any]:
+    return {
+        "id": venue.id,
+        "name": venue.name,
+        "siret": venue.siret,
+        "isVirtual": bool(venue.is_virtual),
+        "address": venue.address,
+        "postalCode": venue.postal_code,
+        "city": venue.city,
+        "departmentCode": venue.department_code,
+        "bookingEmail": venue.booking_email,
+    }
+
+
+def my_offerers(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The caller's structures with their membership (pending ones included, so a joiner sees the wait)."""
+    from passculture.services.pagination import paginate
+
+    memberships, next_cursor = paginate(partial(Membership.query, user_id, consistent_read=True), limit, cursor)
+    offerers = offerers_by_siren([m.siren for m in memberships])
+    items = [
+        {**describe_offerer(offerers[m.siren]), "membership": describe_membership(m)}
+        for m in memberships
+        if m.siren in offerers
+    ]
+    return items, next_cursor
+
+
+def offerer_detail(siren: str) -> dict[str, Any]:
+    """One structure with its venues and members (the caller's access is checked before)."""
+    offerer = find_offerer(siren)
+    if offerer is None:
+        raise NotFound("No such structure", field="siren")
+    venues = sorted(Venue.siren_index.query(siren), key=lambda v: v.created_at)
+    memberships = members_of(siren)
+    users = users_by_id([m.user_id for m in memberships])
+    members = []
+    for m in sorted(memberships, key=lambda m: m.created_at):
+        user = users.get(m.user_id)
+        members.append(
+            {
+                **describe_membership(m),
+                "email": user.email if user else None,
+                "firstName": user.first_name if user else None,
+                "lastName": user.last_name if user else None,
+            }
+        )
+    return {**describe_offerer(offerer), "venues": [describe_venue(v) for v in venues], "members": members}

@@ -1,0 +1,49 @@
+"""Signing in with email and password, throttled per email and per source address.
+
+Per email, each attempt is counted before the password is checked (an atomic
+counter, so concurrent guesses at one account cannot slip past the limit) and a
+success forgets the count. Per source, only failures count, so the many users
+behind one address (a school, a NAT) are not locked out by their own
+successes; there, parallel guesses can overshoot by the number in flight, which
+the per-email limit bounds anyway. Unknown email and wrong password get the
+same 401 and cost the same hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from passculture.config import get_settings
+from passculture.errors import Unauthorized
+from passculture.services import ratelimit
+from passculture.services.users import normalise_email
+
+BAD_CREDENTIALS = "Wrong email or password"
+
+
+def limits() -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    """(per email, per source address)."""
+    settings = get_settings()
+    window = settings.rate_limit_window_seconds
+    return (
+        ratelimit.Limit("signin-email", settings.signin_limit_per_window, window),
+        ratelimit.Limit("signin-source", settings.signin_source_limit_per_window, window),
+    )
+
+
+def signin(email: str, password: str, source: str) -> dict[str, Any]:
+    """``{accessToken, expiresAt, user}`` for matching credentials; 401 otherwise, 429 when throttled."""
+    from passculture.services.auth import authenticate_password, issue_access_token
+    from passculture.services.users import describe_user
+
+    per_email, per_source = limits()
+    subject = normalise_email(email)
+    ratelimit.check(per_source, source)
+    ratelimit.hit(per_email, subject)
+    user = authenticate_password(subject, password)
+    if user is None:
+        ratelimit.hit(per_source, source)
+        raise Unauthorized(BAD_CREDENTIALS)
+    ratelimit.clear(per_email, subject)
+    token, expires_at = issue_access_token(user.id)
+    return {"accessToken": token, "expiresAt": expires_at, "user": describe_user(user)}

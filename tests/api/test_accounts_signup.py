@@ -1,0 +1,392 @@
+"""Signups (pro and young) and email confirmation, through the accounts function."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from chalice.test import Client
+
+from infra.catalog import load_app
+from passculture.models.base import utcnow
+from passculture.models.memberships import Membership
+from passculture.models.offerers import Offerer
+from passculture.models.users import User
+from passculture.models.venues import Venue
+from passculture.models.wallets import Wallet
+from tests.api.accounts_support import confirmation_token, pro_body, send, young_body
+from tests.factories import PASSWORD, auth, make_member, make_offerer, make_user, random_siren
+
+
+@pytest.fixture
+def client(aws):
+    with Client(load_app("accounts")) as c:
+        yield c
+
+
+def birth_for_age(years: int, days_after_birthday: int = 10) -> str:
+    today = utcnow().date()
+    try:
+        birthday = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        birthday = today.replace(year=today.year - years, day=28)
+    return (birthday - timedelta(days=days_after_birthday)).isoformat()
+
+
+# -- pro signup ----------------------------------------------------------------
+
+
+def test_the_first_signup_of_a_siren_creates_the_structure_and_makes_its_admin(client, sent_emails):
+    body = pro_body(email="Ada.Lovelace@Example.ORG", name="Théâtre du Rond-Point", firstName="Ada")
+    answer = send(client, "POST", "/users/signup/pro", body)
+    assert answer.status_code == 201, answer.json_body
+    data = answer.json_body
+    assert data["user"]["email"] == "ada.lovelace@example.org"
+    assert data["user"]["roles"] == ["pro"]
+    assert data["user"]["emailConfirmed"] is False
+    assert data["offerer"]["siren"] == body["siren"]
+    assert data["offerer"]["name"] == "Théâtre du Rond-Point"
+    assert data["offerer"]["status"] == "pending"
+    assert data["membership"]["role"] == "admin"
+    assert data["membership"]["status"] == "validated"
+    assert "password" not in str(data).lower()
+
+    stored = User.get(data["user"]["id"])
+    assert stored.email == "ada.lovelace@example.org" and stored.password_hash.startswith("$argon2id$")
+    assert Offerer.get(body["siren"]).admin_count == 1
+    venues = list(Venue.siren_index.query(body["siren"]))
+    assert [v.is_virtual for v in venues] == [True]
+
+
+def test_a_pro_signup_sends_the_confirmation_link_and_tells_the_team(client, sent_emails):
+    body = pro_body(name="Cinéma Le Méliès")
+    send(client, "POST", "/users/signup/pro", body)
+    emails = sent_emails()
+    token = confirmation_token(emails, body["email"])
+    assert len(token) >= 32
+    team = [text for to, _, text in emails if to == ["team@passculture.test"]]
+    assert len(team) == 1
+    text = team[0]
+    assert body["siren"] in text and "Cinéma Le Méliès" in text and body["email"] in text
+
+
+def test_a_structure_without_a_name_gets_one_from_its_siren(client):
+    body = pro_body()
+    answer = send(client, "POST", "/users/signup/pro", body)
+    assert answer.json_body["offerer"]["name"] == f"Structure {body['siren']}"
+
+
+def test_signing_up_with_a_known_siren_joins_as_a_pending_editor(client, sent_emails):
+    first = pro_body(name="Musée")
+    send(client, "POST", "/users/signup/pro", first)
+    second = pro_body(siren=first["siren"], name="ignored")
+    answer = send(client, "POST", "/users/signup/pro", second)
+    assert answer.status_code == 201
+    data = answer.json_body
+    assert data["membership"] == {**data["membership"], "role": "editor", "status": "pending"}
+    assert data["offerer"]["name"] == "Musée"
+    assert Offerer.get(first["siren"]).admin_count == 1
+    assert len(list(Venue.siren_index.query(first["siren"]))) == 1
+    emails = sent_emails()
+    # The admin hears of the request; the team was told of the structure once only.
+    assert any(first["email"] in to and second["email"] in text for to, _, text in emails)
+    assert sum(1 for to, _, _ in emails if to == ["team@passculture.test"]) == 1
+    confirmation_token(emails, second["email"])
+
+
+def test_a_local_authority_venue_joins_under_the_authority_siren(client):
+    """Régie directe: the establishment has no SIREN of its own; its staff joins the authority's."""
+    authority = make_offerer(status="validated", name="Ville de Lyon")
+    make_member(authority, role="admin")
+    answer = send(client, "POST", "/users/signup/pro", pro_body(siren=authority.siren, name="Bibliothèque"))
+    assert answer.status_code == 201
+    assert answer.json_body["offerer"]["name"] == "Ville de Lyon"
+    assert answer.json_body["membership"]["status"] == "pending"
+
+
+def test_an_email_already_used_is_a_409_whatever_its_case(client):
+    body = pro_body(email="Pro@Example.org")
+    assert send(client, "POST", "/users/signup/pro", body).status_code == 201
+    again = send(client, "POST", "/users/signup/pro", pro_body(email="pro@EXAMPLE.org", siren=random_siren()))
+    assert again.status_code == 409
+    assert list(again.json_body["errors"]) == ["email"]
+    young = send(client, "POST", "/users/signup", young_body(email="PRO@example.org"))
+    assert young.status_code == 409
+
+
+def test_a_used_email_on_a_known_siren_is_a_409_and_joins_nothing(client):
+    first = pro_body()
+    send(client, "POST", "/users/signup/pro", first)
+    other = make_offerer()
+    again = send(client, "POST", "/users/signup/pro", pro_body(email=first["email"], siren=other.siren))
+    assert again.status_code == 409 and "email" in again.json_body["errors"]
+    assert list(Membership.siren_index.query(other.siren)) == []
+
+
+@pytest.mark.parametrize("status", ["rejected", "deleted"])
+def test_a_rejected_or_deleted_structure_cannot_be_joined(client, status):
+    offerer = make_offerer(status=status)
+    answer = send(client, "POST", "/users/signup/pro", pro_body(siren=offerer.siren))
+    assert answer.status_code == 409
+    assert list(answer.json_body["errors"]) == ["siren"]
+
+
+@pytest.mark.parametrize(
+    "siren", ["123456789", "12345678", "1234567890", "abcdefghi", "", "٣٥٦٠٠٠٠٠٠", "35600000000048"]
+)
+def test_an_invalid_siren_is_a_400_naming_siren(client, siren):
+    answer = send(client, "POST", "/users/signup/pro", pro_body(siren=siren))
+    assert answer.status_code == 400
+    assert list(answer.json_body["errors"]) == ["siren"]
+    assert "Luhn" in answer.json_body["errors"]["siren"][0]
+
+
+def test_a_siren_typed_with_spaces_is_accepted(client):
+    siren = random_siren()
+    answer = send(client, "POST", "/users/signup/pro", pro_body(siren=f"{siren[:3]} {siren[3:6]} {siren[6:]}"))
+    assert answer.status_code == 201
+    assert answer.json_body["offerer"]["siren"] == siren
+
+
+def test_la_poste_siren_is_accepted(client):
+    assert send(client, "POST", "/users/signup/pro", pro_body(siren="356000000")).status_code == 201
+
+
+@pytest.mark.parametrize("password", ["Short-1a", "alllowercase123", "ALLUPPERCASE123", "NoDigitsAtAllHere", "x" * 201])
+def test_a_weak_password_is_a_400_stating_the_rule(client, password):
+    answer = send(client, "POST", "/users/signup/pro", pro_body(password=password))
+    assert answer.status_code == 400
+    message = answer.json_body["errors"]["password"][0]
+    assert "12 characters" in message and "upper-case" in message and "digit" in message
+
+
+@pytest.mark.parametrize(
+    "email", ["no-at-sign", "two@@example.org", "a@b", "space in@example.org", "x" * 250 + "@a.fr"]
+)
+def test_a_bad_email_is_a_400(client, email):
+    answer = send(client, "POST", "/users/signup/pro", pro_body(email=email))
+    assert answer.status_code == 400
+    assert list(answer.json_body["errors"]) == ["email"]
+
+
+def test_every_bad_field_is_listed_at_once(client):
+    answer = send(
+        client,
+        "POST",
+        "/users/signup/pro",
+        {"email": "nope", "password": "weak", "siren": "1", "name": "x" * 141, "phone": "call me"},
+    )
+    assert answer.status_code == 400
+    assert set(answer.json_body["errors"]) == {"email", "password", "siren", "name", "phone"}
+
+
+def test_missing_fields_are_named(client):
+    answer = send(client, "POST", "/users/signup/pro", {})
+    assert set(answer.json_body["errors"]) == {"email", "password", "siren"}
+
+
+def test_an_email_failure_does_not_undo_a_signup(client, monkeypatch):
+    from passculture.adapters import email
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("SES is down")
+
+    monkeypatch.setattr(email, "send_email", broken)
+    body = pro_body()
+    answer = send(client, "POST", "/users/signup/pro", body)
+    assert answer.status_code == 201
+    signin = send(client, "POST", "/users/signin", {"email": body["email"], "password": PASSWORD})
+    assert signin.status_code == 200
+
+
+# -- young signup --------------------------------------------------------------
+
+
+def test_a_young_user_signs_up_without_credit_until_confirmation(client, sent_emails):
+    body = young_body(dateOfBirth=birth_for_age(18), departmentCode="2a", publicName="Lou")
+    answer = send(client, "POST", "/users/signup", body)
+    assert answer.status_code == 201, answer.json_body
+    user = answer.json_body["user"]
+    assert user["roles"] == ["young"]
+    assert user["publicName"] == "Lou" and user["departmentCode"] == "2A"
+    assert user["dateOfBirth"] == body["dateOfBirth"]
+    assert list(Wallet.query(user["id"])) == []
+    confirmation_token(sent_emails(), body["email"])
+    # Signing in works before confirmation.
+    signin = send(client, "POST", "/users/signin", {"email": body["email"], "password": PASSWORD})
+    current = send(
+        client, "GET", "/users/current", headers={"Authorization": f"Bearer {signin.json_body['accessToken']}"}
+    )
+    assert current.json_body["emailConfirmed"] is False
+    assert current.json_body["credits"] == []
+
+
+@pytest.mark.parametrize("code", ["01", "19", "21", "95", "2A", "2b", "971", "974", "976"])
+def test_every_department_code_is_accepted(client, code):
+    assert send(client, "POST", "/users/signup", young_body(departmentCode=code)).status_code == 201
+
+
+@pytest.mark.parametrize("code", ["20", "00", "96", "99", "970", "977", "2C", "1", "75001", ""])
+def test_an_unknown_department_is_a_400(client, code):
+    answer = send(client, "POST", "/users/signup", young_body(departmentCode=code))
+    assert answer.status_code == 400
+    assert list(answer.json_body["errors"]) == ["departmentCode"]
+
+
+@pytest.mark.parametrize("birth", ["2999-01-01", "1850-01-01", "15/03/2008", "not a date"])
+def test_an_impossible_date_of_birth_is_a_400(client, birth):
+    answer = send(client, "POST", "/users/signup", young_body(dateOfBirth=birth))
+    assert answer.status_code == 400
+    assert list(answer.json_body["errors"]) == ["dateOfBirth"]
+
+
+def test_a_young_signup_names_every_bad_field(client):
+    answer = send(client, "POST", "/users/signup", {"email": "x", "publicName": ""})
+    assert set(answer.json_body["errors"]) == {"email", "password", "publicName", "dateOfBirth", "departmentCode"}
+
+
+def test_a_young_email_already_used_is_a_409(client):
+    body = young_body()
+    send(client, "POST", "/users/signup", body)
+    assert send(client, "POST", "/users/signup", young_body(email=body["email"].upper())).status_code == 409
+
+
+# -- confirmation --------------------------------------------------------------
+
+
+def signup_young(client, sent_emails, **over):
+    body = young_body(**over)
+    user = send(client, "POST", "/users/signup", body).json_body["user"]
+    return user, confirmation_token(sent_emails(), body["email"])
+
+
+def test_confirming_an_eighteen_year_old_grants_the_national_credit_once(client, sent_emails):
+    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 200, answer.json_body
+    assert answer.json_body["emailConfirmed"] is True
+    [credit] = answer.json_body["credits"]
+    assert credit["id"] == "national"
+    assert credit["label"] == "Pass Culture"
+    assert credit["balanceCents"] == credit["initialCents"] == 50_000
+    assert credit["physicalCapCents"] == credit["digitalCapCents"] == 20_000
+    assert credit["physicalRemainingCents"] == credit["digitalRemainingCents"] == 20_000
+
+    again = send(client, "PATCH", f"/users/validate/{token}")
+    assert again.status_code == 410
+    assert list(again.json_body["errors"]) == ["token"]
+    assert [w.balance_cents for w in Wallet.query(user["id"])] == [50_000]
+
+
+@pytest.mark.parametrize("age", [15, 17, 19, 25])
+def test_confirming_at_another_age_grants_no_credit(client, sent_emails, age):
+    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(age))
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 200
+    assert answer.json_body["credits"] == []
+    assert User.get(user["id"]).email_confirmed_at is not None
+
+
+def test_eligibility_is_judged_on_the_day_of_confirmation(client, sent_emails):
+    # Seventeen at signup, eighteen today: the credit is granted.
+    _, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18, days_after_birthday=0))
+    assert len(send(client, "PATCH", f"/users/validate/{token}").json_body["credits"]) == 1
+
+
+def test_a_credit_granted_already_is_not_granted_twice(client, sent_emails):
+    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
+    from passculture.services.young import national_credit
+
+    existing = national_credit(user["id"], utcnow())
+    existing.balance_cents = 1234
+    existing.save()
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 200
+    assert [c["balanceCents"] for c in answer.json_body["credits"]] == [1234]
+
+
+def test_a_pro_confirms_their_email(client, sent_emails):
+    body = pro_body()
+    user_id = send(client, "POST", "/users/signup/pro", body).json_body["user"]["id"]
+    token = confirmation_token(sent_emails(), body["email"])
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 200
+    assert answer.json_body["emailConfirmed"] is True and answer.json_body["credits"] is None
+    assert User.get(user_id).email_confirmed_at is not None
+
+
+def test_an_unknown_token_is_a_404(client):
+    answer = send(client, "PATCH", "/users/validate/not-a-token-we-sent")
+    assert answer.status_code == 404
+    assert list(answer.json_body["errors"]) == ["token"]
+
+
+def test_an_expired_token_is_a_410(client, sent_emails):
+    from passculture.models.uniques import Unique
+    from passculture.services.accounts import _token_key
+
+    user, token = signup_young(client, sent_emails)
+    item = Unique.get(_token_key(token))
+    item.update(actions=[Unique.expires_at.set(utcnow() - timedelta(seconds=1))])
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 410
+    assert "expired" in answer.json_body["errors"]["token"][0]
+    assert User.get(user["id"]).email_confirmed_at is None
+
+
+def test_tokens_are_stored_hashed(client, sent_emails):
+    from passculture.models.uniques import Unique
+    from passculture.services.accounts import _token_key
+
+    _, token = signup_young(client, sent_emails)
+    assert token not in _token_key(token)
+    assert Unique.get(_token_key(token)).target
+
+
+def test_a_new_link_can_be_asked_for_and_works(client, sent_emails):
+    body = young_body(dateOfBirth=birth_for_age(18))
+    send(client, "POST", "/users/signup", body)
+    first = confirmation_token(sent_emails(), body["email"])
+    headers = {
+        "Authorization": "Bearer "
+        + send(client, "POST", "/users/signin", {"email": body["email"], "password": PASSWORD}).json_body["accessToken"]
+    }
+    assert send(client, "POST", "/users/current/confirmation", headers=headers).status_code == 204
+    second = confirmation_token(sent_emails(), body["email"])
+    assert second != first
+    assert send(client, "PATCH", f"/users/validate/{second}").status_code == 200
+    # The first link still confirms nothing more, and the credit stays single.
+    assert send(client, "PATCH", f"/users/validate/{first}").status_code == 200
+    assert len(send(client, "GET", "/users/current", headers=headers).json_body["credits"]) == 1
+    assert send(client, "POST", "/users/current/confirmation", headers=headers).status_code == 409
+
+
+def test_asking_for_new_links_is_rate_limited(client):
+    user = make_user(confirmed=False)
+    statuses = [send(client, "POST", "/users/current/confirmation", headers=auth(user)).status_code for _ in range(6)]
+    assert statuses == [204] * 5 + [429]
+
+
+def test_asking_for_a_new_link_needs_a_signed_in_user(client):
+    assert send(client, "POST", "/users/current/confirmation").status_code == 401
+
+
+def test_confirmation_hands_an_eligible_user_to_the_territories_service(client, sent_emails, monkeypatch):
+    """Local credits are the territories service's: confirmation calls its hook, and survives its failure."""
+    import sys
+    import types
+
+    seen = []
+    fake = types.ModuleType("passculture.services.territories")
+
+    def grant_local_credits_at_confirmation(user):
+        seen.append(user.id)
+        raise RuntimeError("territories down")
+
+    fake.grant_local_credits_at_confirmation = grant_local_credits_at_confirmation
+    monkeypatch.setitem(sys.modules, "passculture.services.territories", fake)
+    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
+    answer = send(client, "PATCH", f"/users/validate/{token}")
+    assert answer.status_code == 200
+    assert seen == [user["id"]]
+    assert len(answer.json_body["credits"]) == 1

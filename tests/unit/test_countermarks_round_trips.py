@@ -1,0 +1,111 @@
+"""DynamoDB round trips per countermark call: the key and the booking come in one BatchGetItem."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import botocore.client
+import pytest
+
+from passculture.models.api_keys import ApiKey
+from passculture.models.base import utcnow
+from passculture.services import countermarks
+from passculture.services.auth import parse_authorization
+from tests.factories import (
+    PASSWORD,
+    auth,
+    basic_auth,
+    bearer,
+    make_api_key,
+    make_booking,
+    make_member,
+    make_offer,
+    make_offerer,
+    make_stock,
+    make_venue,
+    make_young,
+)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """The DynamoDB operations made, in order (every client, pynamodb's included)."""
+    made: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "dynamodb":
+            made.append(operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    return made
+
+
+@pytest.fixture
+def scene(aws):
+    offerer = make_offerer()
+    venue = make_venue(offerer)
+    offer = make_offer(venue)
+    stock = make_stock(offer, begins_at=utcnow() + timedelta(hours=3))
+    young = make_young()
+    key, item = make_api_key(offerer)
+    ApiKey(item.prefix).update(actions=[ApiKey.last_used_at.set(utcnow())])
+
+    def booking():
+        return make_booking(
+            stock,
+            offer,
+            venue,
+            young,
+            venue_name=venue.name,
+            venue_address=venue.address,
+            venue_department_code=venue.department_code,
+            user_date_of_birth=young.date_of_birth,
+        ).token
+
+    return {"key": key, "member": make_member(offerer), "booking": booking, "prefix": item.prefix}
+
+
+def credentials(headers):
+    return parse_authorization(headers["Authorization"])
+
+
+def test_check_with_an_api_key_is_one_batch_get(scene, calls):
+    token = scene["booking"]()
+    calls.clear()
+    countermarks.check(credentials(bearer(scene["key"])), token, "192.0.2.1")
+    assert calls == ["BatchGetItem"]
+
+
+def test_use_with_an_api_key_adds_one_conditional_update(scene, calls):
+    token = scene["booking"]()
+    calls.clear()
+    countermarks.use(credentials(bearer(scene["key"])), token, "192.0.2.1")
+    assert calls == ["BatchGetItem", "UpdateItem"]
+
+
+def test_last_used_at_costs_one_write_an_hour(scene, calls):
+    ApiKey(scene["prefix"]).update(actions=[ApiKey.last_used_at.set(utcnow() - timedelta(hours=2))])
+    token = scene["booking"]()
+    calls.clear()
+    countermarks.check(credentials(bearer(scene["key"])), token, "192.0.2.1")
+    countermarks.check(credentials(bearer(scene["key"])), token, "192.0.2.1")
+    assert calls == ["BatchGetItem", "UpdateItem", "BatchGetItem"]
+
+
+def test_a_failure_touches_both_counters(scene, calls):
+    with pytest.raises(countermarks.NotFound):
+        countermarks.check(credentials(bearer(scene["key"])), "ZZZZZZ", "192.0.2.1")
+    assert calls == ["BatchGetItem", "UpdateItem", "UpdateItem"]
+
+
+def test_access_token_and_basic_add_the_membership_read(scene, calls):
+    token = scene["booking"]()
+    calls.clear()
+    countermarks.check(credentials(auth(scene["member"])), token, "192.0.2.1")
+    assert calls == ["BatchGetItem", "GetItem"]
+    calls.clear()
+    countermarks.check(credentials(basic_auth(scene["member"].email, PASSWORD)), token, "192.0.2.1")
+    # booking + counters, then the email guard and the user (password check), then the membership
+    assert calls == ["BatchGetItem", "GetItem", "GetItem", "GetItem"]
