@@ -45,7 +45,8 @@ def make_blueprint() -> Blueprint:
 
         result = book(req.principal, req.body.stock_id, req.body.quantity, req.headers.get("idempotency-key"))
         booking = result.booking
-        body = {"token": booking.token, "booking": describe_booking(booking, venue_of(booking.venue_id))}
+        venue = result.venue or venue_of(booking.venue_id)
+        body = {"token": booking.token, "booking": describe_booking(booking, venue)}
         if result.created:
             return Reply(body, 201)
         return Reply(body, 200, {"Idempotent-Replayed": "true"})

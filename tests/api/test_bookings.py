@@ -79,6 +79,13 @@ def test_a_young_user_books_and_gets_a_countermark(client, venue, young):
     assert national(young).balance_cents == 50_000 - 1200
     stored = Booking.get(token)
     assert (stored.user_email, stored.user_public_name, stored.cap_kind) == (young.email, young.public_name, None)
+    # What the countermark API shows, copied so that it needs no venue or user read.
+    assert (stored.venue_name, stored.venue_address, stored.venue_department_code, stored.user_date_of_birth) == (
+        venue.name,
+        venue.address,
+        venue.department_code,
+        young.date_of_birth,
+    )
 
 
 def test_anonymous_gets_401(client, venue):

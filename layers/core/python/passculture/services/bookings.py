@@ -52,6 +52,7 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 class BookingResult:
     booking: Booking
     created: bool  # False when an Idempotency-Key replayed an earlier booking
+    venue: Venue | None = None  # when the booking path read it already
 
 
 # -- booking -------------------------------------------------------------------
@@ -168,18 +169,21 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     cap_kind = cap_kind_of(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
     amount = int(stock.price_cents or 0) * quantity
     plan = plan_debits(credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now)
+    # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
+    venue = venue_of(offer.venue_id)
 
     for attempt in range(MAX_ATTEMPTS):
-        booking = _new_booking(principal, stock, offer, quantity, amount, plan, now)
+        booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
         failed = _commit(booking, stock, plan, quantity, idempotency_key, now)
         if failed is None:  # a DynamoDB transaction conflict: nothing was written
             _backoff(attempt)
             continue
         if not failed:
-            return BookingResult(booking, created=True)
+            return BookingResult(booking, created=True, venue=venue)
         if "idem" in failed:
             replay = _replay(user.id, idempotency_key or "", stock_id)
             if replay is not None:
+                replay.venue = venue
                 return replay
         if "guard" in failed:
             raise Conflict("You have already booked this date", field="stockId")
@@ -200,7 +204,14 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
 
 
 def _new_booking(
-    principal: Principal, stock: Stock, offer: Offer, quantity: int, amount: int, plan: DebitPlan, now: datetime
+    principal: Principal,
+    stock: Stock,
+    offer: Offer,
+    venue: Venue | None,
+    quantity: int,
+    amount: int,
+    plan: DebitPlan,
+    now: datetime,
 ) -> Booking:
     user = principal.user
     return Booking(
@@ -220,6 +231,10 @@ def _new_booking(
         begins_at=stock.begins_at,
         user_email=user.email,
         user_public_name=user.public_name or user.first_name,
+        user_date_of_birth=user.date_of_birth,
+        venue_name=venue.name if venue else None,
+        venue_address=venue.address if venue else None,
+        venue_department_code=(venue.department_code if venue else None) or offer.department_code,
         created_at=now,
     )
 
