@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+PACKAGE_STAGE ?= prod
 BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
@@ -34,6 +35,14 @@ gen: $(BIN)/.installed  ## rewrite generated files (OpenAPI document, serverless
 
 bench: $(BIN)/.installed  ## print cold-import and DynamoDB-call figures
 	$(BIN)/python -m bench
+
+# The Serverless Framework v3 (MIT) and its dependencies, exactly as locked.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+package: $(BIN)/.installed node_modules/.installed  ## build the artifacts, `serverless package` offline, cfn-lint
+	$(BIN)/python -m infra.package --stage $(PACKAGE_STAGE)
 
 clean:
 	rm -rf $(VENV) build .serverless node_modules

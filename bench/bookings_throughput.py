@@ -33,15 +33,26 @@ def _rate(calls: list[Callable[[], Any]], threads: int) -> float:
 
 def run_throughput(bookings: int = 100, threads: int = 8) -> dict[str, Any]:
     import logging
+    import os
 
-    from tests.concurrency.twin import MotoTwin
+    import requests
+
+    from infra.bootstrap import create_tables, verify_sender
+    from infra.moto_twin import forget_clients, start_moto_server
 
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # more threads than pooled connections
-    twin = MotoTwin().start()
+    server, url = start_moto_server()
+    os.environ["AWS_ENDPOINT_URL"] = url
+    forget_clients()
     try:
+        create_tables()
+        verify_sender()
         return _measure(bookings, threads)
     finally:
-        twin.stop()
+        requests.post(f"{url}/moto-api/reset", timeout=10)  # moto's state is the process's: leave none behind
+        server.stop()
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        forget_clients()
 
 
 def _measure(bookings: int, threads: int) -> dict[str, Any]:

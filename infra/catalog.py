@@ -30,6 +30,7 @@ def load_apps() -> dict[str, Any]:
 EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
     "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"},),
     "notify": ({"kind": "dynamodb", "table": "bookings"},),
+    "offers": ({"kind": "s3", "prefix": "uploads/"}, {"kind": "schedule", "rate": "rate(1 hour)"}),
 }
 
 

@@ -1,6 +1,9 @@
 """Writes the files derived from the code, or checks they are current (``--check``).
 
-- ``layers/core/python/passculture/openapi.json`` from the routes and schemas.
+- ``layers/core/python/passculture/openapi.json`` from the routes and schemas;
+- the derived parts of ``serverless.yml`` (``infra/serverless.py``): ``infra/functions.yml``
+  (each function's routes and event sources) and ``infra/resources/{tables,media,events,iam}.yml``
+  (the tables from the pynamodb models, the bucket, the role's statements).
 
 ``make gen`` writes them; a test runs the check so they never drift.
 """
@@ -23,10 +26,12 @@ def openapi_document() -> dict[str, Any]:
 
 
 def generated_files() -> dict[Path, str]:
+    from infra import serverless
     from passculture.web.openapi import DOCUMENT_PATH
 
     return {
         DOCUMENT_PATH: json.dumps(openapi_document(), indent=1, ensure_ascii=False, sort_keys=False) + "\n",
+        **serverless.generated_files(),
     }
 
 
@@ -38,6 +43,7 @@ def main(argv: list[str]) -> int:
         if current != content:
             stale.append(path.relative_to(ROOT))
             if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(content)
     if check and stale:
         print("stale generated files (run `make gen`):", *stale, sep="\n  ")

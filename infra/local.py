@@ -6,7 +6,8 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-and serves two local-only routes: ``GET /health`` and ``GET /_local/outbox``.
+delivers the media bucket's S3 events (``infra.local_s3``), and serves two
+local-only routes: ``GET /health`` and ``GET /_local/outbox``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -33,12 +33,6 @@ NOT_FOUND = {"errors": {"global": ["Not found"]}}
 
 
 # -- the backend -----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Backend:
@@ -60,18 +54,9 @@ class Backend:
     def start(self) -> None:
         if os.environ.get("AWS_ENDPOINT_URL"):
             return
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
-        from moto.server import ThreadedMotoServer
+        from infra.moto_twin import start_moto_server
 
-        from infra.twin_fidelity import make_dynamodb_faithful
-
-        MotoRequestHandler.log_request = lambda *args, **kwargs: None  # one line per AWS call is noise
-        make_dynamodb_faithful()  # atomic requests, and no stream records of cancelled transactions
-
-        port = int(os.environ.get("MOTO_PORT") or _free_port())
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        self.server.start()
-        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{port}"
+        self.server, os.environ["AWS_ENDPOINT_URL"] = start_moto_server(int(os.environ.get("MOTO_PORT") or 0) or None)
 
     def stop(self) -> None:
         if self.server is not None:
@@ -423,6 +408,14 @@ class LocalRuntime:
                     )
                     feeder.start_position()
                     workers.append(feeder.loop)
+                elif source["kind"] == "s3":
+                    from infra.local_s3 import S3Feeder
+
+                    s3_feeder = S3Feeder(
+                        get_settings().media_bucket, source["prefix"], handlers[name], name, self.stop_event
+                    )
+                    s3_feeder.setup()
+                    workers.append(s3_feeder.loop)
         self.http = make_http_server(LocalApi(self.backend, handlers, scheduler), self.port)
         self.port = self.http.server_address[1]
         workers.append(self.http.serve_forever)

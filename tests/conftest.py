@@ -59,31 +59,13 @@ def sent_emails(aws):
     return read
 
 
-def _reset_aws_clients():
-    """Forgets every cached AWS client, so the next call reads AWS_ENDPOINT_URL again."""
-    from passculture.adapters import aws as aws_adapter
-    from passculture.models import all_models
-    from passculture.models import base as models_base
-
-    aws_adapter.client.cache_clear()
-    for model in all_models():
-        model._connection = None
-    models_base._connection = None
-
-
 @pytest.fixture(scope="session")
 def _moto_server_url():
     """One moto server per test session (per xdist worker), started on first use."""
-    import socket
+    from infra.moto_twin import start_moto_server
 
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
+    server, url = start_moto_server()
+    yield url
     server.stop()
 
 
@@ -93,32 +75,18 @@ def moto_server(_moto_server_url, monkeypatch):
 
     Yields the endpoint URL, which every client uses during the test (cached
     clients are reset before and after, so other tests keep their in-process
-    moto). Each DynamoDB request is applied atomically, as DynamoDB does:
-    moto's own transactions snapshot and restore whole tables, which would
-    lose concurrent writes. The server lives for the session and its data is
+    moto). Each DynamoDB request is applied atomically, as DynamoDB does
+    (``infra.moto_twin.serialise_dynamodb``). The server lives for the session and its data is
     shared between the tests using it (``aws`` tests wipe it; missing tables
     are created again): use fresh ids, never count a whole table.
     """
-    import threading
-
-    from moto.dynamodb.responses import DynamoHandler
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-
     from infra.bootstrap import verify_sender
+    from infra.moto_twin import forget_clients
     from passculture.adapters.aws import client
     from passculture.models import all_models
 
-    lock = threading.Lock()
-    call_action = DynamoHandler.call_action
-
-    def atomic_call_action(self):
-        with lock:
-            return call_action(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", atomic_call_action)
-    monkeypatch.setattr(MotoRequestHandler, "log_request", lambda *args, **kwargs: None)
     monkeypatch.setenv("AWS_ENDPOINT_URL", _moto_server_url)
-    _reset_aws_clients()
+    forget_clients()
     try:
         existing = set(client("dynamodb").list_tables()["TableNames"])
         for model in all_models():
@@ -127,4 +95,4 @@ def moto_server(_moto_server_url, monkeypatch):
         verify_sender()
         yield _moto_server_url
     finally:
-        _reset_aws_clients()
+        forget_clients()

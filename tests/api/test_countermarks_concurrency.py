@@ -15,7 +15,7 @@ from passculture.services import countermarks
 from passculture.services.auth import load_principal
 from passculture.web import create_app
 from passculture.web.entry import make_handler
-from tests.api.conftest_countermarks import invoke, moto_server, v2_event  # noqa: F401
+from tests.api.countermarks_support import invoke, v2_event
 from tests.factories import (
     bearer,
     make_api_key,
@@ -36,7 +36,7 @@ def cashier() -> object:
     return make_handler(create_app("countermarks", make_blueprint))
 
 
-def test_two_cashiers_validating_one_code_get_one_204_and_one_410(moto_server, monkeypatch):  # noqa: F811
+def test_two_cashiers_validating_one_code_get_one_204_and_one_410(moto_server, monkeypatch):
     offerer = make_offerer()
     venue = make_venue(offerer)
     offer = make_offer(venue)
@@ -69,7 +69,7 @@ def test_two_cashiers_validating_one_code_get_one_204_and_one_410(moto_server, m
     assert (stored.status, stored.used_by) == ("used", f"key:{key_item.prefix}")
 
 
-def test_concurrent_key_creations_never_pass_the_limit(moto_server):  # noqa: F811
+def test_concurrent_key_creations_never_pass_the_limit(moto_server):
     from passculture.errors import Conflict
     from passculture.services.api_keys import create_api_key, list_api_keys
 

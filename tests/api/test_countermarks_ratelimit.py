@@ -12,7 +12,7 @@ from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.rate_limits import RateLimit
 from passculture.services import countermarks
-from tests.api.conftest_countermarks import invoke, v2_event
+from tests.api.countermarks_support import invoke, v2_event
 from tests.factories import (
     auth,
     basic_auth,

@@ -17,7 +17,7 @@ from passculture.models.users import User
 from passculture.models.wallets import Wallet
 from passculture.services.auth import issue_access_token
 from passculture.services.cancellation import booking_guard_key
-from tests.api.conftest_countermarks import invoke, v2_event
+from tests.api.countermarks_support import invoke, v2_event
 from tests.factories import (
     auth,
     basic_auth,

@@ -1,4 +1,4 @@
-"""The local twin keeps DynamoDB's promises the booking emails rely on (``infra/twin_fidelity.py``)."""
+"""The local twin keeps the stream promise the booking emails rely on (``infra/moto_twin.py``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 @pytest.fixture
 def scratch(moto_server):
     """A table with a stream, and an iterator opened on it before anything is written."""
-    dynamodb = boto3.client("dynamodb", endpoint_url=moto_server.endpoint, region_name="eu-west-3")
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto_server, region_name="eu-west-3")
     dynamodb.create_table(
         TableName="scratch",
         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
@@ -19,7 +19,7 @@ def scratch(moto_server):
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     arn = dynamodb.describe_table(TableName="scratch")["Table"]["LatestStreamArn"]
-    streams = boto3.client("dynamodbstreams", endpoint_url=moto_server.endpoint, region_name="eu-west-3")
+    streams = boto3.client("dynamodbstreams", endpoint_url=moto_server, region_name="eu-west-3")
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
     yield (

@@ -19,11 +19,12 @@ TEAM_PASSWORD = "Equipe-locale-2026"
 
 
 class LocalServer:
-    def __init__(self, process: subprocess.Popen, url: str) -> None:
+    def __init__(self, process: subprocess.Popen, url: str, aws_endpoint: str = "") -> None:
         self.process = process
         self.url = url
+        # The server's AWS twin (moto), for tests that set a scene straight in its tables.
+        self.aws_endpoint = aws_endpoint
         self.http = requests.Session()
-        self.aws_endpoint: str | None = None  # the server's AWS twin ("AWS twin at ..."), to set a scene
 
     def get(self, path: str, **kw):
         return self.http.get(self.url + path, timeout=30, **kw)
@@ -81,6 +82,7 @@ def start_local_server(extra_env: dict[str, str] | None = None) -> LocalServer:
     )
     deadline = time.monotonic() + 60
     lines = []
+    url = ""
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
@@ -90,12 +92,10 @@ def start_local_server(extra_env: dict[str, str] | None = None) -> LocalServer:
         lines.append(line)
         match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
         if match:
-            server = LocalServer(process, match.group(1))
-            for _ in range(20):  # printed right after; a log line may come between
-                twin = re.search(r"AWS twin at (http://[^;\s]+)", process.stdout.readline())
-                if twin:
-                    server.aws_endpoint = twin.group(1)
-                    break
+            url = match.group(1)
+        twin = re.search(r"AWS twin at (http://\S+?);", line)
+        if twin and url:
+            server = LocalServer(process, url, twin.group(1))
             # Keep draining the output so the server never blocks on a full pipe.
             import threading
 

@@ -23,6 +23,7 @@ BOOKING = {
     "amount_cents": 2400,
     "user_email": "jeune@example.org",
     "user_public_name": "Camille",
+    "user_id": "42",
 }
 
 
@@ -54,7 +55,8 @@ def test_a_venue_without_booking_email_only_the_booker_is_told():
 def test_a_cancellation_tells_the_other_side():
     by_user = cancellation_emails({**BOOKING, "cancelled_by": "user:42"}, VENUE)
     assert [(role, to) for role, to, *_ in by_user] == [("venue", "resa@port.example")]
-    for cancelled_by in ("offerer:123456782", "key:ab12cd34", "stock-deleted"):
+    # Anyone but the booker: an API key, a member of the structure, a stock deletion.
+    for cancelled_by in ("key:ab12cd34", "user:99", "offerer:99"):
         emails = cancellation_emails({**BOOKING, "cancelled_by": cancelled_by}, VENUE)
         assert [(role, to) for role, to, *_ in emails] == [("booker", "jeune@example.org")]
         assert "ABC234" in emails[0][3] and "Maloya" in emails[0][3] and "24 €" in emails[0][3]

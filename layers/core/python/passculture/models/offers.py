@@ -113,6 +113,8 @@ class Offer(Model):
     is_active = BooleanAttribute(default=True)
     image_key = UnicodeAttribute(null=True)
     thumb_key = UnicodeAttribute(null=True)
+    # Why the last uploaded image was refused (cleared when one is accepted).
+    image_error = UnicodeAttribute(null=True)
     latitude = NumberAttribute(null=True)
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)

@@ -4,9 +4,9 @@
   countermark, the booker's public name and email, the offer and its date; the
   booker gets the countermark, the offer, its date and the venue's address;
 - a cancellation (MODIFY ``booked`` -> ``cancelled``): the other side is told.
-  Cancelled by the booker (``cancelled_by`` ``user:<id>``): the venue; by the
-  structure (``offerer:<siren>``, ``key:<prefix>``) or a stock deletion
-  (``stock-deleted``): the booker.
+  Cancelled by the booker (``cancelled_by`` ``user:<the booker's id>``): the
+  venue; by anyone else (the structure's API key ``key:<prefix>`` or member
+  ``user:<member id>``, a stock deletion ``offerer:<id>``): the booker.
 
 Redelivery (a batch retried after a failure, a replayed shard) must not send
 twice: before sending, each (stream record, recipient) claims a ``uniques``
@@ -168,7 +168,9 @@ def cancellation_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, 
     """The other side of whoever cancelled."""
     token, offer = booking["token"], booking.get("offer_name") or "l'offre"
     by = str(booking.get("cancelled_by") or "")
-    if by.startswith("user:"):
+    # "user:<id>" is the booker only when it is their id: a member of the structure
+    # cancelling through the countermark API with an access token is "user:<member id>".
+    if by == f"user:{booking.get('user_id')}":
         if venue is None or not venue.booking_email:
             return []
         body = "\n".join(
@@ -187,11 +189,7 @@ def cancellation_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, 
         return [("venue", venue.booking_email, f"Réservation annulée {token} : {offer}", body)]
     if not booking.get("user_email"):
         return []
-    reason = (
-        "la date a été supprimée par le lieu"
-        if by == "stock-deleted"
-        else "elle a été annulée par la structure qui propose l'offre"
-    )
+    reason = "elle a été annulée par la structure qui propose l'offre"
     amount = int(booking.get("amount_cents") or 0)
     body = "\n".join(
         [

@@ -77,30 +77,58 @@ def feed_summary(stocks: list[Stock], now: datetime) -> tuple[list[datetime], in
     return dates, (min(prices) if prices else None)
 
 
-def refresh_offer(offer: Offer, offerer_status: str | None = None, stocks: list[Stock] | None = None) -> Offer:
-    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves them if they changed."""
+def offerer_status_of(siren: str) -> str:
+    """The structure's status; a structure that no longer exists counts as deleted."""
+    try:
+        return Offerer.get(siren, consistent_read=True).status
+    except Offerer.DoesNotExist:
+        return "deleted"
+
+
+def begins_key(begins_at: datetime | None) -> str:
+    """The stock index's sort key: the start in ISO form, or "thing" (sorted after every date)."""
+    return begins_at.isoformat() if begins_at is not None else "thing"
+
+
+def refresh_offer(
+    offer: Offer,
+    offerer_status: str | None = None,
+    stocks: list[Stock] | None = None,
+    actions: list[Any] | None = None,
+) -> Offer:
+    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves what changed.
+
+    ``actions`` are the caller's own changes to the offer, already applied to
+    ``offer`` in memory: they are written in the same update. ``stocks`` are the
+    offer's live stocks when the caller knows them (the stock index is only
+    eventually consistent just after a write).
+    """
     if offerer_status is None:
-        offerer_status = Offerer.get(offer.siren).status
-    stocks = live_stocks(offer.id) if stocks is None else stocks
+        offerer_status = offerer_status_of(offer.siren)
+    stocks = live_stocks(offer.id) if stocks is None else [s for s in stocks if not s.is_deleted]
     now = utcnow()
     status = offer_status(offer, offerer_status, stocks)
     cell = feed_cell(offer, status, stocks, now)
+    writes: list[Any] = list(actions or [])
+    if (status, cell) != (offer.status, offer.feed_cell):
+        writes.append(Offer.status.set(status))
+        writes.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
     dates, min_price = feed_summary(stocks, now)
-    before = (offer.status, offer.feed_cell, offer.next_dates or [], offer.min_price_cents)
-    if (status, cell, dates, min_price) != before:
-        actions: list[Any] = [Offer.status.set(status), Offer.updated_at.set(now)]
-        actions.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
-        actions.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
+    if (dates, min_price) != (offer.next_dates or [], offer.min_price_cents):
+        writes.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
         price = Offer.min_price_cents
-        actions.append(price.set(min_price) if min_price is not None else price.remove())
-        offer.update(actions=actions)
+        writes.append(price.set(min_price) if min_price is not None else price.remove())
+    if writes:
+        writes.append(Offer.updated_at.set(utcnow()))
+        offer.update(actions=writes, condition=Offer.id.exists())
     return offer
 
 
 def refresh_offerer_offers(siren: str) -> int:
     """Refreshes every offer of a structure after its status changed; returns how many changed."""
-    offerer_status = Offerer.get(siren, consistent_read=True).status
     from passculture.services.pagination import paginate
+
+    offerer_status = offerer_status_of(siren)
 
     changed, cursor = 0, None
     while True:
@@ -108,6 +136,29 @@ def refresh_offerer_offers(siren: str) -> int:
         for offer in offers:
             before = (offer.status, offer.feed_cell)
             refresh_offer(offer, offerer_status)
+            changed += before != (offer.status, offer.feed_cell)
+        if cursor is None:
+            return changed
+
+
+def refresh_published_offers() -> int:
+    """Re-applies the rule to every published offer; returns how many changed.
+
+    Run on a schedule: the feed loses offers whose dates have passed, and a
+    switch of the ``FREE_OFFERS_ONLY`` phase reaches every offer (only published
+    offers can be in the app). A Query on the status index, never a Scan.
+    """
+    from passculture.services.pagination import paginate
+
+    statuses: dict[str, str] = {}
+    changed, cursor = 0, None
+    while True:
+        offers, cursor = paginate(partial(Offer.status_index.query, "published"), 100, cursor)
+        for offer in offers:
+            if offer.siren not in statuses:
+                statuses[offer.siren] = offerer_status_of(offer.siren)
+            before = (offer.status, offer.feed_cell)
+            refresh_offer(offer, statuses[offer.siren])
             changed += before != (offer.status, offer.feed_cell)
         if cursor is None:
             return changed

@@ -1,0 +1,134 @@
+"""Offers: creation, changes, lists and the image upload, over HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery
+from passculture.schemas.crossfield import CrossChecked, given
+from passculture.schemas.stocks import StockOut
+
+Category = Literal[
+    "MUSEUM_HERITAGE",
+    "LIVE_SHOW",
+    "ART_CLASS",
+    "CINEMA",
+    "AUDIOVISUAL",
+    "MUSIC",
+    "BOOK",
+    "PRESS",
+    "GAME",
+    "CONFERENCE",
+]
+OfferStatus = Literal["draft", "pending", "published", "inactive"]
+ImageType = Literal["image/jpeg", "image/png", "image/webp"]
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_check_url)]
+# The accroche: one or two sentences that make people want to go.
+Hook = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Duration = Annotated[int, Field(ge=1, le=60 * 24 * 30, description="minutes")]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class OfferIn(CamelModel):
+    """A new offer on one of the structure's venues (the virtual venue for a digital offer)."""
+
+    venue_id: Id
+    name: Name
+    category: Category
+    description: Description | None = None
+    hook: Hook | None = None
+    video_url: Url | None = None
+    duration_minutes: Duration | None = None
+    url: Url | None = Field(default=None, description="required for a digital offer, refused otherwise")
+    is_duo: bool = False
+
+
+NOT_NULL = (("name", "name"), ("category", "category"), ("isDuo", "is_duo"), ("isActive", "is_active"))
+
+
+class OfferPatch(CrossChecked):
+    """Any of the offer's fields; null clears an optional one. ``isActive`` deactivates or reactivates."""
+
+    name: Name | None = None
+    category: Category | None = None
+    description: Description | None = None
+    hook: Hook | None = None
+    video_url: Url | None = None
+    duration_minutes: Duration | None = None
+    url: Url | None = None
+    is_duo: bool | None = None
+    is_active: bool | None = None
+
+    @classmethod
+    def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
+        return {
+            alias: "Cannot be null"
+            for alias, name in NOT_NULL
+            if (alias in data or name in data) and given(data, alias, name) is None
+        }
+
+
+class OfferQuery(PageQuery):
+    venue_id: Id | None = None
+    siren: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = None
+    status: OfferStatus | None = None
+    category: Category | None = None
+
+
+class OfferOut(CamelModel):
+    id: str
+    venue_id: str
+    siren: str
+    name: str
+    category: str
+    description: str | None = None
+    hook: str | None = None
+    video_url: str | None = None
+    duration_minutes: int | None = None
+    url: str | None = None
+    is_duo: bool
+    is_digital: bool
+    status: OfferStatus
+    is_active: bool
+    is_visible_in_app: bool = Field(description="shown in the app now: published, bookable, free-only phase respected")
+    image_url: str | None = None
+    thumb_url: str | None = None
+    image_error: str | None = Field(default=None, description="why the last uploaded image was refused")
+    department_code: str | None = None
+    created_at: datetime
+    updated_at: datetime | None = None
+    stocks: list[StockOut] | None = Field(default=None, description="the live stocks, by date (absent in lists)")
+
+
+class OfferPage(Page[OfferOut]):
+    pass
+
+
+class ImageUploadIn(CamelModel):
+    content_type: ImageType
+
+
+class PresignedPost(CamelModel):
+    url: str
+    fields: dict[str, str]
+
+
+class ImageUploadOut(CamelModel):
+    """POST the file to ``upload.url`` as multipart form data: ``upload.fields`` first, then ``file``."""
+
+    upload: PresignedPost
+    key: str
+    expires_at: datetime

@@ -1,0 +1,140 @@
+"""Stocks: the dates of an event offer, or the single stock of a thing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, TypeAdapter
+
+from passculture.models.base import utcnow
+from passculture.schemas.base import AwareDatetime, CamelModel
+from passculture.schemas.crossfield import CrossChecked, given
+
+# Pass Culture's ceiling for one offer's price: 300 €.
+MAX_PRICE_CENTS = 30_000
+MAX_QUANTITY = 1_000_000
+MAX_BATCH = 100
+
+
+def _future(value: datetime) -> datetime:
+    if value <= utcnow():
+        raise ValueError("must be in the future")
+    return value
+
+
+FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future)]
+PriceCents = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS, description="in cents; 0 is free")]
+Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="absent or null: unlimited")]
+
+
+def _parsed(raw: Any) -> datetime | None:
+    try:
+        value = TypeAdapter(AwareDatetime).validate_python(raw)
+    except ValueError:
+        return None
+    return value
+
+
+def _limit_after_start(data: dict[str, Any]) -> dict[str, str]:
+    begins, limit = (
+        _parsed(given(data, "beginsAt", "begins_at")),
+        _parsed(given(data, "bookingLimitAt", "booking_limit_at")),
+    )
+    if begins is not None and limit is not None and limit > begins:
+        return {"bookingLimitAt": "The booking limit cannot be after the event's start"}
+    return {}
+
+
+class StockIn(CrossChecked):
+    """One date of an event (``beginsAt``) or the stock of a thing (no ``beginsAt``).
+
+    ``bookingLimitAt`` defaults to the day before an event (its start when that
+    day is already past); a thing has none unless given.
+    """
+
+    begins_at: FutureDatetime | None = None
+    price_cents: PriceCents
+    quantity: Quantity | None = None
+    booking_limit_at: FutureDatetime | None = None
+
+    @classmethod
+    def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
+        return _limit_after_start(data)
+
+
+class StockBatchIn(CamelModel):
+    """Many dates at once (up to 100), written in batches."""
+
+    stocks: list[StockIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class StockCreation:
+    """``POST /offers/{id}/stocks`` takes one stock (the contract's form) or ``{"stocks": [...]}``."""
+
+    @classmethod
+    def model_validate(cls, data: Any) -> StockIn | StockBatchIn:
+        if isinstance(data, dict) and "stocks" in data:
+            return StockBatchIn.model_validate(data)
+        return StockIn.model_validate(data)
+
+    @classmethod
+    def model_json_schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+        adapter: TypeAdapter[Any] = TypeAdapter(StockIn | StockBatchIn)
+        return adapter.json_schema(by_alias=by_alias, ref_template=ref_template)
+
+
+class StockPatch(CrossChecked):
+    """Any of the stock's fields; ``quantity: null`` makes it unlimited."""
+
+    begins_at: FutureDatetime | None = None
+    price_cents: PriceCents | None = None
+    quantity: Quantity | None = None
+    booking_limit_at: FutureDatetime | None = None
+
+    @classmethod
+    def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
+        errors = _limit_after_start(data)
+        for alias, name in (("priceCents", "price_cents"), ("beginsAt", "begins_at")):
+            if (alias in data or name in data) and given(data, alias, name) is None:
+                errors[alias] = "Cannot be null"
+        return errors
+
+
+class StockOut(CamelModel):
+    id: str
+    offer_id: str
+    begins_at: datetime | None = None
+    price_cents: int
+    quantity: int | None = None
+    booked: int
+    remaining_quantity: int | None = None
+    booking_limit_at: datetime | None = None
+
+    @classmethod
+    def of(cls, stock: Any) -> StockOut:
+        quantity = None if stock.quantity is None else int(stock.quantity)
+        booked = int(stock.booked or 0)
+        return cls(
+            id=stock.id,
+            offer_id=stock.offer_id,
+            begins_at=stock.begins_at,
+            price_cents=int(stock.price_cents),
+            quantity=quantity,
+            booked=booked,
+            remaining_quantity=None if quantity is None else max(0, quantity - booked),
+            booking_limit_at=stock.booking_limit_at,
+        )
+
+
+class StockList(CamelModel):
+    stocks: list[StockOut]
+
+
+class StockCreated:
+    """The answer to ``POST /offers/{id}/stocks``: the stock, or ``{"stocks": [...]}`` for a batch."""
+
+    @classmethod
+    def model_json_schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
+        adapter: TypeAdapter[Any] = TypeAdapter(StockOut | StockList)
+        return adapter.json_schema(by_alias=by_alias, ref_template=ref_template)
