@@ -223,6 +223,8 @@ class LocalApi:
         if match is None:
             return _json(404, NOT_FOUND)
         function, template, params = match
+        if method == "OPTIONS":
+            return self.preflight(function, template)
         if method not in self.router.routes[template][1]:
             return _json(405, {"errors": {"global": [f"Method {method} is not allowed here"]}})
         event = proxy_event(method, template, path, params, parts.query, headers, body, source_ip)
@@ -233,6 +235,15 @@ class LocalApi:
         for key, values in (response.get("multiValueHeaders") or {}).items():
             out_headers[key] = ", ".join(values)
         return response["statusCode"], out_headers, data
+
+    def preflight(self, function: str, template: str) -> tuple[int, dict[str, str], bytes]:
+        """A browser's CORS preflight, answered as API Gateway's mock OPTIONS method does."""
+        entries = self.handlers[function].app.routes[template]
+        headers: dict[str, str] = {"Access-Control-Allow-Methods": ",".join([*sorted(entries), "OPTIONS"])}
+        cors = next((entry.cors for entry in entries.values() if entry.cors), None)
+        if cors is not None:
+            headers.update(cors.get_access_control_headers())
+        return 200, headers, b""
 
 
 def _json(status: int, body: Any) -> tuple[int, dict[str, str], bytes]:

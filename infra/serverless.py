@@ -109,7 +109,7 @@ def http_events(app: Any) -> list[dict[str, Any]]:
     events = []
     for path in sorted(app.routes):
         for method in sorted(app.routes[path]):
-            events.append({"http": {"path": path, "method": method.lower()}})
+            events.append({"http": {"path": path, "method": method.lower(), "cors": "${self:custom.cors}"}})
     return events
 
 

@@ -139,6 +139,13 @@ def test_an_unexpected_exception_is_a_500_without_a_stack_trace(client, caplog):
     assert any(request_id in record.getMessage() for record in caplog.records)
 
 
+def test_replies_carry_cors_headers_for_the_pro_portal(client):
+    response = client.http.get("/things/conflict")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    assert "Retry-After" in response.headers["Access-Control-Expose-Headers"]
+
+
 def test_signed_in_routes_need_a_token(client):
     assert client.http.get("/things/mine").status_code == 401
     bad = client.http.get("/things/mine", headers={"Authorization": "Bearer not-a-jwt"})

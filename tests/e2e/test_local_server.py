@@ -37,6 +37,17 @@ def test_signed_in_routes_refuse_anonymous_callers(local_server):
     assert answer.json()["errors"]["global"]
 
 
+def test_browser_preflight_requests_are_answered(local_server):
+    answer = local_server.http.options(
+        local_server.url + "/users/current",
+        headers={"Origin": "https://pro.example", "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    assert "GET" in answer.headers["Access-Control-Allow-Methods"]
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_the_outbox_lists_messages(local_server):
     answer = local_server.get("/_local/outbox")
     assert answer.status_code == 200

@@ -69,7 +69,7 @@ def test_http_events_use_the_rest_api_proxy_with_chalice_path_templates(service)
             assert "httpApi" not in event, "Chalice only understands REST (v1 payload) events"
             if "http" in event:
                 assert "{proxy+}" not in event["http"]["path"]
-                assert set(event["http"]) == {"path", "method"}
+                assert set(event["http"]) == {"path", "method", "cors"}  # browsers' preflight
 
 
 def test_a_new_route_shows_up_as_an_http_event():
@@ -78,8 +78,8 @@ def test_a_new_route_shows_up_as_an_http_event():
     app = Chalice(app_name="probe")
     app.route("/offers/{offer_id}/image", methods=["POST", "GET"])(lambda offer_id: {})
     assert serverless.http_events(app) == [
-        {"http": {"path": "/offers/{offer_id}/image", "method": "get"}},
-        {"http": {"path": "/offers/{offer_id}/image", "method": "post"}},
+        {"http": {"path": "/offers/{offer_id}/image", "method": "get", "cors": "${self:custom.cors}"}},
+        {"http": {"path": "/offers/{offer_id}/image", "method": "post", "cors": "${self:custom.cors}"}},
     ]
 
 

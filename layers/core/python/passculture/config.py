@@ -65,6 +65,7 @@ class Settings:
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
     max_body_bytes: int
+    cors_allow_origin: str
     signin_limit_per_window: int  # failed or in-flight signins per email
     signin_source_limit_per_window: int  # per source address (many users may share one)
     rate_limit_window_seconds: int
@@ -115,6 +116,7 @@ def get_settings() -> Settings:
         dynamodb_read_timeout=float(_str("DYNAMODB_READ_TIMEOUT", "5")),
         dynamodb_max_retries=_int("DYNAMODB_MAX_RETRIES", 3),
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
+        cors_allow_origin=_str("CORS_ALLOW_ORIGIN", "*"),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
         signin_source_limit_per_window=_int("SIGNIN_SOURCE_LIMIT_PER_WINDOW", 50),
         rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 900),

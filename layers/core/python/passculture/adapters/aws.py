@@ -19,9 +19,10 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
+    config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
+    if service == "s3":
+        # Regional virtual-host URLs: the global s3.amazonaws.com name redirects for new buckets
+        # outside us-east-1, which breaks presigned POSTs. An IP endpoint (the twin) stays path-style.
+        config = config.merge(Config(s3={"addressing_style": "virtual"}))
     with _lock:  # botocore client creation is not thread safe
-        return boto3.session.Session().client(
-            service,
-            region_name=get_settings().region,
-            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"}),
-        )
+        return boto3.session.Session().client(service, region_name=get_settings().region, config=config)

@@ -7,11 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from passculture.schemas.base import CamelModel, Name
-from passculture.services.accounts_rules import check_department, check_email, check_password
+from passculture.schemas.base import CamelModel, Email, Name
+from passculture.services.accounts_rules import check_department, check_password
 from passculture.services.siren import check_siren
 
-Email = Annotated[str, AfterValidator(check_email)]
 NewPassword = Annotated[str, AfterValidator(check_password)]
 Siren = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siren)]
 DepartmentCode = Annotated[str, StringConstraints(max_length=8), AfterValidator(check_department)]

@@ -8,6 +8,8 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from passculture.services.accounts_rules import check_email
+
 T = TypeVar("T")
 
 
@@ -27,6 +29,8 @@ def _aware_utc(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
 Description = Annotated[str, StringConstraints(max_length=10_000)]
+# Checked, stripped and lower-cased: every email the API takes.
+Email = Annotated[str, AfterValidator(check_email)]
 
 
 class PageQuery(CamelModel):

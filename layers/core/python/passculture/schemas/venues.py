@@ -8,46 +8,11 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from passculture.schemas.base import CamelModel, Name, Page
+from passculture.schemas.base import CamelModel, Email, Name, Page
 from passculture.schemas.crossfield import CrossChecked, given
+from passculture.services.siren import check_siret
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOCATION_FIELDS = ("address", "postalCode", "city", "latitude", "longitude")
-
-
-def _digits(value: str) -> str:
-    return "".join(ch for ch in value if ch not in " .-\u00a0")
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when the ASCII ``digits`` pass the Luhn checksum."""
-    if not digits.isascii() or not digits.isdigit():
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-LA_POSTE_SIREN = "356000000"
-
-
-def _check_siret(value: str) -> str:
-    siret = _digits(value)
-    if len(siret) != 14 or not siret.isascii() or not siret.isdigit():
-        raise ValueError("A SIRET is 14 digits")
-    # La Poste has more establishments than a Luhn key allows: its rule is a digit sum divisible by 5.
-    valid = sum(map(int, siret)) % 5 == 0 if siret.startswith(LA_POSTE_SIREN) else luhn_valid(siret)
-    if not valid:
-        raise ValueError("This SIRET's check digit is wrong (Luhn)")
-    return siret
-
-
-def _check_email(value: str) -> str:
-    if not EMAIL.match(value):
-        raise ValueError("This is not an email address")
-    return value.lower()
 
 
 def _check_postal_code(value: str) -> str:
@@ -57,8 +22,7 @@ def _check_postal_code(value: str) -> str:
     return value
 
 
-Siret = Annotated[str, AfterValidator(_check_siret)]
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_check_email)]
+Siret = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siret)]
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_postal_code)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

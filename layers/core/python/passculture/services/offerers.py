@@ -35,14 +35,13 @@ class Joined:
 
 
 def department_of_postal_code(postal_code: str | None) -> str | None:
-    """The department of a French postal code (Corsica's 20xxx is 2A or 2B)."""
-    if not postal_code or len(postal_code) != 5 or not postal_code.isdigit():
+    """The department of a postal code from the company directory, or None when it has none."""
+    from passculture.services import geo
+
+    try:
+        return geo.department_of_postal_code(postal_code or "")
+    except ValueError:
         return None
-    if postal_code.startswith("97"):
-        return postal_code[:3]
-    if postal_code.startswith("20"):
-        return "2A" if postal_code < "20200" else "2B"
-    return postal_code[:2]
 
 
 def find_offerer(siren: str) -> Offerer | None:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalice import Blueprint, Chalice, Response
+from chalice import Blueprint, Chalice, CORSConfig, Response
 
 from passculture.config import get_settings
 from passculture.errors import DomainError, InvalidInput, PayloadTooLarge, RateLimited, Unauthorized
@@ -202,7 +202,7 @@ class RouteSet:
             view.__name__ = handler.__name__
             view.__doc__ = handler.__doc__
             # Any content type is read as JSON: a wrong header must not cost a 415.
-            blueprint.route(path, methods=[spec.method], content_types=["*/*"])(view)
+            blueprint.route(path, methods=[spec.method], content_types=["*/*"], cors=cors_config())(view)
             self.specs.append(spec)
             return handler
 
@@ -222,6 +222,21 @@ class RouteSet:
 
     def delete(self, path: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return self.route(path, "DELETE", **kw)
+
+
+# Browsers (the pro portal) call the API from another origin; credentials are
+# bearer tokens, never cookies, so no Allow-Credentials.
+CORS_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "Accept")
+CORS_EXPOSED = ("Retry-After", "X-Request-Id", "X-Next-Cursor", "Link", "Content-Disposition")
+
+
+def cors_config() -> CORSConfig:
+    return CORSConfig(
+        allow_origin=get_settings().cors_allow_origin,
+        allow_headers=list(CORS_HEADERS),
+        expose_headers=list(CORS_EXPOSED),
+        max_age=600,
+    )
 
 
 def _implied_errors(auth: Auth, body: type | None, query: type | None) -> set[int]:
