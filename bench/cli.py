@@ -43,6 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=7, help="fresh-process imports per module (default 7)")
     parser.add_argument("--no-imports", action="store_true", help="skip the cold-import figures")
     parser.add_argument("--no-dynamodb", action="store_true", help="skip the DynamoDB-call figures")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the booking throughput on moto's server")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
 
@@ -235,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         figures["dynamodb"] = run_dynamodb(args.only)
         if not args.json:
             print_dynamodb(figures["dynamodb"], out)
+    if not args.no_throughput:
+        from bench.bookings_throughput import print_throughput, run_throughput
+
+        figures["throughput"] = run_throughput()
+        if not args.json:
+            print(file=out)
+            print_throughput(figures["throughput"], out)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         json.dump(figures, out, indent=2)

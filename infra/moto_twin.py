@@ -1,6 +1,6 @@
 """moto's server as the local AWS twin: started on 127.0.0.1, with DynamoDB's isolation.
 
-Used by the local runner and by the tests that need real concurrent requests.
+Used by the local runner, the benchmarks and the tests that need real concurrent requests.
 """
 
 from __future__ import annotations
@@ -14,26 +14,64 @@ _patched = False
 
 
 def serialise_dynamodb() -> None:
-    """Applies each DynamoDB request atomically, as DynamoDB does.
+    """Applies each DynamoDB request atomically, as DynamoDB does, and keeps cancelled transactions out of streams.
 
     moto's server runs requests in threads, checks a condition and then
     writes without a lock, and applies a transaction by snapshotting and
     restoring whole tables, which would lose concurrent writes. One lock
-    around each DynamoDB request gives the isolation the code relies on.
+    around each DynamoDB (and DynamoDB Streams) request gives the isolation the
+    code relies on.
     """
     global _patched
     if _patched:
         return
     from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
-    call_action = DynamoHandler.call_action
+    for handler_class in (DynamoHandler, DynamoDBStreamsHandler):
+        call_action = handler_class.call_action
 
-    def atomic_call_action(self: Any) -> Any:
-        with _dynamodb_lock:
-            return call_action(self)
+        def atomic_call_action(self: Any, _call_action: Any = call_action) -> Any:
+            with _dynamodb_lock:
+                return _call_action(self)
 
-    DynamoHandler.call_action = atomic_call_action
+        handler_class.call_action = atomic_call_action
+    _keep_stream_shards()
     _patched = True
+
+
+def _keep_stream_shards() -> None:
+    """A cancelled transaction leaves no stream record, and later records still reach open iterators.
+
+    moto applies the items that pass, then rolls back by swapping in the copy
+    of each table taken before: the cancelled writes' records stay on the old
+    stream shard that open iterators read, and every later record goes to the
+    copy they never see (locally, one failed booking stopped all booking
+    emails). The old shard is kept, cut back to where it was.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    transact_write_items = DynamoDBBackend.transact_write_items
+
+    def keeping_shards(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+        shards = {}
+        for item in transact_items:
+            name = next(iter(item.values())).get("TableName")
+            table = backend.tables.get(name)
+            if table is not None and table.stream_shard is not None:
+                shards[name] = (table.stream_shard, len(table.stream_shard.items))
+        try:
+            return transact_write_items(backend, transact_items)
+        except Exception:
+            for name, (shard, length) in shards.items():
+                table = backend.tables.get(name)
+                if table is not None:
+                    del shard.items[length:]
+                    shard.table = table
+                    table.stream_shard = shard
+            raise
+
+    DynamoDBBackend.transact_write_items = keeping_shards
 
 
 def free_port() -> int:

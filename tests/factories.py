@@ -207,6 +207,44 @@ def make_booking(
     return booking
 
 
+def publish(offer: Any) -> Any:
+    """Runs the publication rule on ``offer`` (feed cell, next dates, lowest price), as the offers work does."""
+    from passculture.services.publication import refresh_offer
+
+    return refresh_offer(offer)
+
+
+def make_local_credit(
+    user: Any,
+    *,
+    amount_cents: int = 3_000,
+    perimeter: dict | None = None,
+    programme: str | None = None,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    label: str = "30 € de la Région",
+) -> Any:
+    """A labelled local credit in ``user``'s wallet, current by default."""
+    from passculture.models.wallets import Wallet
+
+    now = utcnow()
+    wallet = Wallet(
+        user.id,
+        f"local#{programme or new_id()}",
+        label=label,
+        kind="local",
+        department_code=user.department_code,
+        initial_cents=amount_cents,
+        balance_cents=amount_cents,
+        perimeter=perimeter if perimeter is not None else {"categories": ["BOOK"]},
+        starts_at=starts_at or now - timedelta(days=1),
+        ends_at=ends_at or now + timedelta(days=365),
+        granted_at=now,
+    )
+    wallet.save()
+    return wallet
+
+
 def make_api_key(offerer: Any, *, revoked: bool = False) -> tuple[str, Any]:
     """(the key as a caller presents it, the stored ApiKey) for ``offerer``."""
     from passculture.models.api_keys import ApiKey

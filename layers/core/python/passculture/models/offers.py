@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -118,6 +119,10 @@ class Offer(Model):
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)
     feed_cell = UnicodeAttribute(null=True)
+    # Denormalised by the publication refresh so the feed needs no stock reads:
+    # the next bookable dates (events) and the lowest bookable price.
+    next_dates = ListAttribute(of=UTCDateTimeAttribute, null=True)
+    min_price_cents = NumberAttribute(null=True)
     provider_id = UnicodeAttribute(null=True)
     external_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

@@ -66,6 +66,17 @@ def feed_cell(offer: Offer, status: str, stocks: list[Stock], now: datetime) -> 
     return offer.geohash[:FEED_CELL_PRECISION]
 
 
+FEED_NEXT_DATES = 5
+
+
+def feed_summary(stocks: list[Stock], now: datetime) -> tuple[list[datetime], int | None]:
+    """(the next bookable dates, the lowest bookable price): what the feed shows without reading stocks."""
+    bookable = [s for s in stocks if is_bookable(s, now)]
+    dates = sorted(s.begins_at for s in bookable if s.begins_at is not None)[:FEED_NEXT_DATES]
+    prices = [int(s.price_cents) for s in bookable]
+    return dates, (min(prices) if prices else None)
+
+
 def offerer_status_of(siren: str) -> str:
     """The structure's status; a structure that no longer exists counts as deleted."""
     try:
@@ -85,7 +96,7 @@ def refresh_offer(
     stocks: list[Stock] | None = None,
     actions: list[Any] | None = None,
 ) -> Offer:
-    """Recomputes ``status`` and ``feed_cell`` and saves them if they changed.
+    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves what changed.
 
     ``actions`` are the caller's own changes to the offer, already applied to
     ``offer`` in memory: they are written in the same update. ``stocks`` are the
@@ -95,12 +106,18 @@ def refresh_offer(
     if offerer_status is None:
         offerer_status = offerer_status_of(offer.siren)
     stocks = live_stocks(offer.id) if stocks is None else [s for s in stocks if not s.is_deleted]
+    now = utcnow()
     status = offer_status(offer, offerer_status, stocks)
-    cell = feed_cell(offer, status, stocks, utcnow())
+    cell = feed_cell(offer, status, stocks, now)
     writes: list[Any] = list(actions or [])
     if (status, cell) != (offer.status, offer.feed_cell):
         writes.append(Offer.status.set(status))
         writes.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
+    dates, min_price = feed_summary(stocks, now)
+    if (dates, min_price) != (offer.next_dates or [], offer.min_price_cents):
+        writes.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
+        price = Offer.min_price_cents
+        writes.append(price.set(min_price) if min_price is not None else price.remove())
     if writes:
         writes.append(Offer.updated_at.set(utcnow()))
         offer.update(actions=writes, condition=Offer.id.exists())

@@ -1,0 +1,115 @@
+"""Bench operations of the app side: feed, offer page, booking, my bookings, cancelling.
+
+Booking's goal is one TransactWriteItems plus the reads it needs: the user
+(authentication), the wallet (one Query: national and local credits) and the
+stock (one GetItem, in parallel with it), the offer, and the venue (copied onto
+the booking for the countermark API and the reply).
+"""
+
+from __future__ import annotations
+
+from bench.registry import Operation, Request
+from tests.factories import auth, make_local_credit, make_offer, make_offerer, make_stock, make_venue, make_young
+from tests.factories import publish as refresh
+
+PARIS = (48.8566, 2.3522)
+
+
+def _stock(**fields):
+    venue = make_venue(make_offerer())
+    offer = make_offer(venue, category=fields.pop("category", "LIVE_SHOW"))
+    stock = make_stock(offer, **fields)
+    refresh(offer)
+    return stock
+
+
+def _booking_request(stock, young, key: str | None = None) -> Request:
+    headers = {**auth(young), **({"Idempotency-Key": key} if key else {})}
+    return Request("POST", "/bookings", json={"stockId": stock.id, "quantity": 1}, headers=headers)
+
+
+def book_event(api) -> Request:
+    return _booking_request(_stock(price_cents=1500), make_young())
+
+
+def book_with_local_credit(api) -> Request:
+    young = make_young()
+    make_local_credit(young, perimeter={"categories": ["BOOK"]})
+    return _booking_request(_stock(category="BOOK", event=False, price_cents=5000), young)
+
+
+def book_sold_out(api) -> Request:
+    return _booking_request(_stock(quantity=2, booked=2), make_young())
+
+
+def book_replayed(api) -> Request:
+    stock, young = _stock(), make_young()
+    assert api.send(_booking_request(stock, young, "bench-retry")).status == 201
+    return _booking_request(stock, young, "bench-retry")
+
+
+def cancel(api) -> Request:
+    young = make_young()
+    token = api.send(_booking_request(_stock(), young)).json()["token"]
+    return Request("POST", f"/bookings/{token}/cancel", headers=auth(young))
+
+
+def my_bookings(api) -> Request:
+    young = make_young()
+    for _ in range(3):
+        assert api.send(_booking_request(_stock(), young)).status == 201
+    return Request("GET", "/bookings", headers=auth(young))
+
+
+def public_offer(api) -> Request:
+    stock = _stock()
+    return Request("GET", f"/offers/{stock.offer_id}/public", headers=auth(make_young()))
+
+
+def feed(radius_km: int):
+    def setup(api) -> Request:
+        _stock()  # at least one offer on the page, so the territory's highlights are read
+        query = {"latitude": PARIS[0], "longitude": PARIS[1], "radiusKm": radius_km}
+        return Request("GET", "/feed", query=query, headers=auth(make_young()))
+
+    return setup
+
+
+def _feed_calls(radius_km: int) -> dict[str, int]:
+    from passculture.services.feed import covering_cells
+
+    # The user, one Query per geohash cell meeting the circle, one Query of the territory's highlights.
+    return {"GetItem": 1, "Query": len(covering_cells(*PARIS, radius_km)) + 1}
+
+
+OPERATIONS = [
+    Operation(
+        "POST /bookings (event, national credit)",
+        book_event,
+        201,
+        {"GetItem": 4, "Query": 1, "TransactWriteItems": 1},
+    ),
+    Operation(
+        "POST /bookings (thing, local credit then national)",
+        book_with_local_credit,
+        201,
+        {"GetItem": 4, "Query": 1, "TransactWriteItems": 1},
+    ),
+    # Refused on the reads: no venue read, no transaction.
+    Operation("POST /bookings sold out", book_sold_out, 409, {"GetItem": 3, "Query": 1}),
+    # The transaction fails on the Idempotency-Key guard; then the key's item and its booking.
+    Operation(
+        "POST /bookings Idempotency-Key replay",
+        book_replayed,
+        200,
+        {"GetItem": 6, "Query": 1, "TransactWriteItems": 1},
+    ),
+    # The booking, its stock's current date (the deadline), the mirror transaction, the booking
+    # re-read by the cancellation service, the venue for the reply.
+    Operation("POST /bookings/{token}/cancel", cancel, 200, {"GetItem": 5, "TransactWriteItems": 1}),
+    Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
+    Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 1}),
+    Operation("GET /feed radiusKm=5", feed(5), 200, _feed_calls(5)),
+    Operation("GET /feed radiusKm=20", feed(20), 200, _feed_calls(20)),
+    Operation("GET /feed radiusKm=100", feed(100), 200, _feed_calls(100)),
+]

@@ -1,0 +1,346 @@
+"""The app's feed: published offers around a point, ranked for discovery.
+
+Served from the sparse ``feed_index`` of offers (hash ``feed_cell``, a geohash
+prefix set by ``services/publication.py`` on offers visible in the app), never
+from a table scan: one Query per geohash cell covering the circle, run a few
+at a time, then the exact haversine distance filters what the cells brought.
+
+Precision 4 (cells of 39.1 km x 19.5 km at the equator, about 26 km x 19.5 km
+in metropolitan France) fits radii of 1 to 100 km: a 5 km feed reads 1 to 4
+cells, a 20 km one about 6 to 12, the 100 km maximum about 80. Precision 5
+(4.9 km x 4.9 km) would cost some 1,600 Queries at 100 km; precision 3
+(156 km x 156 km) would read a whole region for a 5 km feed.
+
+Ranking: offers with a hook first; within that, categories take turns (round
+robin, the category with the nearest offer first), each category's offers
+nearest first. ``highlighted`` marks offers the territory of the caller's
+department highlights. The structure's name is never part of an item: the feed
+is about discovering offers, not brands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from passculture.config import get_settings
+from passculture.errors import InvalidInput
+from passculture.models.base import utcnow
+from passculture.models.offers import Offer
+from passculture.services.publication import DIGITAL_CELL, FEED_CELL_PRECISION
+
+BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+MAX_RADIUS_KM = 100
+# A dense cell (inner Paris) contributes at most this many offers per feed.
+CELL_READ_LIMIT = 1000
+QUERY_WORKERS = 8
+NEXT_DATES_SHOWN = 3
+
+
+# -- geometry ------------------------------------------------------------------
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _bits(precision: int) -> tuple[int, int]:
+    """(longitude bits, latitude bits) of a geohash: longitude takes the even positions."""
+    total = 5 * precision
+    return (total + 1) // 2, total // 2
+
+
+def _cell_name(lon_idx: int, lat_idx: int, precision: int) -> str:
+    lon_bits, lat_bits = _bits(precision)
+    value, lon_left, lat_left = 0, lon_bits, lat_bits
+    for position in range(5 * precision):
+        if position % 2 == 0:
+            lon_left -= 1
+            bit = (lon_idx >> lon_left) & 1
+        else:
+            lat_left -= 1
+            bit = (lat_idx >> lat_left) & 1
+        value = (value << 1) | bit
+    return "".join(BASE32[(value >> (5 * (precision - 1 - k))) & 31] for k in range(precision))
+
+
+def geohash(lat: float, lng: float, precision: int) -> str:
+    """The standard geohash: halve the longitude and latitude ranges in turn."""
+    lon_bits, lat_bits = _bits(precision)
+    return _cell_name(_bisect(lng, -180.0, 180.0, lon_bits), _bisect(lat, -90.0, 90.0, lat_bits), precision)
+
+
+def _bisect(value: float, low: float, high: float, bits: int) -> int:
+    index = 0
+    for _ in range(bits):
+        middle = (low + high) / 2
+        index <<= 1
+        if value >= middle:
+            index |= 1
+            low = middle
+        else:
+            high = middle
+    return index
+
+
+def covering_cells(lat: float, lng: float, radius_km: float, precision: int = FEED_CELL_PRECISION) -> list[str]:
+    """The geohash cells of ``precision`` that meet the circle, nearest first."""
+    lon_bits, lat_bits = _bits(precision)
+    cell_w, cell_h = 360 / 2**lon_bits, 180 / 2**lat_bits
+    dlat = radius_km / KM_PER_DEGREE
+    south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    widest = max(abs(south), abs(north))
+    # Near a pole every longitude is within reach.
+    dlng = 180.0 if widest >= 89.0 else min(180.0, radius_km / (KM_PER_DEGREE * math.cos(math.radians(widest))))
+    rows = range(int((south + 90) / cell_h), min(int((north + 90) / cell_h), 2**lat_bits - 1) + 1)
+    if dlng >= 180:
+        cols = list(range(2**lon_bits))
+    else:
+        first, last = math.floor((lng - dlng + 180) / cell_w), math.floor((lng + dlng + 180) / cell_w)
+        cols = sorted({c % 2**lon_bits for c in range(first, last + 1)})
+    # The clamped point is close to, not exactly, the nearest point of a cell on
+    # a sphere: a small margin keeps a cell that just touches the circle.
+    margin = radius_km * 1.01 + 1.0
+    found: list[tuple[float, str]] = []
+    for row in rows:
+        s, n = row * cell_h - 90, (row + 1) * cell_h - 90
+        for col in cols:
+            w, e = col * cell_w - 180, (col + 1) * cell_w - 180
+            near_lng = lng if w <= lng <= e else min((w, e), key=lambda edge: abs((edge - lng + 540) % 360 - 180))
+            distance = haversine_km(lat, lng, min(max(lat, s), n), near_lng)
+            if distance <= margin:
+                found.append((distance, _cell_name(col, row, precision)))
+    return [name for _, name in sorted(found)]
+
+
+# -- reading the index ---------------------------------------------------------
+
+
+def _query_cell(cell: str, category: str | None) -> list[Offer]:
+    condition = (Offer.category == category) if category else None
+    items: list[Offer] = []
+    for offer in Offer.feed_index.query(cell, filter_condition=condition, page_size=200):
+        items.append(offer)
+        if len(items) >= CELL_READ_LIMIT:
+            break
+    return items
+
+
+def read_cells(cells: list[str], category: str | None) -> list[Offer]:
+    """Each cell's offers: one Query per cell, a few in flight at once."""
+    if not cells:
+        return []
+    # The first runs alone: it creates the connection the others then share.
+    offers = _query_cell(cells[0], category)
+    if len(cells) > 1:
+        with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(cells) - 1)) as pool:
+            for batch in pool.map(lambda c: _query_cell(c, category), cells[1:]):
+                offers.extend(batch)
+    return offers
+
+
+def highlighted_offer_ids(department: str | None) -> set[str]:
+    """Offers the territory of ``department`` highlights: one Query of its ``offer#`` items."""
+    if not department:
+        return set()
+    from passculture.models.territories import TerritoryItem
+
+    items = TerritoryItem.query(
+        department,
+        TerritoryItem.id.startswith("offer#"),
+        filter_condition=TerritoryItem.highlighted == True,  # noqa: E712
+    )
+    return {item.id.removeprefix("offer#") for item in items}
+
+
+# -- ranking -------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    offer: Offer
+    distance_km: float | None  # None: a digital offer
+
+    @property
+    def order(self) -> tuple[bool, float, str]:
+        return (self.distance_km is None, self.distance_km or 0.0, self.offer.id)
+
+
+def has_hook(offer: Offer) -> bool:
+    return bool((offer.hook or "").strip())
+
+
+def rank(candidates: list[Candidate]) -> list[Candidate]:
+    """Hook first; then categories in turn, the one with the nearest offer first; nearest first."""
+    ranked: list[Candidate] = []
+    for tier in (True, False):
+        groups: dict[str, list[Candidate]] = {}
+        for candidate in sorted((c for c in candidates if has_hook(c.offer) is tier), key=lambda c: c.order):
+            groups.setdefault(candidate.offer.category, []).append(candidate)
+        queues = sorted(groups.values(), key=lambda g: g[0].order)
+        depth = max((len(q) for q in queues), default=0)
+        for i in range(depth):
+            ranked.extend(q[i] for q in queues if i < len(q))
+    return ranked
+
+
+# -- the feed ------------------------------------------------------------------
+
+
+def media_url(key: str | None) -> str | None:
+    """Public address of a media object (a CDN in front of the bucket in production)."""
+    if not key:
+        return None
+    settings = get_settings()
+    if settings.media_base_url:
+        return f"{settings.media_base_url.rstrip('/')}/{key}"
+    return f"https://{settings.media_bucket}.s3.{settings.region}.amazonaws.com/{key}"
+
+
+def future_dates(offer: Offer, now: datetime) -> list[datetime]:
+    return [d for d in (offer.next_dates or []) if d > now]
+
+
+def feed_item(candidate: Candidate, highlighted: set[str], now: datetime) -> dict[str, Any]:
+    offer = candidate.offer
+    return {
+        "id": offer.id,
+        "name": offer.name,
+        "category": offer.category,
+        "hook": offer.hook,
+        "imageUrl": media_url(offer.image_key),
+        "thumbUrl": media_url(offer.thumb_key),
+        "videoUrl": offer.video_url,
+        "distanceKm": round(candidate.distance_km, 1) if candidate.distance_km is not None else None,
+        "nextDates": future_dates(offer, now)[:NEXT_DATES_SHOWN],
+        "priceCents": int(offer.min_price_cents) if offer.min_price_cents is not None else None,
+        "isDuo": bool(offer.is_duo),
+        "isDigital": bool(offer.is_digital),
+        "highlighted": offer.id in highlighted,
+    }
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def feed(
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    category: str | None,
+    include_digital: bool,
+    department: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the ranked feed and the cursor of the next one."""
+    from passculture.services.pagination import decode_cursor, encode_cursor
+
+    fingerprint = _fingerprint(latitude, longitude, radius_km, category, include_digital)
+    offset = 0
+    if cursor:
+        position = decode_cursor(cursor) or {}
+        if position.get("q") != fingerprint or not isinstance(position.get("o"), int):
+            raise InvalidInput("This cursor belongs to another feed", field="cursor")
+        offset = position["o"]
+
+    now = utcnow()
+    cells = covering_cells(latitude, longitude, radius_km)
+    if include_digital:
+        cells.append(DIGITAL_CELL)
+    candidates: dict[str, Candidate] = {}
+    for offer in read_cells(cells, category):
+        if offer.next_dates and not future_dates(offer, now):
+            continue  # every date passed since the last refresh of the offer
+        if offer.feed_cell == DIGITAL_CELL or offer.latitude is None or offer.longitude is None:
+            if include_digital:
+                candidates[offer.id] = Candidate(offer, None)
+            continue
+        distance = haversine_km(latitude, longitude, float(offer.latitude), float(offer.longitude))
+        if distance <= radius_km:
+            candidates[offer.id] = Candidate(offer, distance)
+    ranked = rank(list(candidates.values()))
+    page = ranked[offset : offset + limit]
+    highlighted = highlighted_offer_ids(department) if page else set()
+    items = [feed_item(c, highlighted, now) for c in page]
+    more = offset + limit < len(ranked)
+    return items, encode_cursor({"o": offset + limit, "q": fingerprint}) if more else None
+
+
+# -- one offer -----------------------------------------------------------------
+
+
+def public_offer(offer_id: str) -> dict[str, Any]:
+    """A published offer's practical information: venue address, dates, places left, prices."""
+    from passculture.errors import NotFound
+    from passculture.models.venues import Venue
+    from passculture.services.publication import is_bookable, live_stocks
+
+    try:
+        offer = Offer.get(offer_id)
+    except Offer.DoesNotExist as exc:
+        raise NotFound("No such offer") from exc
+    if offer.feed_cell is None:
+        raise NotFound("No such offer")
+    try:
+        venue: Venue | None = Venue.get(offer.venue_id)
+    except Venue.DoesNotExist:
+        venue = None
+    now = utcnow()
+    free_only = get_settings().free_offers_only
+    stocks = []
+    for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now)):
+        if stock.begins_at is not None and stock.begins_at <= now:
+            continue
+        quantity = int(stock.quantity) if stock.quantity is not None else None
+        stocks.append(
+            {
+                "id": stock.id,
+                "beginsAt": stock.begins_at,
+                "priceCents": int(stock.price_cents or 0),
+                "quantity": quantity,
+                "remainingQuantity": max(0, quantity - int(stock.booked or 0)) if quantity is not None else None,
+                "bookingLimitAt": stock.booking_limit_at,
+                "bookable": is_bookable(stock, now) and not (free_only and stock.price_cents),
+            }
+        )
+    return {
+        "id": offer.id,
+        "name": offer.name,
+        "category": offer.category,
+        "description": offer.description,
+        "hook": offer.hook,
+        "imageUrl": media_url(offer.image_key),
+        "thumbUrl": media_url(offer.thumb_key),
+        "videoUrl": offer.video_url,
+        "durationMinutes": int(offer.duration_minutes) if offer.duration_minutes is not None else None,
+        "isDuo": bool(offer.is_duo),
+        "isDigital": bool(offer.is_digital),
+        "venue": _public_venue(venue),
+        "stocks": stocks,
+    }
+
+
+def _public_venue(venue: Any) -> dict[str, Any] | None:
+    if venue is None:
+        return None
+    return {
+        "name": venue.name,
+        "address": venue.address,
+        "postalCode": venue.postal_code,
+        "city": venue.city,
+        "latitude": float(venue.latitude) if venue.latitude is not None else None,
+        "longitude": float(venue.longitude) if venue.longitude is not None else None,
+    }

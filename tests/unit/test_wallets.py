@@ -1,0 +1,108 @@
+"""How a booking is paid: local labelled credits in perimeter first, then the national credit and its caps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from passculture.errors import Conflict
+from passculture.models.base import utcnow
+from passculture.models.wallets import Wallet
+from passculture.services.wallets import cap_kind_of, in_perimeter, plan_debits
+
+NOW = utcnow()
+
+
+def national(balance=50_000, physical_spent=0, digital_spent=0):
+    return Wallet(
+        "u",
+        "national",
+        label="Pass Culture",
+        balance_cents=balance,
+        physical_spent_cents=physical_spent,
+        digital_spent_cents=digital_spent,
+        physical_cap_cents=20_000,
+        digital_cap_cents=20_000,
+        granted_at=NOW,
+    )
+
+
+def local(credit="local#a", balance=3_000, perimeter=None, starts=None, ends=None):
+    return Wallet(
+        "u",
+        credit,
+        label="Région",
+        kind="local",
+        balance_cents=balance,
+        perimeter=perimeter or {"categories": ["BOOK"]},
+        starts_at=starts or NOW - timedelta(days=1),
+        ends_at=ends or NOW + timedelta(days=30),
+        granted_at=NOW,
+    )
+
+
+def plan(credits, amount, category="BOOK", venue_id="v1", cap_kind="physical"):
+    result = plan_debits(credits, amount, category=category, venue_id=venue_id, cap_kind=cap_kind, now=NOW)
+    return result.as_map()
+
+
+def test_cap_kinds():
+    assert cap_kind_of(is_digital=True, is_event=False) == "digital"
+    assert cap_kind_of(is_digital=True, is_event=True) == "digital"
+    assert cap_kind_of(is_digital=False, is_event=False) == "physical"
+    assert cap_kind_of(is_digital=False, is_event=True) is None
+
+
+def test_perimeters():
+    assert in_perimeter({"categories": ["BOOK"]}, category="BOOK", venue_id="v")
+    assert not in_perimeter({"categories": ["BOOK"]}, category="MUSIC", venue_id="v")
+    assert in_perimeter({"venueIds": ["v"]}, category="MUSIC", venue_id="v")
+    assert not in_perimeter({"venueIds": ["w"]}, category="MUSIC", venue_id="v")
+    assert not in_perimeter({"labelOnly": True}, category="BOOK", venue_id="v")
+
+
+def test_local_credit_in_perimeter_pays_first_then_national():
+    assert plan([national(), local()], 5_000) == {"local#a": 3_000, "national": 2_000}
+    assert plan([national(), local()], 1_000) == {"local#a": 1_000}
+
+
+def test_local_credits_expiring_first_are_spent_first():
+    soon = local("local#soon", balance=1_000, ends=NOW + timedelta(days=2))
+    later = local("local#later", balance=1_000, ends=NOW + timedelta(days=200))
+    assert plan([national(), later, soon], 1_500) == {"local#soon": 1_000, "local#later": 500}
+
+
+def test_out_of_perimeter_expired_or_future_local_credits_pay_nothing():
+    credits = [
+        national(),
+        local("local#music", perimeter={"categories": ["MUSIC"]}),
+        local("local#old", ends=NOW - timedelta(seconds=1)),
+        local("local#future", starts=NOW + timedelta(days=1)),
+        local("local#label", perimeter={"labelOnly": True}),
+    ]
+    assert plan(credits, 1_000) == {"national": 1_000}
+
+
+def test_free_offers_debit_nothing():
+    assert plan([national(balance=0)], 0) == {}
+
+
+def test_not_enough_balance():
+    with pytest.raises(Conflict, match="Not enough credit"):
+        plan([national(balance=900)], 1_000)
+
+
+def test_national_caps_apply_to_their_kind_only():
+    with pytest.raises(Conflict, match="physical goods"):
+        plan([national(physical_spent=19_500)], 1_000, cap_kind="physical")
+    with pytest.raises(Conflict, match="digital offers"):
+        plan([national(digital_spent=19_500)], 1_000, cap_kind="digital")
+    assert plan([national(physical_spent=19_500)], 1_000, cap_kind=None) == {"national": 1_000}
+
+
+def test_local_credit_does_not_count_against_the_national_cap():
+    assert plan([national(physical_spent=19_000), local(balance=3_000)], 3_500) == {
+        "local#a": 3_000,
+        "national": 500,
+    }
