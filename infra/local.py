@@ -398,6 +398,9 @@ class LocalRuntime:
         self.http: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
+        if self.port:
+            # Links in emails point at this server unless told otherwise.
+            os.environ.setdefault("PUBLIC_APP_URL", f"http://127.0.0.1:{self.port}")
         self.backend.start()
         from chalice.local import LocalChalice
 
