@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from passculture.errors import Forbidden
-from passculture.schemas.accounts import (
-    AttachOffererOut,
-    CurrentUserOut,
-    MembershipOut,
-    MembershipPatchIn,
-    OffererDetailOut,
-    OffererIn,
-    OffererPage,
-    ProSignupIn,
-    ProSignupOut,
-    SigninIn,
-    SigninOut,
-    YoungSignupIn,
-    YoungSignupOut,
-)
-from passculture.schemas.base import PageQuery
 from passculture.web import Auth, Req, RouteSet
+
+if TYPE_CHECKING:
+    from passculture.schemas.accounts import (
+        AttachOffererOut,
+        CurrentUserOut,
+        MembershipOut,
+        OffererDetailOut,
+        OffererPage,
+        ProSignupOut,
+        SigninOut,
+        YoungSignupOut,
+    )
 
 
 def make_blueprint() -> Blueprint:
@@ -37,10 +35,16 @@ def make_blueprint() -> Blueprint:
     # -- users -------------------------------------------------------------------
 
     @routes.post(
-        "/users/signup/pro", auth=Auth.PUBLIC, body=ProSignupIn, response=ProSignupOut, status=201, errors=(409,)
+        "/users/signup/pro",
+        auth=Auth.PUBLIC,
+        body="accounts:ProSignupIn",
+        response="accounts:ProSignupOut",
+        status=201,
+        errors=(409,),
     )
     def signup_pro(req: Req) -> ProSignupOut:
         """Signs a pro up: admin of a new structure, or pending editor of a known SIREN."""
+        from passculture.schemas.accounts import ProSignupOut
         from passculture.services.accounts import signup_pro
 
         body = req.body
@@ -56,10 +60,16 @@ def make_blueprint() -> Blueprint:
         return ProSignupOut.model_validate(data)
 
     @routes.post(
-        "/users/signup", auth=Auth.PUBLIC, body=YoungSignupIn, response=YoungSignupOut, status=201, errors=(409,)
+        "/users/signup",
+        auth=Auth.PUBLIC,
+        body="accounts:YoungSignupIn",
+        response="accounts:YoungSignupOut",
+        status=201,
+        errors=(409,),
     )
     def signup_young(req: Req) -> YoungSignupOut:
         """Signs a young user up; the national credit comes with the email confirmation."""
+        from passculture.schemas.accounts import YoungSignupOut
         from passculture.services.accounts import signup_young
 
         body = req.body
@@ -68,23 +78,28 @@ def make_blueprint() -> Blueprint:
         )
         return YoungSignupOut.model_validate(data)
 
-    @routes.post("/users/signin", auth=Auth.PUBLIC, body=SigninIn, response=SigninOut, errors=(401, 429))
+    @routes.post(
+        "/users/signin", auth=Auth.PUBLIC, body="accounts:SigninIn", response="accounts:SigninOut", errors=(401, 429)
+    )
     def signin(req: Req) -> SigninOut:
         """An access token for an email and password (pro and young users alike)."""
+        from passculture.schemas.accounts import SigninOut
         from passculture.services.signin import signin
 
         return SigninOut.model_validate(signin(req.body.email, req.body.password, req.source_ip))
 
-    @routes.get("/users/current", response=CurrentUserOut)
+    @routes.get("/users/current", response="accounts:CurrentUserOut")
     def current_user(req: Req) -> CurrentUserOut:
         """The signed-in user: roles, memberships, email confirmation, credits of a young user."""
+        from passculture.schemas.accounts import CurrentUserOut
         from passculture.services.accounts import current_user_view
 
         return CurrentUserOut.model_validate(current_user_view(req.principal.user))
 
-    @routes.patch("/users/validate/{token}", auth=Auth.PUBLIC, response=CurrentUserOut, errors=(404, 410))
+    @routes.patch("/users/validate/{token}", auth=Auth.PUBLIC, response="accounts:CurrentUserOut", errors=(404, 410))
     def validate_email(req: Req, token: str) -> CurrentUserOut:
         """Confirms an email address with the token of the confirmation link (once, before it expires)."""
+        from passculture.schemas.accounts import CurrentUserOut
         from passculture.services.accounts import confirm_email
 
         return CurrentUserOut.model_validate(confirm_email(token))
@@ -98,9 +113,12 @@ def make_blueprint() -> Blueprint:
 
     # -- structures ----------------------------------------------------------------
 
-    @routes.post("/offerers", body=OffererIn, response=AttachOffererOut, status=201, errors=(403, 409))
+    @routes.post(
+        "/offerers", body="accounts:OffererIn", response="accounts:AttachOffererOut", status=201, errors=(403, 409)
+    )
     def attach_offerer(req: Req) -> AttachOffererOut:
         """Attaches one more structure to my account: admin if the SIREN is new, pending editor otherwise."""
+        from passculture.schemas.accounts import AttachOffererOut
         from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
 
         if not req.principal.has_role("pro"):
@@ -111,17 +129,19 @@ def make_blueprint() -> Blueprint:
             {"offerer": describe_offerer(joined.offerer), "membership": describe_membership(joined.membership)}
         )
 
-    @routes.get("/offerers", query=PageQuery, response=OffererPage)
+    @routes.get("/offerers", query="base:PageQuery", response="accounts:OffererPage")
     def my_offerers(req: Req) -> OffererPage:
         """My structures, each with my membership (pending ones included)."""
+        from passculture.schemas.accounts import OffererPage
         from passculture.services.offerers import my_offerers
 
         items, cursor = my_offerers(req.principal.user_id, req.query.limit, req.query.cursor)
         return OffererPage.model_validate({"items": items, "nextCursor": cursor})
 
-    @routes.get("/offerers/{siren}", response=OffererDetailOut, errors=(404,))
+    @routes.get("/offerers/{siren}", response="accounts:OffererDetailOut", errors=(404,))
     def offerer_detail(req: Req, siren: str) -> OffererDetailOut:
         """One of my structures with its status, venues and members."""
+        from passculture.schemas.accounts import OffererDetailOut
         from passculture.services.access import require_member
         from passculture.services.offerers import offerer_detail
 
@@ -130,12 +150,13 @@ def make_blueprint() -> Blueprint:
 
     @routes.patch(
         "/offerers/{siren}/members/{userId}",
-        body=MembershipPatchIn,
-        response=MembershipOut,
+        body="accounts:MembershipPatchIn",
+        response="accounts:MembershipOut",
         errors=(403, 404, 409),
     )
     def change_member(req: Req, siren: str, userId: str) -> MembershipOut:
         """Accepts a pending member or changes a role (structure admin or team); the last admin stays."""
+        from passculture.schemas.accounts import MembershipOut
         from passculture.services.access import require_member
         from passculture.services.memberships import change_membership
         from passculture.services.offerers import describe_membership

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from passculture.schemas.bookings import BookingCreated, BookingIn, BookingOut, BookingPage, BookingsQuery
-from passculture.schemas.feed import FeedPage, FeedQuery, PublicOffer
 from passculture.web import Reply, Req, RouteSet
 
 
 def make_blueprint() -> Blueprint:
     routes = RouteSet(__name__)
 
-    @routes.get("/feed", query=FeedQuery, response=FeedPage)
+    @routes.get("/feed", query="feed:FeedQuery", response="feed:FeedPage")
     def feed(req: Req) -> dict:
         """Published offers around a point, ranked for discovery (never the structure's name)."""
         from passculture.services.feed import feed as ranked_feed
@@ -31,14 +29,16 @@ def make_blueprint() -> Blueprint:
         return {"items": items, "nextCursor": next_cursor}
 
     # ``{id}`` as in the offers function's ``/offers/{id}``: API Gateway allows one variable name per level.
-    @routes.get("/offers/{id}/public", response=PublicOffer, errors=(404,))
+    @routes.get("/offers/{id}/public", response="feed:PublicOffer", errors=(404,))
     def public_offer(req: Req, id: str) -> dict:
         """A published offer's practical information: venue address, dates, places left, prices."""
         from passculture.services.feed import public_offer as describe
 
         return describe(id)
 
-    @routes.post("/bookings", body=BookingIn, response=BookingCreated, status=201, errors=(403, 404, 409))
+    @routes.post(
+        "/bookings", body="bookings:BookingIn", response="bookings:BookingCreated", status=201, errors=(403, 404, 409)
+    )
     def create_booking(req: Req) -> Reply:
         """Books a stock (1 place, or 2 on duo offers); an Idempotency-Key retry answers 200 with the same booking."""
         from passculture.services.bookings import book, describe_booking, venue_of
@@ -51,7 +51,7 @@ def make_blueprint() -> Blueprint:
             return Reply(body, 201)
         return Reply(body, 200, {"Idempotent-Replayed": "true"})
 
-    @routes.get("/bookings", query=BookingsQuery, response=BookingPage)
+    @routes.get("/bookings", query="bookings:BookingsQuery", response="bookings:BookingPage")
     def list_bookings(req: Req) -> dict:
         """My bookings, newest first, with their countermarks, status, offer, date and venue."""
         from passculture.services.bookings import my_bookings
@@ -59,7 +59,7 @@ def make_blueprint() -> Blueprint:
         items, next_cursor = my_bookings(req.principal.user_id, req.query.limit, req.query.cursor)
         return {"items": items, "nextCursor": next_cursor}
 
-    @routes.post("/bookings/{token}/cancel", response=BookingOut, errors=(404, 409, 410))
+    @routes.post("/bookings/{token}/cancel", response="bookings:BookingOut", errors=(404, 409, 410))
     def cancel(req: Req, token: str) -> dict:
         """The booker cancels until the deadline: the place is freed and the credit refunded."""
         from passculture.services.bookings import cancel_my_booking, describe_booking, venue_of

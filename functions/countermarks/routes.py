@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
-from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyPage
-from passculture.schemas.countermarks import V2Booking
-from passculture.schemas.transactions import TransactionPage, TransactionsQuery
 from passculture.web import Auth, Req, RouteSet
 
 if TYPE_CHECKING:
+    from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyPage
+    from passculture.schemas.countermarks import V2Booking
+    from passculture.schemas.transactions import TransactionPage
     from passculture.services.transactions import CsvChunk
 
 V2 = {"auth": Auth.COUNTERMARK, "v2_errors": True}
@@ -23,7 +23,7 @@ def make_blueprint() -> Blueprint:
 
     # -- Pass Culture v2 countermark API -------------------------------------------
 
-    @routes.get("/v2/bookings/token/{token}", response=V2Booking, errors=(403, 404, 410, 429), **V2)
+    @routes.get("/v2/bookings/token/{token}", response="countermarks:V2Booking", errors=(403, 404, 410, 429), **V2)
     def check_countermark(req: Req, token: str) -> V2Booking:
         """Checks a countermark: the booking, if the caller's structure may validate it now."""
         from passculture.services import countermarks
@@ -53,16 +53,17 @@ def make_blueprint() -> Blueprint:
 
     # -- API keys ----------------------------------------------------------------------
 
-    @routes.post("/offerers/{siren}/api-keys", status=201, response=ApiKeyCreated, errors=(403, 404, 409))
+    @routes.post("/offerers/{siren}/api-keys", status=201, response="api_keys:ApiKeyCreated", errors=(403, 404, 409))
     def create_api_key(req: Req, siren: str) -> ApiKeyCreated:
         """Creates an API key for the structure: shown in this reply only."""
         from passculture.services.api_keys import create_api_key
 
         return create_api_key(req.principal, siren)
 
-    @routes.get("/offerers/{siren}/api-keys", response=ApiKeyPage, errors=(403, 404))
+    @routes.get("/offerers/{siren}/api-keys", response="api_keys:ApiKeyPage", errors=(403, 404))
     def list_api_keys(req: Req, siren: str) -> ApiKeyPage:
         """The structure's live API keys (prefix and dates, never the key)."""
+        from passculture.schemas.api_keys import ApiKeyPage
         from passculture.services.api_keys import list_api_keys
 
         return ApiKeyPage(items=list_api_keys(req.principal, siren))
@@ -78,13 +79,14 @@ def make_blueprint() -> Blueprint:
 
     @routes.get(
         "/bookings/pro",
-        query=TransactionsQuery,
-        response=TransactionPage,
+        query="transactions:TransactionsQuery",
+        response="transactions:TransactionPage",
         errors=(404,),
         produces=("application/json", "text/csv"),
     )
     def list_pro_bookings(req: Req) -> TransactionPage | Response:
         """The structure's transactions; `format=csv` or `Accept: text/csv` gives CSV chunks."""
+        from passculture.schemas.transactions import TransactionPage
         from passculture.services import transactions
 
         if req.query.format == "csv" or "text/csv" in (req.headers.get("accept") or ""):

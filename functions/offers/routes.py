@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from passculture.schemas.base import PageQuery
-from passculture.schemas.offers import (
-    ImageUploadIn,
-    ImageUploadOut,
-    OfferIn,
-    OfferOut,
-    OfferPage,
-    OfferPatch,
-    OfferQuery,
-)
-from passculture.schemas.stocks import StockCreated, StockCreation, StockIn, StockList, StockOut, StockPatch
-from passculture.schemas.venues import VenueIn, VenueOut, VenuePage, VenuePatch
 from passculture.web import Req, RouteSet
+
+if TYPE_CHECKING:
+    from passculture.schemas.offers import ImageUploadOut, OfferOut, OfferPage
+    from passculture.schemas.stocks import StockList, StockOut
+    from passculture.schemas.venues import VenueOut, VenuePage
 
 
 def make_blueprint() -> Blueprint:
@@ -24,60 +19,67 @@ def make_blueprint() -> Blueprint:
 
     # -- venues ------------------------------------------------------------------
 
-    @routes.post("/offerers/{siren}/venues", body=VenueIn, response=VenueOut, status=201, errors=(404, 409))
+    @routes.post(
+        "/offerers/{siren}/venues", body="venues:VenueIn", response="venues:VenueOut", status=201, errors=(404, 409)
+    )
     def create_venue(req: Req, siren: str) -> VenueOut:
         """Adds a venue (a place, with or without SIRET, or the virtual venue) to a structure."""
+        from passculture.schemas.venues import VenueOut
         from passculture.services.venues import create_venue
 
         return VenueOut.of(create_venue(req.principal, siren, req.body))
 
-    @routes.get("/offerers/{siren}/venues", query=PageQuery, response=VenuePage, errors=(404,))
+    @routes.get("/offerers/{siren}/venues", query="base:PageQuery", response="venues:VenuePage", errors=(404,))
     def list_venues(req: Req, siren: str) -> VenuePage:
         """The venues of a structure."""
+        from passculture.schemas.venues import VenueOut, VenuePage
         from passculture.services.venues import list_venues
 
         venues, cursor = list_venues(req.principal, siren, req.query.limit, req.query.cursor)
         return VenuePage(items=[VenueOut.of(v) for v in venues], next_cursor=cursor)
 
-    @routes.get("/venues/{id}", response=VenueOut, errors=(404,))
+    @routes.get("/venues/{id}", response="venues:VenueOut", errors=(404,))
     def get_venue(req: Req, id: str) -> VenueOut:
         """One venue."""
+        from passculture.schemas.venues import VenueOut
         from passculture.services.venues import venue_for
 
         return VenueOut.of(venue_for(req.principal, id))
 
-    @routes.patch("/venues/{id}", body=VenuePatch, response=VenueOut, errors=(404, 409))
+    @routes.patch("/venues/{id}", body="venues:VenuePatch", response="venues:VenueOut", errors=(404, 409))
     def update_venue(req: Req, id: str) -> VenueOut:
         """Changes a venue; its offers follow when it moves."""
+        from passculture.schemas.venues import VenueOut
         from passculture.services.venues import update_venue
 
         return VenueOut.of(update_venue(req.principal, id, req.body))
 
     # -- offers ------------------------------------------------------------------
 
-    @routes.post("/offers", body=OfferIn, response=OfferOut, status=201, errors=(404, 409))
+    @routes.post("/offers", body="offers:OfferIn", response="offers:OfferOut", status=201, errors=(404, 409))
     def create_offer(req: Req) -> OfferOut:
         """Creates an offer on a venue; it waits in `pending` until its structure is validated."""
         from passculture.services.offers import create_offer, describe_offer
 
         return describe_offer(create_offer(req.principal, req.body), stocks=[])
 
-    @routes.get("/offers", query=OfferQuery, response=OfferPage, errors=(404,))
+    @routes.get("/offers", query="offers:OfferQuery", response="offers:OfferPage", errors=(404,))
     def list_offers(req: Req) -> OfferPage:
         """The offers of a venue, a structure, or all of mine, newest first; filter by status and category."""
+        from passculture.schemas.offers import OfferPage
         from passculture.services.offers import describe_offer, list_offers
 
         offers, cursor = list_offers(req.principal, req.query)
         return OfferPage(items=[describe_offer(o) for o in offers], next_cursor=cursor)
 
-    @routes.get("/offers/{id}", response=OfferOut, errors=(404,))
+    @routes.get("/offers/{id}", response="offers:OfferOut", errors=(404,))
     def get_offer(req: Req, id: str) -> OfferOut:
         """One offer with its status, image and stocks."""
         from passculture.services.offers import offer_with_stocks
 
         return offer_with_stocks(req.principal, id)
 
-    @routes.patch("/offers/{id}", body=OfferPatch, response=OfferOut, errors=(404,))
+    @routes.patch("/offers/{id}", body="offers:OfferPatch", response="offers:OfferOut", errors=(404,))
     def update_offer(req: Req, id: str) -> OfferOut:
         """Changes an offer; `isActive` deactivates or reactivates it."""
         from passculture.services.offers import offer_with_stocks, update_offer
@@ -92,7 +94,9 @@ def make_blueprint() -> Blueprint:
 
         deactivate_offer(req.principal, id)
 
-    @routes.post("/offers/{id}/image", body=ImageUploadIn, response=ImageUploadOut, status=201, errors=(404,))
+    @routes.post(
+        "/offers/{id}/image", body="offers:ImageUploadIn", response="offers:ImageUploadOut", status=201, errors=(404,)
+    )
     def request_image_upload(req: Req, id: str) -> ImageUploadOut:
         """A presigned S3 upload for the offer's image (JPEG, PNG or WebP, at most 10 MB, at least 400x400)."""
         from passculture.services.media import request_upload
@@ -102,27 +106,36 @@ def make_blueprint() -> Blueprint:
 
     # -- stocks ------------------------------------------------------------------
 
-    @routes.get("/offers/{id}/stocks", response=StockList, errors=(404,))
+    @routes.get("/offers/{id}/stocks", response="stocks:StockList", errors=(404,))
     def list_stocks(req: Req, id: str) -> StockList:
         """The offer's live stocks, by date."""
+        from passculture.schemas.stocks import StockList, StockOut
         from passculture.services.offers import offer_for, sorted_stocks
         from passculture.services.publication import live_stocks
 
         offer = offer_for(req.principal, id)
         return StockList(stocks=[StockOut.of(s) for s in sorted_stocks(live_stocks(offer.id))])
 
-    @routes.post("/offers/{id}/stocks", body=StockCreation, response=StockCreated, status=201, errors=(404, 409))
+    @routes.post(
+        "/offers/{id}/stocks",
+        body="stocks:StockCreation",
+        response="stocks:StockCreated",
+        status=201,
+        errors=(404, 409),
+    )
     def create_stocks(req: Req, id: str) -> StockOut | StockList:
         """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`."""
+        from passculture.schemas.stocks import StockIn, StockList, StockOut
         from passculture.services.stocks import create_stocks
 
         if isinstance(req.body, StockIn):
             return StockOut.of(create_stocks(req.principal, id, [req.body])[0])
         return StockList(stocks=[StockOut.of(s) for s in create_stocks(req.principal, id, req.body.stocks)])
 
-    @routes.patch("/stocks/{id}", body=StockPatch, response=StockOut, errors=(404, 409))
+    @routes.patch("/stocks/{id}", body="stocks:StockPatch", response="stocks:StockOut", errors=(404, 409))
     def update_stock(req: Req, id: str) -> StockOut:
         """Changes a stock; a quantity below what is already booked is a 409."""
+        from passculture.schemas.stocks import StockOut
         from passculture.services.stocks import update_stock
 
         return StockOut.of(update_stock(req.principal, id, req.body))

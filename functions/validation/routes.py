@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
-from passculture.schemas.accounts import MembershipOut, MembershipPatchIn, OffererOut, UserOut
-from passculture.schemas.admin import (
-    AdminOfferListOut,
-    OffererListOut,
-    OfferersQuery,
-    OffererStatusIn,
-    OffersQuery,
-    RolesIn,
-    UserQuery,
-)
 from passculture.web import Auth, Req, RouteSet
+
+if TYPE_CHECKING:
+    from passculture.schemas.accounts import MembershipOut, OffererOut, UserOut
+    from passculture.schemas.admin import AdminOfferListOut, OffererListOut
 
 
 def make_blueprint() -> Blueprint:
     routes = RouteSet(__name__)
 
-    @routes.get("/admin/offerers", auth=Auth.TEAM, query=OfferersQuery, response=OffererListOut)
+    @routes.get("/admin/offerers", auth=Auth.TEAM, query="admin:OfferersQuery", response="admin:OffererListOut")
     def offerers_by_status(req: Req) -> OffererListOut:
         """Structures by status, oldest first (``pending`` by default: the validation queue)."""
+        from passculture.schemas.admin import OffererListOut
         from passculture.services.admin import offerers_by_status
 
         items, cursor = offerers_by_status(req.query.status, req.query.limit, req.query.cursor)
         return OffererListOut.model_validate({"items": items, "nextCursor": cursor})
 
     @routes.patch(
-        "/admin/offerers/{siren}", auth=Auth.TEAM, body=OffererStatusIn, response=OffererOut, errors=(404, 409)
+        "/admin/offerers/{siren}",
+        auth=Auth.TEAM,
+        body="admin:OffererStatusIn",
+        response="accounts:OffererOut",
+        errors=(404, 409),
     )
     def set_offerer_status(req: Req, siren: str) -> OffererOut:
         """Validates (publishes its offers), rejects or deletes (unpublishes, keeps bookings) a structure."""
+        from passculture.schemas.accounts import OffererOut
         from passculture.services.admin import set_offerer_status
 
         data = set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id)
@@ -41,35 +43,41 @@ def make_blueprint() -> Blueprint:
     @routes.patch(
         "/admin/memberships/{userId}/{siren}",
         auth=Auth.TEAM,
-        body=MembershipPatchIn,
-        response=MembershipOut,
+        body="accounts:MembershipPatchIn",
+        response="accounts:MembershipOut",
         errors=(404, 409),
     )
     def change_membership(req: Req, userId: str, siren: str) -> MembershipOut:
         """Accepts a member or changes their role after the fact; the last admin stays."""
+        from passculture.schemas.accounts import MembershipOut
         from passculture.services.memberships import change_membership
         from passculture.services.offerers import describe_membership
 
         membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
         return MembershipOut.model_validate(describe_membership(membership))
 
-    @routes.get("/admin/users", auth=Auth.TEAM, query=UserQuery, response=UserOut, errors=(404,))
+    @routes.get("/admin/users", auth=Auth.TEAM, query="admin:UserQuery", response="accounts:UserOut", errors=(404,))
     def find_user(req: Req) -> UserOut:
         """The user with this email address."""
+        from passculture.schemas.accounts import UserOut
         from passculture.services.admin import find_user
 
         return UserOut.model_validate(find_user(req.query.email))
 
-    @routes.patch("/admin/users/{userId}", auth=Auth.TEAM, body=RolesIn, response=UserOut, errors=(404, 409))
+    @routes.patch(
+        "/admin/users/{userId}", auth=Auth.TEAM, body="admin:RolesIn", response="accounts:UserOut", errors=(404, 409)
+    )
     def set_roles(req: Req, userId: str) -> UserOut:
         """Replaces the granted roles (``team``, ``territory:<department>``); pro and young stay."""
+        from passculture.schemas.accounts import UserOut
         from passculture.services.admin import set_granted_roles
 
         return UserOut.model_validate(set_granted_roles(userId, req.body.roles, req.principal.user_id))
 
-    @routes.get("/admin/offers", auth=Auth.TEAM, query=OffersQuery, response=AdminOfferListOut)
+    @routes.get("/admin/offers", auth=Auth.TEAM, query="admin:OffersQuery", response="admin:AdminOfferListOut")
     def offers_by_status(req: Req) -> AdminOfferListOut:
         """Offers by status, oldest first (``pending`` by default: waiting for their structure's validation)."""
+        from passculture.schemas.admin import AdminOfferListOut
         from passculture.services.admin import offers_by_status
 
         items, cursor = offers_by_status(req.query.status, req.query.limit, req.query.cursor)

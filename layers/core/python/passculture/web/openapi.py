@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from passculture.web.routing import Auth, RouteSpec
+from passculture.web.routing import Auth, RouteSpec, schema
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 
@@ -78,7 +78,7 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
         for part in spec.path.split("/")
         if part.startswith("{")
     ]
-    params += _query_parameters(spec.query)
+    params += _query_parameters(schema(spec.query))
     operation: dict[str, Any] = {
         "operationId": f"{function}.{spec.name}",
         "tags": [function],
@@ -95,11 +95,12 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _model_schema(spec.body, components)}},
+            "content": {"application/json": {"schema": _model_schema(schema(spec.body), components)}},
         }
     success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
     if spec.status != 204:
-        success["content"] = {ctype: {"schema": _model_schema(spec.response, components)} for ctype in spec.produces}
+        response = schema(spec.response)
+        success["content"] = {ctype: {"schema": _model_schema(response, components)} for ctype in spec.produces}
     operation["responses"][str(spec.status)] = success
     error = {"application/json": {"schema": _error_schema(spec.v2_errors)}}
     for status in spec.errors:

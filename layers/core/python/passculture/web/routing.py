@@ -10,6 +10,11 @@ invocation without a token is refused too), parses JSON and validates it with
 pydantic (400 naming every bad field), calls the handler, and maps domain
 exceptions to their status. Anything unexpected is logged with the request id
 and answered 500 without a stack trace.
+
+A route names its schemas by class or, to keep pydantic out of the function's
+cold import, by reference: ``body="accounts:ProSignupIn"`` is
+``passculture.schemas.accounts.ProSignupIn``, imported when a request (or the
+OpenAPI generator) first needs it (``schema(ref)``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import import_module
 from typing import Any
 
 from chalice import Blueprint, Chalice, CORSConfig, Response
@@ -31,6 +38,10 @@ from passculture.web.jsonutil import dumps
 logger = logging.getLogger("passculture")
 
 JSON = "application/json"
+SCHEMAS_PACKAGE = "passculture.schemas"
+
+# A schema class, or "<module>:<Class>" naming passculture.schemas.<module>.<Class>.
+SchemaRef = Any
 
 
 class Auth(enum.Enum):
@@ -78,13 +89,48 @@ class RouteSpec:
     name: str
     summary: str
     auth: Auth
-    body: type | None
-    query: type | None
-    response: Any
+    body: SchemaRef  # None, a class, or a "<module>:<Class>" reference (see ``schema``)
+    query: SchemaRef
+    response: SchemaRef
     status: int
     errors: tuple[int, ...]
     v2_errors: bool
     produces: tuple[str, ...]
+
+
+def schema(ref: SchemaRef) -> Any:
+    """The schema a route names: ``ref`` itself, or the class a ``"<module>:<Class>"`` reference names."""
+    return _resolve(ref) if isinstance(ref, str) else ref
+
+
+@cache
+def _resolve(ref: str) -> Any:
+    module_name, name = _split_ref(ref)
+    qualified = f"{SCHEMAS_PACKAGE}.{module_name}"
+    try:
+        module = import_module(qualified)
+    except ModuleNotFoundError as exc:
+        if exc.name != qualified:
+            raise  # a dependency of the schema module is missing: not the reference's fault
+        raise LookupError(f"schema reference {ref!r}: there is no module {qualified}") from exc
+    try:
+        return getattr(module, name)
+    except AttributeError as exc:
+        raise LookupError(f"schema reference {ref!r}: {qualified} has no {name}") from exc
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    module_name, _, name = ref.partition(":")
+    if not name.isidentifier() or not all(part.isidentifier() for part in module_name.split(".")):
+        raise ValueError(f"schema reference {ref!r} is not '<module>:<Class>' (a class of {SCHEMAS_PACKAGE})")
+    return module_name, name
+
+
+def _checked(ref: SchemaRef) -> SchemaRef:
+    # The form is checked when the route is declared; the class itself on first use.
+    if isinstance(ref, str):
+        _split_ref(ref)
+    return ref
 
 
 def error_body(errors: dict[str, list[str]], v2: bool = False) -> dict[str, Any]:
@@ -170,9 +216,9 @@ class RouteSet:
         method: str,
         *,
         auth: Auth = Auth.USER,
-        body: type | None = None,
-        query: type | None = None,
-        response: Any = None,
+        body: SchemaRef = None,
+        query: SchemaRef = None,
+        response: SchemaRef = None,
         status: int = 200,
         summary: str = "",
         errors: Iterable[int] = (),
@@ -186,9 +232,9 @@ class RouteSet:
                 name=handler.__name__,
                 summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
                 auth=auth,
-                body=body,
-                query=query,
-                response=response,
+                body=_checked(body),
+                query=_checked(query),
+                response=_checked(response),
                 status=status,
                 errors=tuple(sorted(set(errors) | _implied_errors(auth, body, query))),
                 v2_errors=v2_errors,
@@ -239,7 +285,7 @@ def cors_config() -> CORSConfig:
     )
 
 
-def _implied_errors(auth: Auth, body: type | None, query: type | None) -> set[int]:
+def _implied_errors(auth: Auth, body: SchemaRef, query: SchemaRef) -> set[int]:
     implied: set[int] = set()
     if auth is not Auth.PUBLIC:
         implied.add(401)
@@ -261,9 +307,9 @@ def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_p
             raise PayloadTooLarge(f"The body is larger than {get_settings().max_body_bytes} bytes")
         _authenticate(spec, req)
         if spec.body is not None:
-            req.body = validate(spec.body, _parse_json(raw_body))
+            req.body = validate(schema(spec.body), _parse_json(raw_body))
         if spec.query is not None:
-            req.query = validate(spec.query, _query_dict(request))
+            req.query = validate(schema(spec.query), _query_dict(request))
         result = handler(req, **path_params)
         return _to_response(result, spec.status, request_id)
     except DomainError as exc:
