@@ -104,8 +104,8 @@ OPERATIONS = [
         200,
         {"GetItem": 6, "Query": 1, "TransactWriteItems": 1},
     ),
-    # The booking, its stock's current date (the deadline), the mirror transaction, the booking
-    # re-read by the cancellation service, the venue for the reply.
+    # The booking, its stock's current date (the deadline), the mirror transaction, the stock
+    # again (did a sold-out date reopen? then the feed follows), the venue for the reply.
     Operation("POST /bookings/{token}/cancel", cancel, 200, {"GetItem": 5, "TransactWriteItems": 1}),
     Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
     Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 1}),

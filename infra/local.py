@@ -451,19 +451,23 @@ def main() -> int:
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    runtime = LocalRuntime(int(os.environ.get("PORT") or 8000))
-    runtime.start()
-    print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
-    print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)
     stopped = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
         stopped.set()
 
+    # Before anything starts, so a Ctrl-C at any moment stops cleanly.
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    stopped.wait()
-    runtime.stop()
+    runtime = LocalRuntime(int(os.environ.get("PORT") or 8000))
+    try:
+        runtime.start()
+        if not stopped.is_set():
+            print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
+            print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)
+            stopped.wait()
+    finally:
+        runtime.stop()
     print("stopped", flush=True)
     return 0
 

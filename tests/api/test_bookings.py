@@ -373,3 +373,26 @@ def test_a_cap_reached_after_it_was_read_is_refused_by_the_condition(client, ven
     assert answer.status_code == 409
     assert "physical goods" in answer.json_body["errors"]["global"][0]
     assert national(young).balance_cents == 50_000
+
+
+def test_the_last_place_takes_the_offer_out_of_the_feed_and_a_cancellation_brings_it_back(client, venue, young):
+    from passculture.models.offers import Offer
+
+    offer, stock = scene(venue, quantity=1)
+    assert Offer.get(offer.id).feed_cell is not None
+    answer = post_booking(client, young, stock.id)
+    assert answer.status_code == 201
+    assert Offer.get(offer.id).feed_cell is None  # sold out: nothing left to book from the feed
+
+    token = answer.json_body["token"]
+    cancelled = client.http.post(f"/bookings/{token}/cancel", headers=auth(young))
+    assert cancelled.status_code == 200
+    assert Offer.get(offer.id).feed_cell is not None
+
+
+def test_a_booking_that_leaves_places_keeps_the_offer_in_the_feed(client, venue, young):
+    from passculture.models.offers import Offer
+
+    offer, stock = scene(venue, quantity=3)
+    assert post_booking(client, young, stock.id).status_code == 201
+    assert Offer.get(offer.id).feed_cell is not None

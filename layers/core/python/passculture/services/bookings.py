@@ -40,11 +40,14 @@ from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.services.auth import Principal
 from passculture.services.cancellation import booking_guard_key, cancel_booking
 from passculture.services.countermark import looks_like_countermark, new_countermark, normalise_countermark
+from passculture.services.publication import refresh_if_places_changed
 from passculture.services.wallets import DebitPlan, cap_kind_of, credits_of, debit_update, plan_debits
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
 # transaction conflicts: each costs one more attempt, never an error, up to this.
 MAX_ATTEMPTS = 6
+# Places left (as read before the transaction) under which a booking checks whether the stock filled up.
+NEARLY_FULL = 5
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
@@ -179,6 +182,9 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             _backoff(attempt)
             continue
         if not failed:
+            if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
+                # This booking may have taken the last place: the offer leaves the feed then.
+                refresh_if_places_changed(offer.id, stock.id)
             return BookingResult(booking, created=True, venue=venue)
         if "idem" in failed:
             replay = _replay(user.id, idempotency_key or "", stock_id)

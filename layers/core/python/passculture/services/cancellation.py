@@ -50,14 +50,10 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
         tx.update(
             "stock", Stock(booking.stock_id), actions=[Stock.booked.add(-booking.quantity)], condition=Stock.id.exists()
         )
-    for credit_id, cents in sorted(
-        (booking.debits or {}).as_dict().items()
-        if hasattr(booking.debits, "as_dict")
-        else (booking.debits or {}).items()
-    ):
-        actions = [Wallet.balance_cents.add(int(cents))]
+    for credit_id, cents in sorted(debits_of(booking).items()):
+        actions = [Wallet.balance_cents.add(cents)]
         if credit_id == NATIONAL_CREDIT_ID and booking.cap_kind in CAP_COUNTERS:
-            actions.append(CAP_COUNTERS[booking.cap_kind].add(-int(cents)))
+            actions.append(CAP_COUNTERS[booking.cap_kind].add(-cents))
         tx.update(
             f"wallet:{credit_id}",
             Wallet(booking.user_id, credit_id),
@@ -73,5 +69,10 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
         raise Conflict(f"This booking is {current.status}", field="booking")
     if failed:
         raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
-    booking.refresh(consistent_read=True)
+    # What the transaction wrote, without reading it back.
+    booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
+    if free_place:
+        from passculture.services.publication import refresh_if_places_changed
+
+        refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
     return booking

@@ -14,6 +14,7 @@ bookable stock and the free-only phase rule.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -23,6 +24,8 @@ from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
+
+logger = logging.getLogger(__name__)
 
 FEED_CELL_PRECISION = 4
 DIGITAL_CELL = "digital"
@@ -122,6 +125,27 @@ def refresh_offer(
         writes.append(Offer.updated_at.set(utcnow()))
         offer.update(actions=writes, condition=Offer.id.exists())
     return offer
+
+
+def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0) -> None:
+    """After a booking or a cancellation: the feed follows a stock that just filled up or reopened.
+
+    Only a stock at its quantity matters, so this costs one consistent read of
+    the stock and, when it is full (or was full before ``freed`` came back),
+    a refresh of its offer. It never fails the booking or cancellation it follows.
+    """
+    try:
+        stock = Stock.get(stock_id, consistent_read=True)
+        if stock.quantity is None:
+            return
+        booked, quantity = int(stock.booked or 0), int(stock.quantity)
+        if booked >= quantity or (freed and booked + freed >= quantity):
+            offer = Offer.get(offer_id)
+            # The stock index may not show the new count yet: use the one just read.
+            stocks = [stock if s.id == stock.id else s for s in live_stocks(offer.id)]
+            refresh_offer(offer, stocks=stocks)
+    except Exception:
+        logger.exception("feed refresh after a change of places failed for offer %s", offer_id)
 
 
 def refresh_offerer_offers(siren: str) -> int:
