@@ -395,6 +395,8 @@ def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chal
 
 
 def _configure_logging() -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    # Lambda's root logger has a handler but stays at WARNING: our own INFO lines
+    # (who validated a countermark, ...) must still reach CloudWatch.
+    logger.setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
