@@ -16,8 +16,6 @@ from pynamodb.models import Model
 
 from passculture.models.base import meta_for
 
-BOOKING_STATUSES = ("booked", "used", "cancelled", "reimbursed")
-
 
 class BookingUserIndex(GlobalSecondaryIndex["Booking"]):
     class Meta:

@@ -8,9 +8,6 @@ from pynamodb.models import Model
 
 from passculture.models.base import meta_for
 
-ROLES = ("admin", "editor")
-MEMBERSHIP_STATUSES = ("pending", "validated")
-
 
 class MembershipSirenIndex(GlobalSecondaryIndex["Membership"]):
     """The members of one structure."""

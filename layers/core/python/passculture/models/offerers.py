@@ -8,8 +8,6 @@ from pynamodb.models import Model
 
 from passculture.models.base import meta_for
 
-OFFERER_STATUSES = ("pending", "validated", "rejected", "deleted")
-
 
 class OffererStatusIndex(GlobalSecondaryIndex["Offerer"]):
     """Structures by status, oldest first: the team's validation queue."""

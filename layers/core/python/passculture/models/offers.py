@@ -14,20 +14,6 @@ from pynamodb.models import Model
 
 from passculture.models.base import meta_for
 
-CATEGORIES = (
-    "MUSEUM_HERITAGE",
-    "LIVE_SHOW",
-    "ART_CLASS",
-    "CINEMA",
-    "AUDIOVISUAL",
-    "MUSIC",
-    "BOOK",
-    "PRESS",
-    "GAME",
-    "CONFERENCE",
-)
-OFFER_STATUSES = ("draft", "pending", "published", "inactive")
-
 
 class OfferVenueIndex(GlobalSecondaryIndex["Offer"]):
     class Meta:

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from passculture.schemas.base import CamelModel, Email, Name
 from passculture.services.accounts_rules import check_department, check_password
 from passculture.services.siren import check_siren
+from passculture.vocabulary import MembershipStatus, OffererStatus, Role
 
 NewPassword = Annotated[str, AfterValidator(check_password)]
 Siren = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siren)]
@@ -57,7 +58,7 @@ class OffererIn(CamelModel):
 
 class MembershipPatchIn(CamelModel):
     status: Literal["validated"] | None = None
-    role: Literal["admin", "editor"] | None = None
+    role: Role | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> MembershipPatchIn:
@@ -86,7 +87,7 @@ class UserOut(CamelModel):
 class OffererOut(CamelModel):
     siren: str
     name: str
-    status: Literal["pending", "validated", "rejected", "deleted"]
+    status: OffererStatus
     address: str | None = None
     postal_code: str | None = None
     city: str | None = None
@@ -99,8 +100,8 @@ class OffererOut(CamelModel):
 class MembershipOut(CamelModel):
     user_id: str
     siren: str
-    role: Literal["admin", "editor"]
-    status: Literal["pending", "validated"]
+    role: Role
+    status: MembershipStatus
     created_at: datetime
     validated_at: datetime | None = None
 

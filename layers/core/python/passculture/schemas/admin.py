@@ -10,9 +10,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 from passculture.schemas.accounts import OffererOut, UserOut
 from passculture.schemas.base import CamelModel, PageQuery
 from passculture.services.accounts_rules import check_email, check_role
+from passculture.vocabulary import OffererStatus, OfferStatus
 
-OffererStatus = Literal["pending", "validated", "rejected", "deleted"]
-OfferStatus = Literal["draft", "pending", "published", "inactive"]
 Role = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_role)]
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from passculture.schemas.base import CamelModel, PageQuery
+from passculture.vocabulary import BookingStatus
 
 
 class BookingIn(CamelModel):
@@ -38,7 +39,7 @@ class BookingVenue(CamelModel):
 
 class BookingOut(CamelModel):
     token: str = Field(description="The countermark to show at the venue")
-    status: Literal["booked", "used", "cancelled", "reimbursed"]
+    status: BookingStatus
     quantity: int
     amount_cents: int
     debits: dict[str, int] = Field(description="What each credit paid, in cents: {creditId: cents}")

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import Field
 
-from passculture.models.offers import CATEGORIES
 from passculture.schemas.base import CamelModel, PageQuery
-
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+from passculture.vocabulary import Category
 
 
 class FeedQuery(PageQuery):

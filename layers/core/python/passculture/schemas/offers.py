@@ -11,20 +11,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery
 from passculture.schemas.crossfield import CrossChecked, given
 from passculture.schemas.stocks import StockOut
+from passculture.vocabulary import Category, OfferStatus
 
-Category = Literal[
-    "MUSEUM_HERITAGE",
-    "LIVE_SHOW",
-    "ART_CLASS",
-    "CINEMA",
-    "AUDIOVISUAL",
-    "MUSIC",
-    "BOOK",
-    "PRESS",
-    "GAME",
-    "CONFERENCE",
-]
-OfferStatus = Literal["draft", "pending", "published", "inactive"]
 ImageType = Literal["image/jpeg", "image/png", "image/webp"]
 
 

@@ -8,8 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from passculture.schemas.base import AwareDatetime, CamelModel, PageQuery
-
-BookingStatus = Literal["booked", "used", "cancelled", "reimbursed"]
+from passculture.vocabulary import BookingStatus
 
 
 class TransactionsQuery(PageQuery):

@@ -327,15 +327,9 @@ def describe_booking(booking: Booking, venue: Venue | None) -> dict[str, Any]:
 
 
 def describe_venue(venue: Venue) -> dict[str, Any]:
-    return {
-        "id": venue.id,
-        "name": venue.name,
-        "address": venue.address,
-        "postalCode": venue.postal_code,
-        "city": venue.city,
-        "latitude": float(venue.latitude) if venue.latitude is not None else None,
-        "longitude": float(venue.longitude) if venue.longitude is not None else None,
-    }
+    from passculture.services.venues import public_venue
+
+    return {"id": venue.id, **public_venue(venue)}
 
 
 def venues_by_id(venue_ids: set[str]) -> dict[str, Venue]:

@@ -334,13 +334,6 @@ def public_offer(offer_id: str) -> dict[str, Any]:
 
 
 def _public_venue(venue: Any) -> dict[str, Any] | None:
-    if venue is None:
-        return None
-    return {
-        "name": venue.name,
-        "address": venue.address,
-        "postalCode": venue.postal_code,
-        "city": venue.city,
-        "latitude": float(venue.latitude) if venue.latitude is not None else None,
-        "longitude": float(venue.longitude) if venue.longitude is not None else None,
-    }
+    from passculture.services.venues import public_venue
+
+    return public_venue(venue) if venue is not None else None
