@@ -37,7 +37,14 @@ def make_blueprint() -> Blueprint:
         return describe(id)
 
     @routes.post(
-        "/bookings", body="bookings:BookingIn", response="bookings:BookingCreated", status=201, errors=(403, 404, 409)
+        "/bookings",
+        body="bookings:BookingIn",
+        response="bookings:BookingCreated",
+        status=201,
+        errors=(403, 404, 409),
+        headers=[
+            ("Idempotency-Key", "A retry with the same key answers the first booking (200) instead of booking twice")
+        ],
     )
     def create_booking(req: Req) -> Reply:
         """Books a stock (1 place, or 2 on duo offers); an Idempotency-Key retry answers 200 with the same booking."""

@@ -83,6 +83,7 @@ def make_blueprint() -> Blueprint:
         response="transactions:TransactionPage",
         errors=(404,),
         produces=("application/json", "text/csv"),
+        headers=[("Accept", "text/csv for the CSV export, in chunks linked by X-Next-Cursor")],
     )
     def list_pro_bookings(req: Req) -> TransactionPage | Response:
         """The structure's transactions; `format=csv` or `Accept: text/csv` gives CSV chunks."""

@@ -79,6 +79,10 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
         if part.startswith("{")
     ]
     params += _query_parameters(schema(spec.query))
+    params += [
+        {"name": name, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
+        for name, text in spec.headers
+    ]
     operation: dict[str, Any] = {
         "operationId": f"{function}.{spec.name}",
         "tags": [function],

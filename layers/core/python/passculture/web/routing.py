@@ -96,6 +96,7 @@ class RouteSpec:
     errors: tuple[int, ...]
     v2_errors: bool
     produces: tuple[str, ...]
+    headers: tuple[tuple[str, str], ...] = ()  # request headers the route reads: (name, description)
 
 
 def schema(ref: SchemaRef) -> Any:
@@ -224,6 +225,7 @@ class RouteSet:
         errors: Iterable[int] = (),
         v2_errors: bool = False,
         produces: Iterable[str] = (JSON,),
+        headers: Iterable[tuple[str, str]] = (),
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
             spec = RouteSpec(
@@ -239,6 +241,7 @@ class RouteSet:
                 errors=tuple(sorted(set(errors) | _implied_errors(auth, body, query))),
                 v2_errors=v2_errors,
                 produces=tuple(produces),
+                headers=tuple(headers),
             )
             blueprint = self.blueprint
 
