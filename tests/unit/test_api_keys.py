@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+from pynamodb.transactions import TransactWrite
 
 from passculture.errors import Conflict
 from passculture.models.api_keys import ApiKey
-from passculture.models.base import Transaction
 from passculture.models.uniques import Unique
 from passculture.services import api_keys
 from passculture.services.auth import load_principal
@@ -32,7 +32,7 @@ def admin_of(aws):
 def test_a_transaction_conflict_is_retried_not_a_500(admin_of, monkeypatch):
     siren, principal = admin_of
     commits = []
-    real_commit = Transaction.commit
+    real_commit = TransactWrite._commit
 
     def commit_after_one_conflict(self):
         commits.append(1)
@@ -40,7 +40,7 @@ def test_a_transaction_conflict_is_retried_not_a_500(admin_of, monkeypatch):
             raise conflict()
         return real_commit(self)
 
-    monkeypatch.setattr(Transaction, "commit", commit_after_one_conflict)
+    monkeypatch.setattr(TransactWrite, "_commit", commit_after_one_conflict)
     created = api_keys.create_api_key(principal, siren)
     assert len(commits) == 2
     assert ApiKey.get(created.prefix).siren == siren
@@ -49,6 +49,6 @@ def test_a_transaction_conflict_is_retried_not_a_500(admin_of, monkeypatch):
 
 def test_endless_conflicts_end_in_a_409(admin_of, monkeypatch):
     siren, principal = admin_of
-    monkeypatch.setattr(Transaction, "commit", lambda self: (_ for _ in ()).throw(conflict()))
+    monkeypatch.setattr(TransactWrite, "_commit", lambda self: (_ for _ in ()).throw(conflict()))
     with pytest.raises(Conflict):
         api_keys.create_api_key(principal, siren)

@@ -66,3 +66,37 @@ def test_a_forged_cursor_is_a_400(aws):
     forged = encode_cursor({"siren": {"S": "x"}}).replace(".", "x.", 1)
     with pytest.raises(InvalidInput):
         paginate(partial(Membership.siren_index.query, "123456782"), 3, forged)
+
+
+def test_a_transaction_conflict_is_told_apart_and_retried(aws, monkeypatch):
+    from pynamodb.exceptions import CancellationReason, TransactWriteError, VerboseClientError
+    from pynamodb.transactions import TransactWrite
+
+    from passculture.models.base import TransactionConflict, commit_retrying
+
+    cause = VerboseClientError(
+        {"Error": {"Code": "TransactionCanceledException", "Message": "conflict"}},
+        "TransactWriteItems",
+        cancellation_reasons=[CancellationReason(code="TransactionConflict")],
+    )
+    real_commit, calls = TransactWrite._commit, []
+
+    def conflict_once(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise TransactWriteError("conflict", cause=cause)
+        return real_commit(self)
+
+    monkeypatch.setattr(TransactWrite, "_commit", conflict_once)
+
+    def build():
+        tx = Transaction()
+        tx.save("item", Unique("retried", target="x", created_at=utcnow()), condition=Unique.key.does_not_exist())
+        return tx
+
+    with pytest.raises(TransactionConflict):
+        build().commit()
+    calls.clear()
+    assert commit_retrying(build) == {}
+    assert len(calls) == 2
+    assert Unique.get("retried").target == "x"

@@ -58,6 +58,37 @@ def connection() -> Any:
 _connection: Any = None
 
 
+class TransactionConflict(Exception):
+    """DynamoDB cancelled a transaction because another one held one of its items.
+
+    It says nothing about the data: rebuild the transaction from fresh state and try again.
+    """
+
+
+def _is_conflict(exc: Any) -> bool:
+    if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
+        return True
+    return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
+
+
+def commit_retrying(build: Any, attempts: int = 6) -> dict[str, str]:
+    """Commits ``build()`` (a fresh ``Transaction`` each time), retrying conflicts after a short random pause.
+
+    Returns the failed conditions by label; ``Conflict`` when conflicts never cleared.
+    """
+    import random
+    import time
+
+    from passculture.errors import Conflict
+
+    for attempt in range(attempts):
+        try:
+            return build().commit()
+        except TransactionConflict:
+            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))
+    raise Conflict("Too many changes at the same time, try again")
+
+
 class Transaction:
     """A ``TransactWriteItems`` whose failures are reported by label, not by position.
 
@@ -101,6 +132,8 @@ class Transaction:
         try:
             self._tx._commit()
         except TransactWriteError as exc:
+            if _is_conflict(exc):
+                raise TransactionConflict from exc
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
             order = self._labels["check"] + self._labels["delete"] + self._labels["save"] + self._labels["update"]
@@ -111,7 +144,7 @@ class Transaction:
                 if reason is not None and reason.code not in (None, "None")
             }
             if not failed or any(code != "ConditionalCheckFailed" for code in failed.values()):
-                # A TransactionConflict or throttling says nothing about the data: let it raise.
+                # Throttling or a validation error says nothing about the data: let it raise.
                 raise
             return failed
         return {}

@@ -16,10 +16,9 @@ from typing import Any
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, Gone, NotFound
-from passculture.models.base import Transaction, utcnow
+from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.users import User
-from passculture.services.accounts_tx import commit
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +109,7 @@ def signup_young(email: str, password: str, public_name: str, date_of_birth: str
         add(tx)
         return tx
 
-    if commit(build):
+    if commit_retrying(build):
         raise Conflict("This email address is already used", field="email")
     accounts_mail.send_confirmation(user.email, token)
     return {"user": describe_user(user)}
@@ -170,7 +169,7 @@ def confirm_email(token: str) -> dict[str, Any]:
                 tx.save("credit", national_credit(user.id, now), condition=Wallet.user_id.does_not_exist())
             return tx
 
-        failed = commit(build)
+        failed = commit_retrying(build)
         if not failed:
             break
         if "token" in failed:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import TransactWriteError
-
 from passculture.config import get_settings
 from passculture.errors import Conflict, NotFound
 from passculture.models.api_keys import ApiKey
-from passculture.models.base import Transaction, utcnow
+from passculture.models.base import Transaction, TransactionConflict, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyOut
 from passculture.services.access import require_member
@@ -52,9 +50,7 @@ def create_api_key(principal: Principal, siren: str) -> ApiKeyCreated:
         )
         try:
             failed = tx.commit()
-        except TransactWriteError as exc:
-            if not _conflicting(exc):
-                raise
+        except TransactionConflict:
             continue  # another creation or revocation held the counter: go again
         if not failed:
             return ApiKeyCreated(api_key=key, prefix=prefix, created_at=now)
@@ -62,12 +58,6 @@ def create_api_key(principal: Principal, siren: str) -> ApiKeyCreated:
             raise Conflict(f"A structure has at most {limit} live API keys: revoke one first", field="apiKey")
         # A prefix collision (32 random bits): draw another key.
     raise Conflict("The structure's keys are changing right now; try again", field="apiKey")
-
-
-def _conflicting(exc: TransactWriteError) -> bool:
-    """True when DynamoDB cancelled the transaction only because another one held an item."""
-    reasons = [r for r in (exc.cancellation_reasons or []) if r is not None]
-    return bool(reasons) and all(r.code == "TransactionConflict" for r in reasons)
 
 
 def list_api_keys(principal: Principal, siren: str) -> list[ApiKeyOut]:
@@ -95,9 +85,7 @@ def revoke_api_key(principal: Principal, siren: str, prefix: str) -> None:
         tx.update("quota", Unique(live_keys_counter(siren)), actions=[Unique.count.add(-1)])
         try:
             failed = tx.commit()
-        except TransactWriteError as exc:
-            if not _conflicting(exc):
-                raise
+        except TransactionConflict:
             continue
         if not failed:
             return

@@ -30,7 +30,7 @@ from typing import Any
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound
-from passculture.models.base import Transaction, utcnow
+from passculture.models.base import Transaction, TransactionConflict, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
@@ -249,8 +249,6 @@ def _commit(
     booking: Booking, stock: Stock, plan: DebitPlan, quantity: int, idempotency_key: str | None, now: datetime
 ) -> dict[str, str] | None:
     """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict."""
-    from pynamodb.exceptions import TransactWriteError
-
     tx = Transaction()
     tx.update(
         "stock", Stock(stock.id), actions=[Stock.booked.add(quantity)], condition=stock_condition(stock, quantity)
@@ -266,17 +264,8 @@ def _commit(
         tx.save("idem", idem, condition=Unique.key.does_not_exist())
     try:
         return tx.commit()
-    except TransactWriteError as exc:
-        if _is_transaction_conflict(exc):
-            return None
-        raise
-
-
-def _is_transaction_conflict(exc: Any) -> bool:
-    if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
-        return True
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    return any(r is not None and r.code == "TransactionConflict" for r in reasons)
+    except TransactionConflict:
+        return None
 
 
 def _backoff(attempt: int) -> None:

@@ -14,10 +14,9 @@ from functools import partial
 from typing import Any
 
 from passculture.errors import Conflict, NotFound
-from passculture.models.base import Transaction, utcnow
+from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
-from passculture.services.accounts_tx import commit
 from passculture.services.offerers import find_offerer, members_of
 
 logger = logging.getLogger(__name__)
@@ -91,7 +90,9 @@ def change_membership(siren: str, user_id: str, *, status: str | None = None, ro
             actions.append(Membership.validated_at.set(now))
         was_admin = _is_admin(membership)
         will_be_admin = new_role == "admin" and new_status == "validated"
-        failed = commit(partial(_membership_tx, offerer, membership, actions, int(will_be_admin) - int(was_admin)))
+        failed = commit_retrying(
+            partial(_membership_tx, offerer, membership, actions, int(will_be_admin) - int(was_admin))
+        )
         if not failed:
             membership.role, membership.status = new_role, new_status
             if accepted:
@@ -109,7 +110,7 @@ def remove_membership(siren: str, user_id: str) -> None:
     for _ in range(ATTEMPTS):
         offerer, membership = _load(siren, user_id)
         was_admin = _is_admin(membership)
-        failed = commit(partial(_membership_tx, offerer, membership, None, -int(was_admin)))
+        failed = commit_retrying(partial(_membership_tx, offerer, membership, None, -int(was_admin)))
         if not failed:
             return
         if "membership" not in failed and was_admin:

@@ -16,11 +16,10 @@ from functools import partial
 from typing import Any
 
 from passculture.errors import Conflict, NotFound
-from passculture.models.base import Transaction, new_id, utcnow
+from passculture.models.base import Transaction, commit_retrying, new_id, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
 from passculture.models.venues import Venue
-from passculture.services.accounts_tx import commit
 
 JOINABLE = ("pending", "validated")
 VIRTUAL_VENUE_NAME = "Offre numérique"
@@ -115,7 +114,7 @@ def join_or_create(
             tx.save("membership", membership, condition=Membership.user_id.does_not_exist())
             return tx
 
-        failed = commit(build)
+        failed = commit_retrying(build)
         if not failed:
             return Joined(offerer, membership, created=venue is not None)
         if "email" in failed:
