@@ -36,23 +36,23 @@ NOT_FOUND = {"errors": {"global": ["Not found"]}}
 
 
 class Backend:
-    """moto's server on 127.0.0.1, or the endpoint ``AWS_ENDPOINT_URL`` names."""
+    """moto's server on 127.0.0.1, the endpoint ``AWS_ENDPOINT_URL`` names, or real AWS (``LOCAL_TWIN=off``)."""
 
     def __init__(self) -> None:
         self.server: Any = None
-        for name, value in (
-            ("AWS_ACCESS_KEY_ID", "local"),
-            ("AWS_SECRET_ACCESS_KEY", "local"),
-            ("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-3")),
-        ):
-            os.environ.setdefault(name, value)
+        self.real_aws = os.environ.get("LOCAL_TWIN", "on").strip().lower() in {"off", "0", "false", "no"}
+        os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-3"))
+        if not self.real_aws:
+            # The twin takes any credentials; never let a developer's real ones reach it by accident.
+            os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+            os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
 
     @property
     def endpoint(self) -> str:
-        return os.environ["AWS_ENDPOINT_URL"]
+        return os.environ.get("AWS_ENDPOINT_URL") or "AWS (default endpoints, your credentials)"
 
     def start(self) -> None:
-        if os.environ.get("AWS_ENDPOINT_URL"):
+        if self.real_aws or os.environ.get("AWS_ENDPOINT_URL"):
             return
         from infra.moto_twin import start_moto_server
 
@@ -213,6 +213,8 @@ class LocalApi:
             ok = self.backend.healthy()
             return _json(200 if ok else 503, {"status": "ok" if ok else "unavailable"})
         if method == "GET" and path == "/_local/outbox":
+            if self.backend.real_aws:  # real SES keeps no outbox to read
+                return _json(404, NOT_FOUND)
             return _json(200, {"messages": self.backend.outbox()})
         if method == "POST" and path.startswith("/_local/schedules/"):
             name = path.rsplit("/", 1)[1]
