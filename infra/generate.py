@@ -3,7 +3,7 @@
 - ``layers/core/python/passculture/openapi.json`` from the routes and schemas;
 - the derived parts of ``serverless.yml`` (``infra/serverless.py``): ``infra/functions.yml``
   (each function's routes and event sources) and ``infra/resources/{tables,media,events,iam}.yml``
-  (the tables from the pynamodb models, the bucket, the role's statements).
+  (the tables from the pynamodb models, the bucket, one role per function).
 
 ``make gen`` writes them; a test runs the check so they never drift.
 """

@@ -1,4 +1,4 @@
-"""The derived parts of ``serverless.yml``: functions and their events, tables, bucket, IAM.
+"""The derived parts of ``serverless.yml``: functions and their events, tables, bucket, roles.
 
 Everything here is computed from the code (Chalice routes, ``infra.catalog``
 event sources, pynamodb models), written by ``make gen`` (``infra.generate``)
@@ -44,7 +44,7 @@ STREAM_SETTINGS: dict[str, Any] = {
     "functionResponseType": "ReportBatchItemFailures",
 }
 
-# DynamoDB actions every function may need on every table. A transaction
+# DynamoDB actions a function may need on each table its code reaches. A transaction
 # (TransactWriteItems) is authorised item by item through these same actions.
 DYNAMODB_ACTIONS = (
     "dynamodb:GetItem",
@@ -54,11 +54,12 @@ DYNAMODB_ACTIONS = (
     "dynamodb:ConditionCheckItem",
     "dynamodb:Query",
 )
-# Granted only while the Lambda code calls them (pynamodb method -> action).
+# Granted only while the Lambda code calls them: a pynamodb or boto3 method, or the
+# operation's name given to a connection (``connection().dispatch("BatchGetItem", ...)``).
 OPTIONAL_DYNAMODB_ACTIONS = {
-    "dynamodb:BatchGetItem": re.compile(r"\.batch_get\("),
-    "dynamodb:BatchWriteItem": re.compile(r"\.batch_write\("),
-    "dynamodb:Scan": re.compile(r"\.scan\("),
+    "dynamodb:BatchGetItem": re.compile(r"\.batch_get(?:_item)?\(|[\"']BatchGetItem[\"']"),
+    "dynamodb:BatchWriteItem": re.compile(r"\.batch_write(?:_item)?\(|[\"']BatchWriteItem[\"']"),
+    "dynamodb:Scan": re.compile(r"\.scan\(|[\"']Scan[\"']"),
 }
 S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 
@@ -160,6 +161,7 @@ def functions_document() -> dict[str, Any]:
         functions[name] = {
             "handler": f"functions/{name}/app.handler",
             "description": f"Pass Culture Pro: the {name} function",
+            "role": role_reference(name),
             **FUNCTION_SETTINGS.get(name, {}),
             "package": {"artifact": artifact_path(name)},
             "events": events,
@@ -334,7 +336,27 @@ def events_document() -> dict[str, Any]:
     return {"Resources": resources}
 
 
-# -- IAM ----------------------------------------------------------------------------
+# -- IAM: one role per function --------------------------------------------------------
+
+
+def role_logical_id(name: str) -> str:
+    return f"{camel(name)}LambdaRole"
+
+
+def role_reference(name: str) -> dict[str, str]:
+    """The function's ``role:``, its role's ARN.
+
+    ``Fn::Sub`` rather than the bare logical id or ``Fn::GetAtt``: for those Serverless
+    also writes a ``DependsOn`` the ``GetAtt`` already implies, which cfn-lint flags (W3005).
+    Serverless leaves ``${Id.Arn}`` alone (no variable source), and CloudFormation still
+    creates the role first.
+    """
+    return {"Fn::Sub": f"${{{role_logical_id(name)}.Arn}}"}
+
+
+def log_group_name(name: str) -> str:
+    """The log group Serverless creates for a function (``provider.logRetentionInDays`` applies)."""
+    return f"/aws/lambda/${{self:service}}-${{sls:stage}}-{name}"
 
 
 def lambda_sources() -> str:
@@ -343,64 +365,147 @@ def lambda_sources() -> str:
     return "\n".join(path.read_text() for root in roots for path in sorted(root.rglob("*.py")))
 
 
-def dynamodb_actions() -> list[str]:
-    source = lambda_sources()
+def dynamodb_actions(source: str | None = None) -> list[str]:
+    """The item actions, plus the optional ones ``source`` (all the Lambda code by default) calls."""
+    source = lambda_sources() if source is None else source
     optional = [action for action, pattern in OPTIONAL_DYNAMODB_ACTIONS.items() if pattern.search(source)]
     return sorted([*DYNAMODB_ACTIONS, *optional])
 
 
-def iam_document() -> dict[str, Any]:
-    """``infra/resources/iam.yml``: the statements of the functions' role, scoped to this stage's resources."""
+def _has_indexes(model: type) -> bool:
+    schema = model._get_schema()
+    return bool(schema["global_secondary_indexes"] or schema["local_secondary_indexes"])
+
+
+def role_statements(name: str) -> list[dict[str, Any]]:
+    """What the function's code can reach (``infra.reach``) and what its event sources need."""
+    from infra.catalog import EVENT_SOURCES
+    from infra.reach import reach, reached_source
     from passculture.models import all_models
 
-    models = all_models()
-    tables = [table_logical_id(m.Meta.short_name) for m in models]
-    indexed = [
-        table_logical_id(m.Meta.short_name)
-        for m in models
-        if m._get_schema()["global_secondary_indexes"] or m._get_schema()["local_secondary_indexes"]
-    ]
-    actions = dynamodb_actions()
-    index_actions = [a for a in actions if a in ("dynamodb:Query", "dynamodb:Scan")]
+    reached = reach(name)
+    models = {m.Meta.short_name: m for m in all_models()}
     region_account = [{"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}]
+    partition = {"Ref": "AWS::Partition"}
     statements: list[dict[str, Any]] = [
         {
-            "Sid": "Tables",
+            "Sid": "Logs",
             "Effect": "Allow",
-            "Action": actions,
-            "Resource": [{"Fn::GetAtt": [t, "Arn"]} for t in tables],
-        },
-        {
-            "Sid": "Indexes",
-            "Effect": "Allow",
-            "Action": index_actions,
-            "Resource": [_arn({"Fn::GetAtt": [t, "Arn"]}, "/index/*") for t in indexed],
-        },
-        {
-            "Sid": "Media",
-            "Effect": "Allow",
-            "Action": list(S3_OBJECT_ACTIONS),
-            "Resource": [media_bucket_arn("/*")],
-        },
-        {
-            "Sid": "Email",
-            "Effect": "Allow",
-            "Action": ["ses:SendEmail"],
-            # Any identity of the account (in the SES sandbox recipients are identities
-            # too), but only ever from the configured sender address.
-            "Resource": [_arn("arn:", {"Ref": "AWS::Partition"}, ":ses:", *region_account, ":identity/*")],
-            "Condition": {"StringEquals": {"ses:FromAddress": "${param:mailSender}"}},
-        },
-        {
-            "Sid": "JwtSecret",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter"],
-            "Resource": [
-                _arn("arn:", {"Ref": "AWS::Partition"}, ":ssm:", *region_account, ":parameter", JWT_SECRET_PARAMETER)
+            # The log group is a resource of the stack (Serverless adds it): streams and events only.
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [_arn("arn:", partition, ":logs:", *region_account, ":log-group:", log_group_name(name), ":*")],
+        }
+    ]
+    if reached.tables:
+        tables = [table_logical_id(t) for t in reached.tables]
+        actions = dynamodb_actions(reached_source(name))
+        statements.append(
+            {
+                "Sid": "Tables",
+                "Effect": "Allow",
+                "Action": actions,
+                "Resource": [{"Fn::GetAtt": [t, "Arn"]} for t in tables],
+            }
+        )
+        indexed = [table_logical_id(t) for t in reached.tables if _has_indexes(models[t])]
+        if indexed:
+            statements.append(
+                {
+                    "Sid": "Indexes",
+                    "Effect": "Allow",
+                    "Action": [a for a in actions if a in ("dynamodb:Query", "dynamodb:Scan")],
+                    "Resource": [_arn({"Fn::GetAtt": [t, "Arn"]}, "/index/*") for t in indexed],
+                }
+            )
+    streams = [s["table"] for s in EVENT_SOURCES.get(name, ()) if s["kind"] == "dynamodb"]
+    if streams:
+        # Serverless grants these to its default role only; Lambda's event source mapping reads as the function.
+        statements.append(
+            {
+                "Sid": "Streams",
+                "Effect": "Allow",
+                "Action": [
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                "Resource": [{"Fn::GetAtt": [table_logical_id(t), "StreamArn"]} for t in streams],
+            }
+        )
+        statements.append(
+            {
+                "Sid": "StreamFailures",
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage"],
+                "Resource": [{"Fn::GetAtt": [stream_failures_queue_id(name, t), "Arn"]} for t in streams],
+            }
+        )
+    if reached.media:
+        statements.append(
+            {
+                "Sid": "Media",
+                "Effect": "Allow",
+                "Action": list(S3_OBJECT_ACTIONS),
+                "Resource": [media_bucket_arn("/*")],
+            }
+        )
+    if reached.email:
+        statements.append(
+            {
+                "Sid": "Email",
+                "Effect": "Allow",
+                "Action": ["ses:SendEmail"],
+                # Any identity of the account (in the SES sandbox recipients are identities
+                # too), but only ever from the configured sender address.
+                "Resource": [_arn("arn:", partition, ":ses:", *region_account, ":identity/*")],
+                "Condition": {"StringEquals": {"ses:FromAddress": "${param:mailSender}"}},
+            }
+        )
+    if reached.secrets:
+        statements.append(
+            {
+                "Sid": "JwtSecret",
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [_arn("arn:", partition, ":ssm:", *region_account, ":parameter", JWT_SECRET_PARAMETER)],
+            }
+        )
+    return statements
+
+
+def role_resource(name: str) -> dict[str, Any]:
+    """The function's ``AWS::IAM::Role``: assumed by Lambda, allowed only what its code reaches."""
+    return {
+        "Type": "AWS::IAM::Role",
+        "Properties": {
+            "Description": f"Pass Culture Pro: the {name} function",
+            "AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": ["lambda.amazonaws.com"]},
+                        "Action": ["sts:AssumeRole"],
+                    }
+                ],
+            },
+            # Inline, so the role and its rights exist together before the function and its stream mapping.
+            "Policies": [
+                {
+                    "PolicyName": name,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": role_statements(name)},
+                }
             ],
         },
-    ]
-    return {"statements": statements}
+    }
+
+
+def iam_document() -> dict[str, Any]:
+    """``infra/resources/iam.yml``: one least-privilege role per function, scoped to this stage's resources."""
+    from infra.catalog import FUNCTIONS
+
+    return {"Resources": {role_logical_id(name): role_resource(name) for name in FUNCTIONS}}
 
 
 # -- the generated files ------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -12,8 +15,13 @@ import pytest
 from pynamodb.attributes import TTLAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
+# Imported at collection, before any test creates a botocore client: bench.counting hooks botocore then.
+from bench.api import Api
+from bench.counting import count_dynamodb_calls
+from bench.registry import discover
 from infra import package, serverless
 from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_app
+from infra.reach import imports_in, module_file, reach, reached_source
 from passculture.models import all_models
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,48 +297,276 @@ def test_unknown_routes_are_a_json_404_like_the_local_server(resources):
         assert response["RestApiId"] == {"Ref": "ApiGatewayRestApi"}
 
 
-# -- IAM ----------------------------------------------------------------------------
+# -- IAM: one role per function, granting what its code reaches -------------------------
+
+# What the import walk finds today, written out so a change to it is a visible diff.
+EXPECTED_TABLES = {
+    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits"},
+    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks"},
+    "offers": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"},
+    "bookings": {
+        *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
+        "territories",
+    },
+    "countermarks": {
+        *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
+        *("api_keys", "rate_limits"),
+    },
+    "openagenda": {"users", "uniques", "providers"},
+    "notify": {"users", "uniques", "venues", "wallets"},
+    "territories": {"users", "uniques"},
+}
 
 
-def statements(service):
-    return {s["Sid"]: s for s in service["provider"]["iam"]["role"]["statements"]}
+def role_of(service, resources, name):
+    reference = service["functions"][name]["role"]
+    (logical_id,) = re.fullmatch(r"\$\{(\w+)\.Arn\}", reference["Fn::Sub"]).groups()
+    return resources[logical_id]
 
 
-def test_role_reaches_every_table_and_its_indexes_and_nothing_else(service):
-    found = statements(service)
-    tables = [serverless.table_logical_id(m.Meta.short_name) for m in all_models()]
-    assert found["Tables"]["Resource"] == [{"Fn::GetAtt": [t, "Arn"]} for t in tables]
-    indexed = [
+def statements(service, resources, name):
+    (policy,) = role_of(service, resources, name)["Properties"]["Policies"]
+    return {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def granted_tables(found):
+    return {r["Fn::GetAtt"][0] for r in found["Tables"]["Resource"]} if "Tables" in found else set()
+
+
+def short_names(logical_ids):
+    by_id = {serverless.table_logical_id(m.Meta.short_name): m.Meta.short_name for m in all_models()}
+    return {by_id[i] for i in logical_ids}
+
+
+def test_every_function_has_its_own_role_and_there_is_no_shared_one(service, resources):
+    assert "iam" not in service["provider"], "a provider role would be shared by every function"
+    roles = {key for key, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
+    assert roles == {serverless.role_logical_id(name) for name in FUNCTIONS}
+    for name in FUNCTIONS:
+        role = role_of(service, resources, name)
+        assert role is resources[serverless.role_logical_id(name)]
+        trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert trust == [
+            {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}
+        ]
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_role_grants_exactly_the_tables_its_code_reaches(service, resources, name):
+    found = statements(service, resources, name)
+    assert short_names(granted_tables(found)) == set(reach(name).tables) == EXPECTED_TABLES[name]
+    indexed = {
         serverless.table_logical_id(m.Meta.short_name)
         for m in all_models()
         if model_indexes(m, GlobalSecondaryIndex) or model_indexes(m, LocalSecondaryIndex)
-    ]
-    index_tables = [r["Fn::Join"][1][0]["Fn::GetAtt"][0] for r in found["Indexes"]["Resource"]]
-    assert index_tables == indexed
-    assert all(r["Fn::Join"][1][1] == "/index/*" for r in found["Indexes"]["Resource"])
+    }
+    index_tables = {r["Fn::Join"][1][0]["Fn::GetAtt"][0] for r in found.get("Indexes", {}).get("Resource", [])}
+    assert index_tables == granted_tables(found) & indexed
+    assert all(r["Fn::Join"][1][1] == "/index/*" for r in found.get("Indexes", {}).get("Resource", []))
     for statement in found.values():
         assert statement["Effect"] == "Allow"
         assert all("*" not in action for action in statement["Action"]), "no wildcard actions"
         assert "*" not in statement["Resource"]
 
 
-def test_role_reads_only_the_jwt_secret_parameter_and_sends_only_as_the_sender(service):
-    found = statements(service)
-    assert found["JwtSecret"]["Action"] == ["ssm:GetParameter"]
-    (parameter,) = found["JwtSecret"]["Resource"]
-    assert parameter["Fn::Join"][1][-1] == service["provider"]["environment"]["JWT_SECRET_PARAMETER"]
-    assert found["Email"]["Action"] == ["ses:SendEmail"]
-    assert found["Email"]["Condition"] == {"StringEquals": {"ses:FromAddress": "${param:mailSender}"}}
-    assert service["provider"]["environment"]["MAIL_SENDER"] == "${param:mailSender}"
-    (objects,) = found["Media"]["Resource"]
-    assert objects == serverless.media_bucket_arn("/*")
+def test_accounts_cannot_touch_bookings_or_api_keys_and_countermarks_can_read_api_keys(service, resources):
+    accounts = short_names(granted_tables(statements(service, resources, "accounts")))
+    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "providers", "territories"}
+    assert "api_keys" in short_names(granted_tables(statements(service, resources, "countermarks")))
+    assert short_names(granted_tables(statements(service, resources, "territories"))) == {"users", "uniques"}
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_a_role_writes_only_its_own_log_group(service, resources, name):
+    found = statements(service, resources, name)
+    assert found["Logs"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    (group,) = found["Logs"]["Resource"]
+    parts = group["Fn::Join"][1]
+    assert parts[-2:] == [f"/aws/lambda/${{self:service}}-${{sls:stage}}-{name}", ":*"]
+    assert ":log-group:" in parts
+
+
+def test_the_stream_reader_can_read_its_stream_and_park_failures_and_no_other_can(service, resources):
+    for name in FUNCTIONS:
+        found = statements(service, resources, name)
+        streams = [s["table"] for s in EVENT_SOURCES.get(name, ()) if s["kind"] == "dynamodb"]
+        if not streams:
+            assert "Streams" not in found and "StreamFailures" not in found
+            continue
+        assert set(found["Streams"]["Action"]) == {
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+        }
+        assert found["Streams"]["Resource"] == [
+            {"Fn::GetAtt": [serverless.table_logical_id(t), "StreamArn"]} for t in streams
+        ]
+        # Whatever the event's on-failure destination is, the role may send to it.
+        (stream,) = [e["stream"] for e in service["functions"][name]["events"] if "stream" in e]
+        assert stream["destinations"]["onFailure"]["type"] == "sqs"
+        assert found["StreamFailures"]["Action"] == ["sqs:SendMessage"]
+        assert found["StreamFailures"]["Resource"] == [stream["destinations"]["onFailure"]["arn"]]
+    notify = statements(service, resources, "notify")
+    assert notify["Streams"]["Resource"] == [{"Fn::GetAtt": ["BookingsTable", "StreamArn"]}]
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_bucket_mail_and_secret_are_granted_only_to_the_code_that_reaches_their_adapter(service, resources, name):
+    found = statements(service, resources, name)
+    reached = reach(name)
+    assert ("Media" in found) == reached.media == ("passculture.adapters.storage" in reached.modules)
+    assert ("Email" in found) == reached.email == ("passculture.adapters.email" in reached.modules)
+    assert ("JwtSecret" in found) == reached.secrets == ("passculture.adapters.secrets" in reached.modules)
+    if "Media" in found:
+        assert found["Media"]["Resource"] == [serverless.media_bucket_arn("/*")]
+    if "Email" in found:
+        assert found["Email"]["Action"] == ["ses:SendEmail"]
+        assert found["Email"]["Condition"] == {"StringEquals": {"ses:FromAddress": "${param:mailSender}"}}
+        assert service["provider"]["environment"]["MAIL_SENDER"] == "${param:mailSender}"
+    if "JwtSecret" in found:
+        assert found["JwtSecret"]["Action"] == ["ssm:GetParameter"]
+        (parameter,) = found["JwtSecret"]["Resource"]
+        assert parameter["Fn::Join"][1][-1] == service["provider"]["environment"]["JWT_SECRET_PARAMETER"]
+
+
+def test_only_offers_reaches_the_bucket_and_only_mailers_reach_ses(service, resources):
+    assert {n for n in FUNCTIONS if "Media" in statements(service, resources, n)} == {"offers"}
+    assert {n for n in FUNCTIONS if "Email" in statements(service, resources, n)} == {
+        "accounts",
+        "validation",
+        "notify",
+    }
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
-    monkeypatch.setattr(serverless, "lambda_sources", lambda: "Offer.query(venue_id)\n")
-    assert "dynamodb:Scan" not in serverless.dynamodb_actions()
-    monkeypatch.setattr(serverless, "lambda_sources", lambda: "for p in Provider.scan():\n")
-    assert "dynamodb:Scan" in serverless.dynamodb_actions()
+    assert "dynamodb:Scan" not in serverless.dynamodb_actions("Offer.query(venue_id)\n")
+    assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in Provider.scan():\n")
+    monkeypatch.setattr(serverless, "lambda_sources", lambda: "User.batch_get(ids)\n")
+    assert "dynamodb:BatchGetItem" in serverless.dynamodb_actions()
+    raw = 'connection().dispatch("BatchGetItem", {"RequestItems": request})\n'
+    assert serverless.dynamodb_actions(raw) == sorted([*serverless.DYNAMODB_ACTIONS, "dynamodb:BatchGetItem"])
+
+
+def test_batch_actions_are_granted_per_function():
+    def actions(name):
+        return serverless.dynamodb_actions(reached_source(name))
+
+    assert "dynamodb:BatchWriteItem" in actions("offers")  # stocks, in batches
+    assert "dynamodb:BatchGetItem" in actions("countermarks")  # one BatchGetItem across tables
+    assert "dynamodb:BatchWriteItem" not in actions("accounts")
+    assert "dynamodb:BatchGetItem" not in actions("territories")
+    assert not any("dynamodb:Scan" in actions(name) for name in FUNCTIONS), "no Scan on a request path"
+
+
+# -- the import walk behind the roles -------------------------------------------------
+
+
+def test_the_walk_follows_lazy_guarded_relative_imports_and_schema_references():
+    source = """
+from __future__ import annotations
+import passculture.models.users
+from passculture.models import offers
+from . import routes
+
+def handler():
+    from passculture.models.stocks import Stock
+    try:
+        from passculture.services.nowhere import thing
+    except ImportError:
+        pass
+
+@route(body="accounts:SigninIn", response="feed:FeedPage", summary="a: B")
+def view(): ...
+"""
+    found = imports_in(source, "functions.accounts.app")
+    assert {
+        "passculture.models.users",
+        "passculture.models.offers",
+        "functions.accounts.routes",
+        "passculture.models.stocks",
+        "passculture.services.nowhere",
+        "passculture.schemas.accounts",
+        "passculture.schemas.feed",
+    } <= found
+    assert module_file("passculture.services.nowhere") is None, "a missing module is skipped by the walk"
+
+
+def test_every_schema_a_route_names_is_reached_by_its_function():
+    for name in FUNCTIONS:
+        for spec in load_app(name).route_specs:
+            for ref in (spec.body, spec.query, spec.response):
+                module = f"passculture.schemas.{ref.partition(':')[0]}" if isinstance(ref, str) else None
+                if ref is not None and not isinstance(ref, str):
+                    module = getattr(ref, "__module__", "builtins")
+                if module and module.startswith(("passculture.", "functions.")):
+                    assert module in reach(name).modules, f"{name}: {ref}"
+
+
+def test_no_lambda_code_imports_by_computed_name_but_schema_references():
+    # all_models() (models/__init__) imports every table: infrastructure and benches only.
+    modules = set().union(*(reach(name).modules for name in FUNCTIONS))
+    for module in sorted(modules):
+        tree = ast.parse(module_file(module).read_text())
+        calls = [
+            node.func
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute)
+        ]
+        names = {f.id if isinstance(f, ast.Name) else f.attr for f in calls}
+        assert "all_models" not in names, f"{module} calls all_models(): every table"
+        assert "__import__" not in names, module
+        if "import_module" in names:
+            # routing: schema references, which the walk follows; models: all_models() itself.
+            assert module in ("passculture.web.routing", "passculture.models"), f"{module} imports by computed name"
+
+
+_IMPORTED = """
+import json, sys
+sys.path[:0] = sys.argv[1:3]
+import functions.{name}.app
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in ("functions", "passculture"))))
+"""
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_what_a_function_imports_when_it_starts_is_within_its_reach(name):
+    answer = subprocess.run(
+        [sys.executable, "-c", _IMPORTED.format(name=name), str(ROOT / "layers/core/python"), str(ROOT)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    imported = set(json.loads(answer.stdout.strip().splitlines()[-1]))
+    assert imported - reach(name).modules == set()
+
+
+BENCH_OPERATIONS = discover()
+# Authorised through the item actions of each table they name.
+TRANSACTIONS = {"TransactWriteItems", "TransactGetItems"}
+
+
+@pytest.mark.parametrize("op", BENCH_OPERATIONS, ids=lambda op: f"{op.area}: {op.name}")
+def test_the_tables_an_operation_really_touches_are_granted_to_its_function(aws, sent_emails, op):
+    from passculture.config import get_settings
+
+    prefix = get_settings().table_prefix
+    api = Api()
+    request = op.setup(api)
+    function = api.route(request)[0]
+    mails_before = len(sent_emails())
+    with count_dynamodb_calls() as calls:
+        response = api.send(request)
+    assert response.status == op.expect_status
+    touched = {table.removeprefix(prefix) for _, table in calls.tables}
+    assert touched <= set(reach(function).tables), f"{function} touches tables its role does not grant"
+    actions = serverless.dynamodb_actions(reached_source(function))
+    for call, _ in calls.tables:
+        assert call in TRANSACTIONS or f"dynamodb:{call}" in actions, f"{function} calls {call}"
+    if len(sent_emails()) > mails_before:
+        assert reach(function).email, f"{function} sent an email without ses:SendEmail"
 
 
 # -- packaging ----------------------------------------------------------------------
