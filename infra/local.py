@@ -467,7 +467,10 @@ def main() -> int:
         if not stopped.is_set():
             print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
             print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)
-            stopped.wait()
+            # A timeout, not a bare wait: a signal delivered to another thread only runs its
+            # Python handler once the main thread wakes up.
+            while not stopped.wait(0.2):
+                pass
     finally:
         runtime.stop()
     print("stopped", flush=True)
