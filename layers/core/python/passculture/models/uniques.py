@@ -7,7 +7,7 @@ Keys are ``<kind>#<value>``; ``target`` points at the owning item.
 
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
 from passculture.models.base import meta_for
@@ -19,8 +19,10 @@ class Unique(Model):
     key = UnicodeAttribute(hash_key=True)
     target = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
-    # For keys that expire (email confirmation tokens): checked in code.
-    expires_at = UTCDateTimeAttribute(null=True)
+    # For keys that expire (email confirmation tokens, notify's sent-email claims): checked in
+    # code, and removed by DynamoDB's TTL afterwards so they do not pile up. Guards that hold
+    # for good (emails, SIRETs, bookings per stock) have none.
+    expires_at = TTLAttribute(null=True)
     # Single-use keys (email confirmation tokens) are marked, so a second use is told apart.
     used_at = UTCDateTimeAttribute(null=True)
     extra = UnicodeAttribute(null=True)
