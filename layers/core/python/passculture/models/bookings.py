@@ -35,6 +35,17 @@ class BookingVenueIndex(GlobalSecondaryIndex["Booking"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class BookingStockIndex(GlobalSecondaryIndex["Booking"]):
+    """The bookings of one date: what deleting a stock cancels and refunds."""
+
+    class Meta:
+        index_name = "stock_id-created_at-index"
+        projection = AllProjection()
+
+    stock_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class BookingSirenIndex(GlobalSecondaryIndex["Booking"]):
     """All the transactions of a structure, for the pro list and CSV export."""
 
@@ -83,3 +94,4 @@ class Booking(Model):
     user_index = BookingUserIndex()
     venue_index = BookingVenueIndex()
     siren_index = BookingSirenIndex()
+    stock_index = BookingStockIndex()

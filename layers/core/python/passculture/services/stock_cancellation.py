@@ -19,35 +19,29 @@ from passculture.models.stocks import Stock
 
 logger = logging.getLogger(__name__)
 
-# The venue index is eventually consistent: a booking made just before the
+# The stock index is eventually consistent: a booking made just before the
 # deletion may take a moment to appear there.
 INDEX_ATTEMPTS = 5
 INDEX_DELAY_SECONDS = 0.2
 
 
-def bookings_of(stock: Stock, venue_id: str) -> list[Booking]:
-    """The stock's bookings: the venue's bookings made since the stock exists (a Query, no Scan)."""
-    return list(
-        Booking.venue_index.query(
-            venue_id,
-            Booking.created_at >= stock.created_at,
-            filter_condition=Booking.stock_id == stock.id,
-        )
-    )
+def bookings_of(stock: Stock) -> list[Booking]:
+    """The stock's bookings (a Query on the stock index, no Scan)."""
+    return list(Booking.stock_index.query(stock.id))
 
 
-def cancel_stock_bookings(stock: Stock, venue_id: str, cancelled_by: str) -> int:
+def cancel_stock_bookings(stock: Stock, cancelled_by: str) -> int:
     """Cancels and refunds every live booking of a stock just marked deleted; returns how many."""
     from passculture.services.cancellation import cancel_booking
 
     # ``booked`` counts the places of every booking not cancelled: wait until the index shows them all.
     expected = int(stock.booked or 0)
-    bookings = bookings_of(stock, venue_id)
+    bookings = bookings_of(stock)
     for _ in range(INDEX_ATTEMPTS - 1):
         if sum(int(b.quantity) for b in bookings if b.status != "cancelled") >= expected:
             break
         time.sleep(INDEX_DELAY_SECONDS)
-        bookings = bookings_of(stock, venue_id)
+        bookings = bookings_of(stock)
     cancelled = 0
     for booking in bookings:
         if booking.status != "booked":

@@ -184,7 +184,7 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    cancelled = cancel_stock_bookings(stock, offer.venue_id, f"offerer:{principal.user_id}")
+    cancelled = cancel_stock_bookings(stock, f"offerer:{principal.user_id}")
     others = [s for s in live_stocks(offer.id) if s.id != stock.id]
     refresh_offer(offer, stocks=others)
     return cancelled
