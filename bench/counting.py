@@ -6,6 +6,7 @@
         client.get("/users/current", headers=auth(user))
     assert calls == {"GetItem": 1}          # a Counter: calls["Scan"] == 0 when there was none
     calls.tables                             # Counter of (operation, table name)
+    calls.order                              # the operation names, in the order they were made
 
 A hook on botocore's ``before-parameter-build.dynamodb`` event sees every call of
 every client (pynamodb's and boto3's), once per API call whatever the retries.
@@ -37,11 +38,12 @@ _active: list[DynamoCalls] = []
 
 
 class DynamoCalls(Counter):
-    """DynamoDB calls by operation name; ``tables`` counts ``(operation, table)`` pairs."""
+    """DynamoDB calls by operation name; ``tables`` counts ``(operation, table)`` pairs, ``order`` lists them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tables: Counter[tuple[str, str]] = Counter()
+        self.order: list[str] = []
 
 
 def tables_of(params: dict[str, Any]) -> list[str]:
@@ -70,6 +72,7 @@ def _on_call(model: Any = None, params: Any = None, context: Any = None, **_: An
     with _lock:
         for calls in _active:
             calls[operation] += 1
+            calls.order.append(operation)
             for table in tables or ["?"]:
                 calls.tables[(operation, table)] += 1
     # A handler of this event must return None, or botocore would take its value as the parameters.

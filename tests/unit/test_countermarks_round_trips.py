@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import botocore.client
 import pytest
 
+from bench.counting import count_dynamodb_calls
 from passculture.models.api_keys import ApiKey
 from passculture.models.base import utcnow
 from passculture.services import countermarks
@@ -28,18 +28,10 @@ from tests.factories import (
 
 
 @pytest.fixture
-def calls(monkeypatch):
-    """The DynamoDB operations made, in order (every client, pynamodb's included)."""
-    made: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation_name, api_params):
-        if self.meta.service_model.service_name == "dynamodb":
-            made.append(operation_name)
-        return original(self, operation_name, api_params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
-    return made
+def calls():
+    """The DynamoDB operations made, in order (the bench's botocore hook, every client)."""
+    with count_dynamodb_calls() as counted:
+        yield counted.order
 
 
 @pytest.fixture
