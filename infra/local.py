@@ -16,6 +16,7 @@ import base64
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -42,6 +43,7 @@ class Backend:
     def __init__(self) -> None:
         self.server: Any = None
         self.outbox: Outbox | None = None  # the SES twin's sent messages; none on real AWS
+        self.is_twin = False  # moto: started here, or answering at AWS_ENDPOINT_URL
         self.real_aws = os.environ.get("LOCAL_TWIN", "on").strip().lower() in {"off", "0", "false", "no"}
         os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-3"))
         if not self.real_aws:
@@ -54,15 +56,17 @@ class Backend:
         return os.environ.get("AWS_ENDPOINT_URL") or "AWS (default endpoints, your credentials)"
 
     def start(self) -> None:
+        from infra.moto_twin import answers_like_moto, start_moto_server
         from infra.outbox import InProcessSes, Outbox, RemoteMoto
 
         if self.real_aws:
             return
         if not os.environ.get("AWS_ENDPOINT_URL"):
-            from infra.moto_twin import start_moto_server
-
             port = int(os.environ.get("MOTO_PORT") or 0) or None
             self.server, os.environ["AWS_ENDPOINT_URL"] = start_moto_server(port)
+        elif not answers_like_moto(self.endpoint):
+            return  # an endpoint that is not a twin is treated like real AWS
+        self.is_twin = True
         # moto's server started here keeps its state in this process: read its SES backend directly.
         region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
         self.outbox = Outbox(InProcessSes(region) if self.server is not None else RemoteMoto(self.endpoint))
@@ -438,14 +442,19 @@ class LocalRuntime:
             # Links in emails point at this server unless told otherwise.
             os.environ.setdefault("PUBLIC_APP_URL", f"http://127.0.0.1:{self.port}")
         self.backend.start()
+        if self.backend.is_twin:
+            # The twin's own signing key, set here, in the composition root: the code has no default one.
+            os.environ.setdefault("JWT_SECRET", secrets.token_urlsafe(48))
         from chalice.local import LocalChalice
 
-        from infra.bootstrap import bootstrap
+        from infra.bootstrap import LOCAL_TEAM_PASSWORD, bootstrap
         from infra.catalog import EVENT_SOURCES, FUNCTIONS, invoked_asynchronously, load_handler
         from infra.invocation import FailureQueue
+        from passculture.adapters.secrets import jwt_secret
         from passculture.config import get_settings
 
-        bootstrap()
+        jwt_secret()  # outside a twin, no signing key configured means no start (MissingSecret says why)
+        bootstrap(LOCAL_TEAM_PASSWORD if self.backend.is_twin else None)
         handlers = {name: load_handler(name) for name in FUNCTIONS}
         for handler in handlers.values():
             handler.app.__class__ = LocalChalice  # one current_request per thread
@@ -496,6 +505,8 @@ class LocalRuntime:
 
 
 def main() -> int:
+    from passculture.adapters.secrets import MissingSecret
+
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -510,7 +521,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     runtime = LocalRuntime(int(os.environ.get("PORT") or 8000))
     try:
-        runtime.start()
+        try:
+            runtime.start()
+        except MissingSecret as exc:
+            print(f"not started: {exc}", file=sys.stderr, flush=True)
+            return 2
         if not stopped.is_set():
             print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
             print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)
