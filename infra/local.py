@@ -6,8 +6,11 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-delivers the media bucket's S3 events (``infra.local_s3``), and serves two
-local-only routes: ``GET /health`` and ``GET /_local/outbox``.
+delivers the media bucket's S3 events (``infra.local_s3``), each with Lambda's
+timeout, retries and failure queue (``infra.invocation``), and serves two
+local-only routes: ``GET /health`` and ``GET /_local/outbox`` (``infra.outbox``).
+On its twin it sets the signing key and the team password itself; elsewhere
+nothing has a default.
 """
 
 from __future__ import annotations
