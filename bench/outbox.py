@@ -12,7 +12,8 @@ one goes through the email adapter, so the real path is in the figures.
 
 For 10 emails, then for ``--emails``, it measures (median of ``--repeat``):
 
-- the first read: every message parsed (the cost paid once);
+- the first read: every message parsed (the cost paid once; median of 3, also
+  on the thread's CPU clock, which the load of a shared machine does not inflate);
 - a read after one new email: it is parsed and put in its place (the cost paid
   as mail arrives: goal about 1x);
 - the whole answer's body with nothing new (kept from the last read);
@@ -51,14 +52,19 @@ def mime_text(to: str, subject: str, body: str, sent_at: datetime) -> str:
     )
 
 
-def _median_ms(run: Callable[[], Any], repeat: int, before: Callable[[], Any] | None = None) -> float:
+def _median_ms(
+    run: Callable[[], Any],
+    repeat: int,
+    before: Callable[[], Any] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
     samples = []
     for _ in range(repeat):
         if before is not None:
             before()
-        started = time.perf_counter()
+        started = clock()
         run()
-        samples.append((time.perf_counter() - started) * 1000)
+        samples.append((clock() - started) * 1000)
     return statistics.median(samples)
 
 
@@ -111,7 +117,9 @@ def _reads(count: int, mail: _Mail, repeat: int, endpoint: str, state_dump: bool
     mail.send(count - mail.sent)
     emails = mail.sent
     region = get_settings().region
-    first = _median_ms(lambda: Outbox(InProcessSes(region)).refresh(), max(1, repeat // 2))
+    first = _median_ms(lambda: Outbox(InProcessSes(region)).refresh(), 3)
+    # The same on this thread's CPU clock: what the parsing costs, whatever else the machine runs.
+    first_cpu = _median_ms(lambda: Outbox(InProcessSes(region)).refresh(), 3, clock=time.thread_time)
     outbox = Outbox(InProcessSes(region))
     outbox.body()
     after_one = _median_ms(outbox.refresh, repeat, before=mail.send)
@@ -131,6 +139,7 @@ def _reads(count: int, mail: _Mail, repeat: int, endpoint: str, state_dump: bool
     return {
         "emails": emails,
         "first_read_ms": round(first, 2),
+        "first_read_cpu_ms": round(first_cpu, 2),
         "after_one_new_ms": round(after_one, 3),
         "unchanged_ms": round(unchanged, 4),
         "local_server_get_after_one_new_ms": round(http, 3),
@@ -146,7 +155,7 @@ def _sent_count() -> float:
 
 
 def run_outbox(
-    emails: int = 10_000, baseline: int = 10, items: int = 100_000, repeat: int = 9, state_dump: bool = False
+    emails: int = 10_000, baseline: int = 10, items: int = 100_000, repeat: int = 31, state_dump: bool = False
 ) -> dict[str, Any]:
     import logging
     import os
@@ -200,6 +209,7 @@ def print_outbox(figures: dict[str, Any], out: TextIO) -> None:
     )
     rows = [
         ("first read (every message parsed)", "first_read_ms"),
+        ("  the same, this thread's CPU time", "first_read_cpu_ms"),
         ("read after one new email", "after_one_new_ms"),
         ("whole body, nothing new", "unchanged_ms"),
         ("local server's GET after one new email", "local_server_get_after_one_new_ms"),
@@ -209,8 +219,8 @@ def print_outbox(figures: dict[str, Any], out: TextIO) -> None:
     for label, key in rows:
         ratio = ratios.get(key)
         print(f"  {label:<46}{small[key]:>10}{big[key]:>10}{(f'{ratio}x' if ratio else '-'):>9}", file=out)
-    per_email = big["first_read_ms"] / big["emails"] * 1000
-    print(f"  first read: {per_email:.0f} µs per email", file=out)
+    per_email = big["first_read_cpu_ms"] / big["emails"] * 1000
+    print(f"  first read: {per_email:.0f} µs of CPU per email", file=out)
     if big["external_twin_state_dump_ms"] is None:
         print("  (--state-dump also times the external twin's read after a new email: moto's state dump)", file=out)
     else:
@@ -230,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.outbox", description=__doc__.split("\n")[0])
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=31, help="runs of each cheap read (the first read: 3)")
     parser.add_argument("--state-dump", action="store_true", help="also time moto's state dump (slow)")
     args = parser.parse_args(argv)
     prepare_environment()
