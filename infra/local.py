@@ -6,8 +6,11 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-delivers the media bucket's S3 events (``infra.local_s3``), and serves two
-local-only routes: ``GET /health`` and ``GET /_local/outbox``.
+delivers the media bucket's S3 events (``infra.local_s3``), each with Lambda's
+timeout, retries and failure queue (``infra.invocation``), and serves two
+local-only routes: ``GET /health`` and ``GET /_local/outbox`` (``infra.outbox``).
+On its twin it sets the signing key and the team password itself; elsewhere
+nothing has a default.
 """
 
 from __future__ import annotations
@@ -16,16 +19,18 @@ import base64
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
 import time
 import uuid
-from email import message_from_bytes, policy
-from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from infra.outbox import Outbox
 
 logger = logging.getLogger("passculture.local")
 
@@ -40,6 +45,8 @@ class Backend:
 
     def __init__(self) -> None:
         self.server: Any = None
+        self.outbox: Outbox | None = None  # the SES twin's sent messages; none on real AWS
+        self.is_twin = False  # moto: started here, or answering at AWS_ENDPOINT_URL
         self.real_aws = os.environ.get("LOCAL_TWIN", "on").strip().lower() in {"off", "0", "false", "no"}
         os.environ.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-west-3"))
         if not self.real_aws:
@@ -52,39 +59,24 @@ class Backend:
         return os.environ.get("AWS_ENDPOINT_URL") or "AWS (default endpoints, your credentials)"
 
     def start(self) -> None:
-        if self.real_aws or os.environ.get("AWS_ENDPOINT_URL"):
-            return
-        from infra.moto_twin import start_moto_server
+        from infra.moto_twin import answers_like_moto, start_moto_server
+        from infra.outbox import InProcessSes, Outbox, RemoteMoto
 
-        self.server, os.environ["AWS_ENDPOINT_URL"] = start_moto_server(int(os.environ.get("MOTO_PORT") or 0) or None)
+        if self.real_aws:
+            return
+        if not os.environ.get("AWS_ENDPOINT_URL"):
+            port = int(os.environ.get("MOTO_PORT") or 0) or None
+            self.server, os.environ["AWS_ENDPOINT_URL"] = start_moto_server(port)
+        elif not answers_like_moto(self.endpoint):
+            return  # an endpoint that is not a twin is treated like real AWS
+        self.is_twin = True
+        # moto's server started here keeps its state in this process: read its SES backend directly.
+        region = os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
+        self.outbox = Outbox(InProcessSes(region) if self.server is not None else RemoteMoto(self.endpoint))
 
     def stop(self) -> None:
         if self.server is not None:
             self.server.stop()
-
-    def outbox(self) -> list[dict[str, Any]]:
-        """Emails sent so far, oldest first, read from the SES twin's sent messages."""
-        import requests
-
-        data = requests.get(f"{self.endpoint}/moto-api/data.json", timeout=10).json()
-        messages = []
-        for position, raw in enumerate(data.get("ses", {}).get("RawMessage", [])):
-            parsed = message_from_bytes(_raw_bytes(raw["raw_data"]), policy=policy.default)
-            body = parsed.get_body(preferencelist=("plain", "html"))
-            sent_at = parsedate_to_datetime(parsed["Date"]) if parsed["Date"] else None
-            messages.append(
-                {
-                    "to": list(dict.fromkeys(raw.get("destinations") or [])),
-                    "subject": str(parsed["Subject"] or ""),
-                    "body": body.get_content() if body is not None else "",
-                    "sentAt": sent_at.isoformat() if sent_at else None,
-                    "_order": position,
-                }
-            )
-        messages.sort(key=lambda m: (m["sentAt"] or "", m["_order"]))
-        for message in messages:
-            del message["_order"]
-        return messages
 
     def healthy(self) -> bool:
         from passculture.models.users import User
@@ -96,25 +88,18 @@ class Backend:
             return False
 
 
-def _raw_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    text = str(value)
-    try:
-        return base64.b64decode(text, validate=True)
-    except ValueError:
-        return text.encode()
-
-
 # -- API Gateway, locally ------------------------------------------------------
 
 
 class LambdaContext:
-    def __init__(self, function_name: str) -> None:
+    def __init__(self, function_name: str, timeout: float | None = None) -> None:
+        from infra.catalog import timeout as function_timeout
+
         self.function_name = function_name
         self.aws_request_id = str(uuid.uuid4())
         self.memory_limit_in_mb = 512
-        self._deadline = time.monotonic() + 29
+        # Lambda's deadline is the function's timeout (infra.catalog), as deployed.
+        self._deadline = time.monotonic() + (function_timeout(function_name) if timeout is None else timeout)
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -213,9 +198,9 @@ class LocalApi:
             ok = self.backend.healthy()
             return _json(200 if ok else 503, {"status": "ok" if ok else "unavailable"})
         if method == "GET" and path == "/_local/outbox":
-            if self.backend.real_aws:  # real SES keeps no outbox to read
+            if self.backend.outbox is None:  # real SES keeps no outbox to read
                 return _json(404, NOT_FOUND)
-            return _json(200, {"messages": self.backend.outbox()})
+            return 200, {"Content-Type": "application/json"}, self.backend.outbox.body()
         if method == "POST" and path.startswith("/_local/schedules/"):
             name = path.rsplit("/", 1)[1]
             if name not in self.scheduler.jobs:
@@ -289,9 +274,14 @@ def make_http_server(api: LocalApi, port: int) -> ThreadingHTTPServer:
 
 
 class Scheduler:
-    """Runs each function's schedule handler every ``LOCAL_SCHEDULE_SECONDS`` (or on demand)."""
+    """Runs each function's schedule handler every ``LOCAL_SCHEDULE_SECONDS`` (or on demand).
 
-    def __init__(self, handlers: dict[str, Any], every: float, stop: threading.Event) -> None:
+    A scheduled run is an asynchronous invocation, retried and parked as Lambda does (``infra.invocation``).
+    """
+
+    def __init__(
+        self, handlers: dict[str, Any], every: float, stop: threading.Event, failures: dict[str, Any] | None = None
+    ) -> None:
         from infra.catalog import EVENT_SOURCES
 
         self.jobs = {
@@ -301,34 +291,50 @@ class Scheduler:
         }
         self.every = every
         self.stop = stop
+        self.failures = failures or {}
 
     def run(self, name: str) -> Any:
+        """One invocation now, within the function's timeout, as ``aws lambda invoke`` would (no retry)."""
         from infra.events import schedule_event
+        from infra.invocation import invoke
 
-        return self.jobs[name](schedule_event(), LambdaContext(name))
+        return invoke(self.jobs[name], schedule_event(), name)
 
     def loop(self) -> None:
+        from infra.events import schedule_event
+        from infra.invocation import AsyncInvoker
+
+        invokers = [AsyncInvoker(job, name, self.stop, self.failures.get(name)) for name, job in self.jobs.items()]
         while not self.stop.wait(self.every):
-            for name in self.jobs:
-                try:
-                    self.run(name)
-                except Exception:
-                    logger.exception("scheduled run of %s failed", name)
+            for invoke in invokers:
+                invoke(schedule_event())
 
 
 class StreamFeeder:
     """Polls the twin's DynamoDB stream of a table and hands batches to a function.
 
     The records are the ones DynamoDB Streams gives, wrapped as Lambda's event
-    source mapping wraps them; failed items (partial batch response) are retried.
+    source mapping wraps them, in batches of its size; a failed batch is retried
+    as the mapping retries it (``infra.invocation``), holding back the records after it.
     """
 
-    def __init__(self, table: str, handler: Any, function: str, stop: threading.Event, interval: float = 0.2) -> None:
+    def __init__(
+        self,
+        table: str,
+        handler: Any,
+        function: str,
+        stop: threading.Event,
+        interval: float = 0.2,
+        failures: Any = None,
+        retry_seconds: float | None = None,
+    ) -> None:
         self.table = table
         self.handler = handler
         self.function = function
         self.stop = stop
         self.interval = interval
+        self.failures = failures
+        self.retry_seconds = retry_seconds
         self.iterators: dict[str, str] = {}
         self.stream_arn = ""
 
@@ -350,33 +356,57 @@ class StreamFeeder:
                 )["ShardIterator"]
 
     def poll_once(self) -> int:
+        from infra.catalog import STREAM_DELIVERY
         from passculture.adapters.aws import client
 
         streams = client("dynamodbstreams")
         delivered = 0
         for shard_id, iterator in list(self.iterators.items()):
-            answer = streams.get_records(ShardIterator=iterator, Limit=100)
+            answer = streams.get_records(ShardIterator=iterator, Limit=STREAM_DELIVERY["batchSize"])
             records = answer.get("Records", [])
             if records:
-                self.deliver(records)
+                self.deliver(records, shard_id)
                 delivered += len(records)
             if answer.get("NextShardIterator"):
                 self.iterators[shard_id] = answer["NextShardIterator"]
         return delivered
 
-    def deliver(self, records: list[dict[str, Any]]) -> None:
+    def deliver(self, records: list[dict[str, Any]], shard_id: str = "") -> bool:
+        """True once the function took the batch; False when it was given up on (and parked)."""
+        from infra.catalog import STREAM_DELIVERY
         from infra.events import stream_event
+        from infra.invocation import invoke, retry_delay, stream_failure_record
 
-        pending = records
-        for _attempt in range(3):
-            result = self.handler(stream_event(pending, self.stream_arn), LambdaContext(self.function)) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        pending, attempt, condition = records, 0, "RetryAttemptsExhausted"
+        while True:
+            attempt += 1
+            error: Exception | None = None
+            try:
+                result = invoke(self.handler, stream_event(pending, self.stream_arn), self.function) or {}
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception as exc:
+                logger.exception(
+                    "the %s function failed on a batch of %s (attempt %d)", self.function, self.table, attempt
+                )
+                error, failed = exc, {pending[0]["dynamodb"]["SequenceNumber"]}
             if not failed:
-                return
-            # Lambda retries from the first failed record on.
-            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
-            pending = pending[first:]
+                return True
+            # Lambda retries from the first failed record on (the whole batch if it names none of them).
+            sequences = [r["dynamodb"]["SequenceNumber"] for r in pending]
+            pending = pending[next((i for i, s in enumerate(sequences) if s in failed), 0) :]
+            if attempt > STREAM_DELIVERY["maximumRetryAttempts"]:
+                break
+            if _age_seconds(pending[0]) > STREAM_DELIVERY["maximumRecordAgeInSeconds"]:
+                condition = "RecordAgeExceeded"
+                break
+            if self.stop.wait(retry_delay(attempt, self.retry_seconds)):
+                return False
         logger.error("gave up on %d stream records of %s", len(pending), self.table)
+        if self.failures is not None:
+            self.failures.send(
+                stream_failure_record(self.function, pending, self.stream_arn, shard_id, attempt, condition, error)
+            )
+        return False
 
     def loop(self) -> None:
         while not self.stop.wait(self.interval):
@@ -384,6 +414,17 @@ class StreamFeeder:
                 self.poll_once()
             except Exception:
                 logger.exception("stream polling of %s failed", self.table)
+
+
+def _age_seconds(record: dict[str, Any]) -> float:
+    from datetime import UTC, datetime
+
+    created = record["dynamodb"].get("ApproximateCreationDateTime")
+    if created is None:
+        return 0.0
+    if not isinstance(created, datetime):
+        created = datetime.fromtimestamp(float(created), UTC)
+    return (datetime.now(UTC) - created).total_seconds()
 
 
 # -- main ----------------------------------------------------------------------
@@ -404,23 +445,36 @@ class LocalRuntime:
             # Links in emails point at this server unless told otherwise.
             os.environ.setdefault("PUBLIC_APP_URL", f"http://127.0.0.1:{self.port}")
         self.backend.start()
+        if self.backend.is_twin:
+            # The twin's own signing key, set here, in the composition root: the code has no default one.
+            os.environ.setdefault("JWT_SECRET", secrets.token_urlsafe(48))
         from chalice.local import LocalChalice
 
-        from infra.bootstrap import bootstrap
-        from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_handler
+        from infra.bootstrap import LOCAL_TEAM_PASSWORD, bootstrap
+        from infra.catalog import EVENT_SOURCES, FUNCTIONS, invoked_asynchronously, load_handler
+        from infra.invocation import FailureQueue
+        from passculture.adapters.secrets import jwt_secret
         from passculture.config import get_settings
 
-        bootstrap()
+        jwt_secret()  # outside a twin, no signing key configured means no start (MissingSecret says why)
+        bootstrap(LOCAL_TEAM_PASSWORD if self.backend.is_twin else None)
         handlers = {name: load_handler(name) for name in FUNCTIONS}
         for handler in handlers.values():
             handler.app.__class__ = LocalChalice  # one current_request per thread
-        scheduler = Scheduler(handlers, float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 3600), self.stop_event)
+        # The on-failure queues the deployed functions have, under the same names.
+        failures = {name: FailureQueue(name).setup() for name in FUNCTIONS if invoked_asynchronously(name)}
+        every = float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 3600)
+        scheduler = Scheduler(handlers, every, self.stop_event, failures)
         workers = [scheduler.loop]
         for name, sources in EVENT_SOURCES.items():
             for source in sources:
                 if source["kind"] == "dynamodb":
                     feeder = StreamFeeder(
-                        get_settings().table_name(source["table"]), handlers[name], name, self.stop_event
+                        get_settings().table_name(source["table"]),
+                        handlers[name],
+                        name,
+                        self.stop_event,
+                        failures=FailureQueue(name, source["table"]).setup(),
                     )
                     feeder.start_position()
                     workers.append(feeder.loop)
@@ -428,7 +482,12 @@ class LocalRuntime:
                     from infra.local_s3 import S3Feeder
 
                     s3_feeder = S3Feeder(
-                        get_settings().media_bucket, source["prefix"], handlers[name], name, self.stop_event
+                        get_settings().media_bucket,
+                        source["prefix"],
+                        handlers[name],
+                        name,
+                        self.stop_event,
+                        failures=failures.get(name),
                     )
                     s3_feeder.setup()
                     workers.append(s3_feeder.loop)
@@ -449,6 +508,8 @@ class LocalRuntime:
 
 
 def main() -> int:
+    from passculture.adapters.secrets import MissingSecret
+
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -463,7 +524,11 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     runtime = LocalRuntime(int(os.environ.get("PORT") or 8000))
     try:
-        runtime.start()
+        try:
+            runtime.start()
+        except MissingSecret as exc:
+            print(f"not started: {exc}", file=sys.stderr, flush=True)
+            return 2
         if not stopped.is_set():
             print(f"Pass Culture Pro API listening on http://127.0.0.1:{runtime.port}", flush=True)
             print(f"AWS twin at {runtime.backend.endpoint}; Ctrl-C stops.", flush=True)

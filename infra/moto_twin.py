@@ -93,6 +93,17 @@ def start_moto_server(port: int | None = None) -> tuple[Any, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
+def answers_like_moto(endpoint: str) -> bool:
+    """Whether ``endpoint`` is a moto server (its own API answers), not real AWS or anything else."""
+    import requests
+
+    try:
+        answer = requests.get(f"{endpoint.rstrip('/')}/moto-api/config", timeout=2)
+        return answer.status_code < 300 and isinstance(answer.json(), dict)
+    except (requests.RequestException, ValueError):
+        return False
+
+
 def forget_clients() -> None:
     """Drops every cached AWS client and connection, so the next call reads AWS_ENDPOINT_URL again."""
     from passculture.adapters import aws

@@ -330,7 +330,57 @@ def template_routes(template: dict[str, Any]) -> set[tuple[str, str, str]]:
     return routes
 
 
-def check_template(names: tuple[str, ...]) -> None:
+# API Gateway answers these itself; each must keep the API's error shape and CORS headers (infra/resources/api.yml).
+GATEWAY_RESPONSE_TYPES = {
+    "MISSING_AUTHENTICATION_TOKEN": "404",
+    "RESOURCE_NOT_FOUND": "404",
+    "REQUEST_TOO_LARGE": "413",
+    "THROTTLED": "429",
+    "DEFAULT_4XX": None,
+    "INTEGRATION_TIMEOUT": "504",
+    "INTEGRATION_FAILURE": None,
+    "DEFAULT_5XX": None,
+}
+
+
+def gateway_response_problems(resources: dict[str, Any], cors_origin: str) -> list[str]:
+    """What is wrong with the template's gateway responses: missing types, CORS headers, or the error shape."""
+    from passculture.web.routing import CORS_EXPOSED, CORS_HEADERS
+
+    headers = {
+        "Content-Type": "'application/json'",
+        "Access-Control-Allow-Origin": f"'{cors_origin}'",
+        "Access-Control-Allow-Headers": f"'{','.join(CORS_HEADERS)}'",
+        "Access-Control-Expose-Headers": f"'{','.join(CORS_EXPOSED)}'",
+    }
+    problems = []
+    found = {}
+    for key, resource in resources.items():
+        if resource["Type"] != "AWS::ApiGateway::GatewayResponse":
+            continue
+        properties = resource["Properties"]
+        found[properties["ResponseType"]] = properties.get("StatusCode")
+        parameters = properties.get("ResponseParameters", {})
+        for name, value in headers.items():
+            if parameters.get(f"gatewayresponse.header.{name}") != value:
+                problems.append(f"{key}: header {name} is not {value}")
+        template = properties.get("ResponseTemplates", {}).get("application/json", "")
+        sample = template.replace("$context.error.messageString", '"Forbidden"').replace("$context.requestId", "r-1")
+        try:
+            body = json.loads(sample)
+        except ValueError:
+            body = None
+        if not (isinstance(body, dict) and set(body) == {"errors"} and body["errors"].get("global")):
+            problems.append(f"{key}: its body is not the API's error shape: {template!r}")
+    for kind, status in GATEWAY_RESPONSE_TYPES.items():
+        if kind not in found:
+            problems.append(f"no gateway response for {kind}")
+        elif found[kind] != status:
+            problems.append(f"the {kind} gateway response answers {found[kind]}, not {status}")
+    return problems
+
+
+def check_template(names: tuple[str, ...], stage: str) -> None:
     from infra.catalog import load_app
     from infra.serverless import function_logical_id
 
@@ -347,11 +397,18 @@ def check_template(names: tuple[str, ...]) -> None:
             f"API methods differ from the Chalice routes: missing {sorted(expected - found)}, "
             f"extra {sorted(found - expected)}"
         )
+    from infra.serverless import load_service
+
+    params = load_service()["params"]
+    cors_origin = params.get(stage, {}).get("corsOrigin", params["default"]["corsOrigin"])
+    problems = gateway_response_problems(template["Resources"], cors_origin)
+    if problems:
+        raise SystemExit("gateway responses:\n  " + "\n  ".join(problems))
     responses = {k for k, r in template["Resources"].items() if r["Type"] == "AWS::ApiGateway::GatewayResponse"}
     for key, resource in template["Resources"].items():
         if resource["Type"] == "AWS::ApiGateway::Deployment" and not responses <= set(resource.get("DependsOn", [])):
             raise SystemExit(f"{key} does not wait for the gateway responses (infra/deployment-order.js)")
-    log(f"template: {len(found)} API methods, exactly the Chalice routes")
+    log(f"template: {len(found)} API methods, exactly the Chalice routes; {len(responses)} gateway responses with CORS")
 
 
 def lint_template() -> None:
@@ -388,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         build_functions(FUNCTIONS)
         check_imports(FUNCTIONS)
         serverless_package(args.stage)
-        check_template(FUNCTIONS)
+        check_template(FUNCTIONS, args.stage)
         lint_template()
     except subprocess.CalledProcessError as exc:
         raise SystemExit(f"failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}") from None

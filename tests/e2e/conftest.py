@@ -16,6 +16,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 TEAM_EMAIL = "equipe@passculture.test"
 TEAM_PASSWORD = "Equipe-locale-2026"
+# The shared server's signing key, so scenes written straight to its tables can sign tokens it accepts.
+JWT_SECRET = "e2e-shared-server-secret-long-enough-for-hs256-0123"
 
 
 class LocalServer:
@@ -116,6 +118,6 @@ def stop_local_server(server: LocalServer) -> int:
 
 @pytest.fixture(scope="session")
 def local_server():
-    server = start_local_server()
+    server = start_local_server({"JWT_SECRET": JWT_SECRET})
     yield server
     stop_local_server(server)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import start_local_server, stop_local_server
+from tests.e2e.conftest import TEAM_EMAIL, TEAM_PASSWORD, start_local_server, stop_local_server
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,8 @@ def test_the_outbox_lists_messages(local_server):
     assert isinstance(answer.json()["messages"], list)
 
 
-def test_ctrl_c_stops_the_server_cleanly():
-    server = start_local_server()
-    assert server.get("/health").status_code == 200
+def test_on_its_twin_the_server_signs_with_its_own_key_and_ctrl_c_stops_it_cleanly():
+    server = start_local_server()  # no JWT_SECRET in its environment: it sets one for its twin
+    headers = server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
+    assert server.get("/users/current", headers=headers).status_code == 200
     assert stop_local_server(server) == 0

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import JWT_SECRET, ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +42,7 @@ def scene(local_server):
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": "eu-west-3",
+            "JWT_SECRET": JWT_SECRET,
         }
     )
     done = subprocess.run(

@@ -115,6 +115,47 @@ def test_stream_events_read_the_table_stream_and_report_failed_items(service, re
         assert resources[table]["Properties"]["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 
+def test_each_function_s_timeout_and_retries_are_the_catalog_s_that_the_local_runner_enforces(service):
+    from infra import catalog
+
+    assert service["provider"]["timeout"] == catalog.DEFAULT_TIMEOUT_SECONDS
+    for name in FUNCTIONS:
+        assert service["functions"][name]["timeout"] == catalog.timeout(name)
+    (stream,) = [e["stream"] for e in service["functions"]["notify"]["events"] if "stream" in e]
+    for key, value in catalog.STREAM_DELIVERY.items():
+        assert stream[key] == value
+    assert 0 < stream["maximumRecordAgeInSeconds"] < 24 * 3600, "the stream keeps records 24 h"
+
+
+def test_functions_invoked_asynchronously_park_what_still_fails_in_their_queue(service, resources):
+    from infra import catalog
+
+    asynchronous = [n for n in FUNCTIONS if catalog.invoked_asynchronously(n)]
+    assert asynchronous == ["offers", "openagenda"]  # the image check and the schedules
+    for name in FUNCTIONS:
+        definition = service["functions"][name]
+        if name not in asynchronous:
+            assert "destinations" not in definition and "maximumRetryAttempts" not in definition
+            continue
+        assert definition["maximumRetryAttempts"] == catalog.ASYNC_DELIVERY["maximumRetryAttempts"] == 2
+        assert definition["maximumEventAge"] == catalog.ASYNC_DELIVERY["maximumEventAge"]
+        failure = definition["destinations"]["onFailure"]
+        assert failure["type"] == "sqs"
+        (queue, attribute) = failure["arn"]["Fn::GetAtt"]
+        assert attribute == "Arn"
+        properties = resources[queue]["Properties"]
+        assert resources[queue]["Type"] == "AWS::SQS::Queue"
+        assert properties["QueueName"] == catalog.failure_queue_name(name, "${sls:stage}")
+        assert properties["MessageRetentionPeriod"] == 14 * 24 * 3600
+        assert properties["SqsManagedSseEnabled"] is True
+        # The function's own role sends there (Serverless grants nothing to a custom role).
+        sent = statements(service, resources, name)["AsyncFailures"]
+        assert sent["Action"] == ["sqs:SendMessage"] and sent["Resource"] == [failure["arn"]]
+    for name in FUNCTIONS:
+        if name not in asynchronous:
+            assert "AsyncFailures" not in statements(service, resources, name)
+
+
 def test_an_s3_source_becomes_a_bucket_notification_with_its_permission(monkeypatch):
     import infra.catalog
 
@@ -278,23 +319,49 @@ def test_media_bucket_is_private_encrypted_retained_and_accepts_browser_posts(re
     assert rule["AllowedOrigins"]
 
 
-def test_unknown_routes_are_a_json_404_like_the_local_server(resources):
-    from infra.local import NOT_FOUND
-
-    responses = {
+def gateway_responses(resources):
+    return {
         r["Properties"]["ResponseType"]: r["Properties"]
         for r in resources.values()
         if r["Type"] == "AWS::ApiGateway::GatewayResponse"
     }
+
+
+def test_unknown_routes_are_a_json_404_like_the_local_server(resources):
+    from infra.local import NOT_FOUND
+
+    responses = gateway_responses(resources)
     missing = responses["MISSING_AUTHENTICATION_TOKEN"]
     assert missing["StatusCode"] == "404"
     assert json.loads(missing["ResponseTemplates"]["application/json"]) == NOT_FOUND
-    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
-        template = responses[kind]["ResponseTemplates"]["application/json"]
-        sample = template.replace("$context.error.messageString", '"Too many requests"')
-        assert set(json.loads(sample)) == {"errors"}
     for response in responses.values():
         assert response["RestApiId"] == {"Ref": "ApiGatewayRestApi"}
+
+
+def test_every_gateway_response_carries_cors_headers_and_the_error_shape(resources):
+    from passculture.web.routing import CORS_EXPOSED, CORS_HEADERS
+
+    assert package.gateway_response_problems(resources, "${param:corsOrigin}") == []
+    throttled = gateway_responses(resources)["THROTTLED"]
+    assert throttled["StatusCode"] == "429"
+    assert throttled["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    # The same headers as the functions' own answers and API Gateway's preflight.
+    parameters = gateway_responses(resources)["DEFAULT_5XX"]["ResponseParameters"]
+    allowed = parameters["gatewayresponse.header.Access-Control-Allow-Headers"].strip("'").split(",")
+    assert allowed == list(CORS_HEADERS)
+    assert parameters["gatewayresponse.header.Access-Control-Expose-Headers"].strip("'").split(",") == list(
+        CORS_EXPOSED
+    )
+
+
+def test_the_gateway_response_check_finds_a_response_without_cors_or_shape(resources):
+    broken = json.loads(json.dumps(resources))
+    throttled = next(r for r in broken.values() if r["Properties"].get("ResponseType") == "THROTTLED")
+    del throttled["Properties"]["ResponseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]
+    throttled["Properties"]["ResponseTemplates"]["application/json"] = '{"message": "Too Many Requests"}'
+    problems = package.gateway_response_problems(broken, "${param:corsOrigin}")
+    assert len(problems) == 2 and all(p.startswith("GatewayResponseThrottled:") for p in problems)
+    assert "no gateway response for DEFAULT_5XX" in package.gateway_response_problems({}, "*")
 
 
 # -- IAM: one role per function, granting what its code reaches -------------------------

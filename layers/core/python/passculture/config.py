@@ -39,8 +39,8 @@ class Settings:
     mail_sender: str
     team_email: str
     public_app_url: str
-    # Access tokens: the secret comes from JWT_SECRET, or from SSM when
-    # JWT_SECRET_PARAMETER names a parameter (production).
+    # Access tokens: the secret comes from SSM when JWT_SECRET_PARAMETER names a
+    # parameter (production), else from JWT_SECRET; no default (adapters/secrets.py).
     jwt_secret: str
     jwt_secret_parameter: str
     access_token_minutes: int
@@ -94,7 +94,7 @@ def get_settings() -> Settings:
         mail_sender=_str("MAIL_SENDER", "no-reply@passculture.local"),
         team_email=_str("TEAM_EMAIL", "team@passculture.local"),
         public_app_url=_str("PUBLIC_APP_URL", "http://127.0.0.1:8000"),
-        jwt_secret=_str("JWT_SECRET", "local-only-secret-change-me-in-production-0123456789"),
+        jwt_secret=_str("JWT_SECRET", ""),
         jwt_secret_parameter=_str("JWT_SECRET_PARAMETER", ""),
         access_token_minutes=_int("ACCESS_TOKEN_MINUTES", 60),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
