@@ -42,8 +42,10 @@ sharded design's choices, modelled here:
 
 As in ``services/bookings.py``: a conflict pauses with full jitter
 (``uniform(0, 20 ms x 2**attempt)``, after every conflict, the last one
-included), and a request makes at most ``MAX_ATTEMPTS`` commits, then answers
-409 "please try again" (a *gave up*); that user taps again 1-3 s later.
+included), and a request makes at most ``MAX_ATTEMPTS`` commits (a short shard
+counts as one), then answers 409 "please try again" (a *gave up*); that user
+taps again 1-3 s later. A throttled commit is paused and retried like a
+conflict here (today's ``Transaction.commit`` lets ``ThrottlingError`` raise).
 
 Not modelled (outside DynamoDB, or constant per request): API Gateway and
 Lambda overheads and concurrency, the other reads of the booking (user,
