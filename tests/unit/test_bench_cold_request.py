@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.cold_request import Probe, _fresh_event, http_event
+from bench.cold_request import Probe, _fresh_event, http_event, not_in_the_layer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,3 +30,10 @@ def test_a_stream_record_gets_a_new_id_each_run_so_the_replay_guard_does_not_ski
     ids = {sample["Records"][0]["eventID"], first["Records"][0]["eventID"], second["Records"][0]["eventID"]}
     assert len(ids) == 3
     assert first["Records"][0]["dynamodb"] == sample["Records"][0]["dynamodb"]
+
+
+def test_the_child_lacks_what_only_development_installs_and_keeps_what_the_layer_ships():
+    absent = set(not_in_the_layer())
+    assert {"moto", "cryptography", "pytest"} <= absent  # cryptography: PyJWT would load it if present
+    assert not absent & {"chalice", "pynamodb", "botocore", "boto3", "pydantic", "pydantic_core", "jwt", "argon2"}
+    assert not absent & {"requests", "urllib3", "PIL", "icalendar", "dateutil"}
