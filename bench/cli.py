@@ -1,4 +1,4 @@
-"""``python -m bench``: prints cold-import, DynamoDB-call, throughput and outbox figures (a table, or ``--json``)."""
+"""``python -m bench``: cold-start, DynamoDB-call, throughput, outbox and hot-date figures (a table, or ``--json``)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-dynamodb", action="store_true", help="skip the DynamoDB-call figures")
     parser.add_argument("--no-throughput", action="store_true", help="skip the booking throughput on moto's server")
     parser.add_argument("--no-outbox", action="store_true", help="skip the local outbox with 10,000 emails")
+    parser.add_argument("--no-cold-request", action="store_true", help="skip the cold first-request figures")
+    parser.add_argument("--cold-repeat", type=int, default=5, help="cold first requests per function (default 5)")
+    parser.add_argument("--no-hot-stock", action="store_true", help="skip the hot-date simulation")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
 
@@ -233,6 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print_imports(figures["imports"], out)
             print(file=out)
+    if not args.no_cold_request:
+        from bench.cold_request import print_cold_request, run_cold_request
+
+        figures["cold_request"] = run_cold_request(args.cold_repeat)
+        if not args.json:
+            print_cold_request(figures["cold_request"], out)
+            print(file=out)
     if not args.no_dynamodb:
         figures["dynamodb"] = run_dynamodb(args.only)
         if not args.json:
@@ -251,6 +261,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(file=out)
             print_outbox(figures["outbox"], out)
+    if not args.no_hot_stock:
+        from bench.hot_stock import print_hot_stock, run_hot_stock
+
+        figures["hot_stock"] = run_hot_stock()
+        if not args.json:
+            print(file=out)
+            print_hot_stock(figures["hot_stock"], out)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         json.dump(figures, out, indent=2)
