@@ -416,6 +416,8 @@
       text = "Contremarque inconnue : vérifiez le code saisi.";
     } else if (response.status === 429) {
       text = tooMany(response);
+    } else if (response.status === 409) {
+      text = "La réservation vient de changer : vérifiez de nouveau la contremarque.";
     } else if (response.status === 403 && body.beginningDatetime) {
       text = tooEarly(body);
     } else if (response.status === 410 && body.payment) {
