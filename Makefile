@@ -17,10 +17,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 run: $(BIN)/.installed  ## serve the whole API on the local twin (http://127.0.0.1:$${PORT:-8000})
 	$(BIN)/python -m infra.local
 
-test: $(BIN)/.installed  ## lint, then every test (unit, api, e2e)
+# -rs: the browser tests say in one line when they are skipped (no Chromium).
+test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit, api, e2e, browser)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 -rs
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -64,8 +64,8 @@ def test_two_cashiers_validating_one_code_get_one_204_and_one_410(moto_server, m
         )
     assert sorted(status for status, _, _ in results) == [204, 410]
     refused = next(body for status, body, _ in results if status == 410)
-    assert refused == {"booking": ["Cette réservation a déjà été validée"]}
     stored = Booking.get(booking.token, consistent_read=True)
+    assert refused == {"booking": ["Cette réservation a déjà été validée"], "usedAt": [stored.used_at.isoformat()]}
     assert (stored.status, stored.used_by) == ("used", f"key:{key_item.prefix}")
 
 

@@ -206,7 +206,12 @@ def test_an_event_more_than_72_hours_away_is_403_after_the_410s(client, scene, r
     booking = book(scene, stock=later)
     response = call(client, route, booking.token, headers)
     assert response.status_code == 403
-    assert list(response.json_body) == ["beginningDatetime"]
+    # The published key first, unchanged; then the start the Guichet shows (an addition).
+    assert list(response.json_body) == ["beginningDatetime", "beginsAt"]
+    assert response.json_body["beginningDatetime"] == [
+        "Vous ne pouvez pas valider cette contremarque plus de 72h avant le début de l'évènement"
+    ]
+    assert response.json_body["beginsAt"] == [later.begins_at.isoformat()]
     assert Booking.get(booking.token).status == "booked"
     used_later = book(scene, stock=later, status="used")
     assert call(client, route, used_later.token, headers).status_code == 410
@@ -277,7 +282,17 @@ def test_use_validates_once_and_records_who_and_when(client, scene, kind):
     assert stored.used_by == actor_for(scene, kind)
     assert before <= stored.used_at <= utcnow()
     again = call(client, "use", booking.token, headers_for(scene, kind))
-    assert (again.status_code, again.json_body) == (410, ALREADY_USED)
+    assert (again.status_code, again.json_body) == (410, {**ALREADY_USED, "usedAt": [stored.used_at.isoformat()]})
+
+
+@pytest.mark.parametrize("route", ["check", "use"])
+def test_an_already_used_booking_says_when_after_the_published_key(client, scene, route):
+    when = utcnow() - timedelta(minutes=42)
+    booking = book(scene, status="used", used_at=when, used_by="key:someone")
+    response = call(client, route, booking.token, bearer(scene.key))
+    assert response.status_code == 410
+    assert list(response.json_body) == ["booking", "usedAt"]
+    assert response.json_body == {**ALREADY_USED, "usedAt": [when.isoformat()]}
 
 
 # -- keep ------------------------------------------------------------------------------

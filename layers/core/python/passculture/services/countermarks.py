@@ -312,11 +312,13 @@ def _begin(route: str, raw_token: str, source_ip: str) -> Attempt:
 
 
 def _require_usable(booking: Booking, now: datetime) -> None:
-    """The check and use rules after authorisation: 410 used, 410 cancelled, 403 too early."""
+    """The check and use rules after authorisation: 410 used (with ``usedAt``), 410 cancelled, 403 too early."""
     if booking.status == "reimbursed":
         raise Gone({"payment": [REIMBURSED]})
     if booking.status == "used":
-        raise Gone({"booking": [ALREADY_USED]})
+        # usedAt and beginsAt (below) are additions after the published key: the Guichet shows them.
+        used_at = {"usedAt": [booking.used_at.isoformat()]} if booking.used_at else {}
+        raise Gone({"booking": [ALREADY_USED], **used_at})
     if booking.status == "cancelled":
         raise Gone({"booking": [CANCELLED]})
     hours = get_settings().countermark_window_hours
@@ -325,7 +327,8 @@ def _require_usable(booking: Booking, now: datetime) -> None:
             {
                 "beginningDatetime": [
                     f"Vous ne pouvez pas valider cette contremarque plus de {hours}h avant le début de l'évènement"
-                ]
+                ],
+                "beginsAt": [booking.begins_at.isoformat()],
             }
         )
 
