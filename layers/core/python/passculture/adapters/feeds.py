@@ -69,7 +69,7 @@ class FetchedFeed:
 
     url: str  # the address that answered, after redirects
     body: bytes | None
-    etag: str | None = None
+    etag: str | None = None  # validators for the next fetch (on a 304: None means keep the previous ones)
     last_modified: str | None = None
 
     @property
@@ -322,7 +322,8 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
     host_header = f"{target.host}:{target.port}" if target.explicit_port else target.host
     netloc = f"[{address}]" if ":" in address else address
     pinned = f"{target.scheme}://{netloc}:{target.port}{target.path}"
-    failure: FeedError | None = None
+    failure: str | None = None  # why the last attempt failed
+    status: int | None = None
     attempts = 0
     while attempts < ATTEMPTS:
         remaining = deadline - time.monotonic()
@@ -349,10 +350,9 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as error:
             session.close()
             logger.info("feed %s: attempt %s failed: %s", target.host, attempts, error)
-            if isinstance(error, requests.exceptions.Timeout):
-                failure = FeedError(f"The feed at {target.host} did not answer in time")
-            else:
-                failure = FeedError(f"The feed at {target.host} could not be reached")
+            timed_out = isinstance(error, requests.exceptions.Timeout)
+            failure = f"The feed at {target.host} {'did not answer in time' if timed_out else 'could not be reached'}"
+            status = None
         except requests.exceptions.RequestException:
             session.close()
             raise FeedError("The feed address is not a valid URL") from None
@@ -361,7 +361,8 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
                 return response, session
             response.close()
             session.close()
-            failure = FeedError(f"The feed's server failed (HTTP {response.status_code})", status=response.status_code)
+            status = response.status_code
+            failure = f"The feed's server failed (HTTP {status}"  # closed below with the number of attempts
         if attempts < ATTEMPTS:
             pause = BACKOFF_SECONDS * 2 ** (attempts - 1)
             pause = pause / 2 + random.uniform(0, pause / 2)  # jitter, not secrecy
@@ -372,7 +373,9 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
         seconds = _seconds(settings.import_total_seconds)
         raise FeedError(f"The feed at {target.host} took longer than {seconds} to answer")
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-    raise FeedError(f"{failure.reason} ({tries})", status=failure.status)
+    if status is not None:
+        raise FeedError(f"{failure}, {tries})", status=status)
+    raise FeedError(f"{failure} ({tries})")
 
 
 @lru_cache(maxsize=1)
@@ -399,14 +402,13 @@ def _pinned_adapter_class() -> type:
 def _outcome(target: _Target, response: Any, deadline: float, limit: int) -> FetchedFeed:
     status = response.status_code
     if status == 304:
-        return FetchedFeed(url=target.url, body=None, etag=response.headers.get("ETag"))
+        validators = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
+        return FetchedFeed(url=target.url, body=None, **validators)
     if not 200 <= status < 300:
         raise FeedError(_status_reason(status), status=status)
     body = _read_body(target, response, deadline, limit)
     if not looks_like_icalendar(body):
-        raise FeedError(
-            f"The address answered {_describe(body, response.headers.get('Content-Type'))}, not an iCalendar feed"
-        )
+        raise FeedError(_not_a_calendar(body, response.headers.get("Content-Type")))
     return FetchedFeed(
         url=target.url,
         body=body,
@@ -430,7 +432,7 @@ def _status_reason(status: int) -> str:
 def _read_body(target: _Target, response: Any, deadline: float, limit: int) -> bytes:
     from urllib3.exceptions import HTTPError
 
-    too_big = FeedError(f"The feed is larger than {_megabytes(limit)}: it was not imported")
+    too_big = FeedError(f"The feed is larger than {_size(limit)}: it was not imported")
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_big
@@ -461,7 +463,7 @@ def _head(body: bytes) -> bytes:
     return head.lstrip(b" \t\r\n")
 
 
-def _describe(body: bytes, content_type: str | None) -> str:
+def _not_a_calendar(body: bytes, content_type: str | None) -> str:
     """What came back instead of a calendar, in words."""
     head = _head(body)
     kind = (content_type or "").split(";")[0].strip().lower()
@@ -475,12 +477,15 @@ def _describe(body: bytes, content_type: str | None) -> str:
     elif head.startswith((b"{", b"[")) or kind.endswith("json"):
         what = "JSON"
     else:
-        what = "something else"
-    return f"{what} ({kind})" if kind else what
+        sample = "".join(chr(b) if 32 <= b < 127 else "." for b in head[:16])
+        what = f'something that starts with "{sample}"'
+    return f"The address answered {what}{f' ({kind})' if kind else ''}, not an iCalendar feed"
 
 
-def _megabytes(limit: int) -> str:
-    return f"{limit / (1024 * 1024):g} MB"
+def _size(limit: int) -> str:
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):.3g} MB"
+    return f"{limit / 1024:.3g} kB"
 
 
 def _seconds(value: float) -> str:
