@@ -44,6 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-imports", action="store_true", help="skip the cold-import figures")
     parser.add_argument("--no-dynamodb", action="store_true", help="skip the DynamoDB-call figures")
     parser.add_argument("--no-throughput", action="store_true", help="skip the booking throughput on moto's server")
+    parser.add_argument("--no-ical", action="store_true", help="skip the agenda feed parsing speed")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
 
@@ -243,6 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(file=out)
             print_throughput(figures["throughput"], out)
+    if not args.no_ical:
+        from bench.ical_parse import print_ical, run_ical
+
+        figures["ical"] = run_ical()
+        if not args.json:
+            print(file=out)
+            print_ical(figures["ical"], out)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         json.dump(figures, out, indent=2)

@@ -111,6 +111,14 @@ def test_a_utc_series_of_a_calendar_with_x_wr_timezone_repeats_at_local_time():
     assert starts(visit) == [utc(2027, 3, 16, 17), utc(2027, 3, 23, 17), utc(2027, 3, 30, 16), utc(2027, 4, 6, 16)]
 
 
+def test_a_series_in_a_zone_at_offset_zero_is_not_taken_for_utc():
+    header = "X-WR-TIMEZONE:Europe/Paris\r\n"
+    london = "UID:london\nDTSTART;TZID=Europe/London:20270323T180000\nRRULE:FREQ=WEEKLY;COUNT=2\nSUMMARY:Talk"
+    feed = parse(calendar(london, header=header))
+    # 18:00 in London: GMT, then BST from 28 March.
+    assert starts(feed.events[0]) == [utc(2027, 3, 23, 18), utc(2027, 3, 30, 17)]
+
+
 def test_windows_time_zone_names_are_the_zones_they_stand_for():
     events = parse("outlook_windows_tzid").events
     by_title = {e.title: e for e in events}
@@ -248,6 +256,26 @@ def test_rules_too_costly_to_expand_are_refused_and_the_rest_goes_in(limits):
     assert not feed.complete
 
 
+@pytest.mark.parametrize(
+    ("rule", "dates"),
+    [
+        # Filtered rules are expanded under the work budget, and still give their dates.
+        ("FREQ=MONTHLY;BYDAY=1FR;COUNT=3", [utc(2027, 3, 5, 18), utc(2027, 4, 2, 18), utc(2027, 5, 7, 18)]),
+        ("FREQ=HOURLY;INTERVAL=2;BYHOUR=18,20;COUNT=3", [utc(2027, 3, 5, h) for h in (18, 20)] + [utc(2027, 3, 6, 18)]),
+        ("FREQ=WEEKLY;BYDAY=MO,FR;COUNT=3", [utc(2027, 3, 5, 18), utc(2027, 3, 8, 18), utc(2027, 3, 12, 18)]),
+        ("FREQ=WEEKLY;INTERVAL=0;COUNT=5", [utc(2027, 3, 5, 18)]),
+        # A rule that never moves forward is stopped by the budget, not by the end of time.
+        ("FREQ=DAILY;INTERVAL=0", None),
+    ],
+)
+def test_rules_are_expanded_within_the_work_budget(rule, dates):
+    feed = parse(calendar(f"UID:r\nDTSTART:20270305T180000Z\nRRULE:{rule}\nSUMMARY:Visite"))
+    if dates is None:
+        assert feed.events == () and "too costly to expand" in feed.rejected[0].reason
+    else:
+        assert starts(feed.events[0]) == dates
+
+
 def test_ten_thousand_vevents_are_cut_at_the_event_bound_and_reported():
     vevents = [f"UID:ev-{i:05d}\nDTSTART:20270401T{i % 24:02d}0000Z\nSUMMARY:Séance {i}" for i in range(10_000)]
     feed = parse(calendar(*vevents), limits=Limits(max_events=2000, max_occurrences_per_event=10, max_occurrences=5000))
@@ -310,6 +338,13 @@ def test_a_bom_leading_blank_lines_and_windows_1252_are_read():
     assert event.title == "Théâtre à l'école"
     (event,) = parse(text.encode("cp1252")).events
     assert event.title == "Théâtre à l'école"
+
+
+def test_a_date_out_of_range_is_rejected_and_the_others_go_in():
+    year_one = "UID:old\nDTSTART:00010101T000000\nSUMMARY:An 1"
+    feed = parse(calendar(year_one, "UID:ok\nDTSTART:20270320T190000Z\nSUMMARY:Ok"))
+    assert [e.uid for e in feed.events] == ["ok"]
+    assert [(r.label, r.reason) for r in feed.rejected] == [("old", "has a date out of range")]
 
 
 def test_texts_are_cleaned_and_cut_to_the_apis_limits():

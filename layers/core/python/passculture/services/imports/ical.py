@@ -373,7 +373,10 @@ class _Work:
         self.event_left = 0
 
     @contextmanager
-    def bounded(self, event_budget: int) -> Iterator[None]:
+    def bounded(self, event_budget: int, *, needed: bool = True) -> Iterator[None]:
+        if not needed:  # the hook triples the cost of an expansion: only rules that may run away pay it
+            yield
+            return
         self.event_left = event_budget
         previous = sys.getprofile()
         sys.setprofile(self._count)
@@ -390,17 +393,24 @@ class _Work:
                 raise _TooFrequent
 
 
+def _is_utc(value: Any) -> bool:
+    """A time written in UTC (``...Z``), not merely in a zone at offset 0 such as London in winter."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return False
+    return value.tzinfo is _UTC or getattr(value.tzinfo, "key", None) in ("UTC", "Etc/UTC")
+
+
 def _prepare_for_series(piece: _Piece) -> None:
     """Rewrite a recurring VEVENT's times as they were read (zones repaired) for recurring-ical-events."""
     from icalendar.prop import vDDDLists, vDDDTypes
 
     component, zones = piece.component, piece.zones
     start = piece.start
-    if zones.declared and isinstance(start, datetime) and start.utcoffset() == timedelta(0):
+    if zones.declared and _is_utc(start):
         start = start.astimezone(zones.default)  # Google: UTC times of a series repeat at local time
     component["DTSTART"] = vDDDTypes(start)
     end = piece.end
-    if isinstance(end, datetime) and zones.declared and end.utcoffset() == timedelta(0):
+    if zones.declared and _is_utc(end):
         end = end.astimezone(zones.default)
     if end is not None and type(end) is type(start) and end > start:
         component["DTEND"] = vDDDTypes(end)
@@ -445,6 +455,34 @@ def _series_bounds(first: _Piece, now: datetime, horizon: datetime) -> tuple[dat
         return now, horizon
     zone = first.zones.default
     return now.astimezone(zone).replace(tzinfo=None), horizon.astimezone(zone).replace(tzinfo=None)
+
+
+_PERIOD_DAYS = {"DAILY": 1, "WEEKLY": 7, "MONTHLY": 28, "YEARLY": 365}
+_TAME_PARTS = frozenset({"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY"})
+MAX_TAME_PAST_PERIODS = 20_000  # a daily rule begun up to 55 years ago
+
+
+def _may_run_away(pieces: list[_Piece], now: datetime) -> bool:
+    """Whether a rule could cost more than its dates: sub-daily, filtered, or begun very long ago.
+
+    A daily-or-slower rule whose only filter is plain weekdays matches in every period, so its cost
+    is its number of periods since DTSTART plus the dates kept: no need to count its work.
+    """
+    for piece in pieces:
+        for rule in _listed(piece.component.get("RRULE")):
+            freq = (rule.get("FREQ") or [None])[0]
+            if freq not in _PERIOD_DAYS or not set(rule) <= _TAME_PARTS:
+                return True
+            if any(any(c.isdigit() for c in str(day)) for day in rule.get("BYDAY", [])):
+                return True  # "-1FR", "2MO": some periods may have none
+            try:
+                interval = int((rule.get("INTERVAL") or [1])[0])
+            except (TypeError, ValueError):
+                return True
+            start = piece.start if isinstance(piece.start, datetime) else piece.zones.midnight(piece.start)
+            if interval < 1 or (now - start).days / (_PERIOD_DAYS[freq] * interval) > MAX_TAME_PAST_PERIODS:
+                return True
+    return False
 
 
 def _stop_for(series: Any, low: datetime, high: datetime, cap: int) -> tuple[datetime, bool]:
@@ -597,8 +635,12 @@ class _Parser:
                 found[occurrence.start] = (rank, occurrence, cancelled)
 
         for piece in pieces:
-            if not piece.recurring:
+            if piece.recurring:
+                continue
+            try:
                 keep(_span(piece), piece.cancelled, piece.rank)
+            except (OverflowError, ValueError):  # year 1 in Paris is before the first year in UTC
+                self.rejected.append(Rejection(uid, piece.position, "has a date out of range"))
         recurring = [p for p in pieces if p.recurring]
         cut = False
         if recurring:
@@ -606,7 +648,7 @@ class _Parser:
             import recurring_ical_events  # noqa: F401 (its import is not the expansion's work)
 
             try:
-                with work.bounded(self.limits.max_rule_calls):
+                with work.bounded(self.limits.max_rule_calls, needed=_may_run_away(recurring, self.now)):
                     repeated, cut = _series_dates(recurring, self.now, self.horizon, cap)
                 for occurrence, cancelled, rank in repeated:
                     keep(occurrence, cancelled, rank)
