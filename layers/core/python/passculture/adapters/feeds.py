@@ -105,12 +105,13 @@ def fetch_openagenda(agenda_id: str, *, etag: str | None = None, last_modified: 
     """An OpenAgenda agenda's feed (``events.v2.ics``, else ``events.ics`` when that is a 404)."""
     current, legacy = openagenda_feed_urls(agenda_id)
     trusted = urlsplit(current).hostname or ""
+    deadline = time.monotonic() + get_settings().import_total_seconds  # one budget for both addresses
     try:
-        return _fetch(current, etag=etag, last_modified=last_modified, trusted=trusted)
+        return _fetch(current, etag=etag, last_modified=last_modified, trusted=trusted, deadline=deadline)
     except FeedError as error:
         if error.status != 404:
             raise
-    return _fetch(legacy, etag=etag, last_modified=last_modified, trusted=trusted)
+    return _fetch(legacy, etag=etag, last_modified=last_modified, trusted=trusted, deadline=deadline)
 
 
 # -- any iCalendar address -----------------------------------------------------------
@@ -287,10 +288,12 @@ def _checked_address(target: _Target, policy: _Policy) -> str:
 # -- HTTP ----------------------------------------------------------------------------
 
 
-def _fetch(url: str, *, etag: str | None, last_modified: str | None, trusted: str) -> FetchedFeed:
+def _fetch(
+    url: str, *, etag: str | None, last_modified: str | None, trusted: str, deadline: float | None = None
+) -> FetchedFeed:
     settings = get_settings()
     policy = _Policy.from_settings(trusted)
-    deadline = time.monotonic() + settings.import_total_seconds
+    deadline = deadline or time.monotonic() + settings.import_total_seconds
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1"}
     if etag:
         headers["If-None-Match"] = etag
