@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-cold-request", action="store_true", help="skip the cold first-request figures")
     parser.add_argument("--cold-repeat", type=int, default=5, help="cold first requests per function (default 5)")
     parser.add_argument("--no-hot-stock", action="store_true", help="skip the hot-date simulation")
+    parser.add_argument("--no-ical", action="store_true", help="skip the agenda feed parsing speed")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
 
@@ -268,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(file=out)
             print_hot_stock(figures["hot_stock"], out)
+    if not args.no_ical:
+        from bench.ical_parse import print_ical, run_ical
+
+        figures["ical"] = run_ical()
+        if not args.json:
+            print(file=out)
+            print_ical(figures["ical"], out)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         json.dump(figures, out, indent=2)

@@ -29,6 +29,11 @@ def _str(name: str, default: str) -> str:
     return default if raw is None or raw == "" else raw
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    """A comma-separated list of host names or IPs, lower-cased."""
+    return tuple(item.strip().lower() for item in raw.split(",") if item.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str
@@ -57,6 +62,15 @@ class Settings:
     digital_cap_cents: int
     import_horizon_days: int
     openagenda_base_url: str
+    # Agenda feeds: what one fetch may cost, who it may reach, and how much one feed may import.
+    import_max_bytes: int
+    import_timeout_seconds: float  # connect, and each read
+    import_total_seconds: float  # the whole fetch: retries, redirects and body
+    import_allow_http: bool
+    import_allowed_hosts: tuple[str, ...]  # exact host names or IPs let through the address checks
+    import_max_events: int
+    import_max_occurrences_per_event: int
+    import_max_occurrences: int
     sirene_enabled: bool
     sirene_base_url: str
     sirene_timeout_seconds: float
@@ -109,6 +123,14 @@ def get_settings() -> Settings:
         digital_cap_cents=_int("DIGITAL_CAP_CENTS", 20_000),
         import_horizon_days=_int("IMPORT_HORIZON_DAYS", 365),
         openagenda_base_url=_str("OPENAGENDA_BASE_URL", "https://openagenda.com").rstrip("/"),
+        import_max_bytes=_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        import_timeout_seconds=float(_str("IMPORT_TIMEOUT_SECONDS", "10")),
+        import_total_seconds=float(_str("IMPORT_TOTAL_SECONDS", "60")),
+        import_allow_http=_bool("IMPORT_ALLOW_HTTP", False),
+        import_allowed_hosts=_names(_str("IMPORT_ALLOWED_HOSTS", "")),
+        import_max_events=_int("IMPORT_MAX_EVENTS", 5000),
+        import_max_occurrences_per_event=_int("IMPORT_MAX_OCCURRENCES_PER_EVENT", 1000),
+        import_max_occurrences=_int("IMPORT_MAX_OCCURRENCES", 20_000),
         sirene_enabled=_bool("SIRENE_ENABLED", False),
         sirene_base_url=_str("SIRENE_BASE_URL", "https://recherche-entreprises.api.gouv.fr").rstrip("/"),
         sirene_timeout_seconds=float(_str("SIRENE_TIMEOUT_SECONDS", "2")),
