@@ -14,8 +14,8 @@ from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
+from passculture.rules.countermark import ALPHABET
 from passculture.services.cancellation import booking_guard_key
-from passculture.services.countermark import ALPHABET
 from tests.factories import (
     auth,
     make_local_credit,

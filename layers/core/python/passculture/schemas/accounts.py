@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from passculture.rules.accounts import check_department, check_password
+from passculture.rules.siren import check_siren
 from passculture.schemas.base import CamelModel, Email, Name
-from passculture.services.accounts_rules import check_department, check_password
-from passculture.services.siren import check_siren
 from passculture.vocabulary import MembershipStatus, OffererStatus, Role
 
 NewPassword = Annotated[str, AfterValidator(check_password)]

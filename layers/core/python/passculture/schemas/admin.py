@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.rules.accounts import check_email, check_role
 from passculture.schemas.accounts import OffererOut, UserOut
 from passculture.schemas.base import CamelModel, PageQuery
-from passculture.services.accounts_rules import check_email, check_role
 from passculture.vocabulary import OffererStatus, OfferStatus
 
 Role = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_role)]

@@ -8,16 +8,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.rules.geo import department_of_postal_code
+from passculture.rules.siren import check_siret
 from passculture.schemas.base import CamelModel, Email, Name, Page
 from passculture.schemas.crossfield import CrossChecked, given
-from passculture.services.siren import check_siret
 
 LOCATION_FIELDS = ("address", "postalCode", "city", "latitude", "longitude")
 
 
 def _check_postal_code(value: str) -> str:
-    from passculture.services.geo import department_of_postal_code
-
     department_of_postal_code(value)
     return value
 

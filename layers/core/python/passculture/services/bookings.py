@@ -37,9 +37,9 @@ from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
+from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
 from passculture.services.auth import Principal
 from passculture.services.cancellation import booking_guard_key, cancel_booking
-from passculture.services.countermark import looks_like_countermark, new_countermark, normalise_countermark
 from passculture.services.publication import refresh_if_places_changed
 from passculture.services.wallets import DebitPlan, cap_kind_of, credits_of, debit_update, plan_debits
 
@@ -352,7 +352,7 @@ def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict
 def cancel_my_booking(principal: Principal, token: str) -> Booking:
     """The booker cancels until the deadline; the mirror transaction refunds exactly."""
     token = normalise_countermark(token)
-    if not looks_like_countermark(token):
+    if not is_well_formed(token):
         raise NotFound("No such booking", field="booking")
     try:
         booking = Booking.get(token, consistent_read=True)

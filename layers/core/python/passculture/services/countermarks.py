@@ -28,14 +28,12 @@ from passculture.models.api_keys import ApiKey
 from passculture.models.base import connection, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.rate_limits import RateLimit
+from passculture.rules.countermark import is_well_formed, normalise_countermark
 from passculture.schemas.countermarks import V2Booking
 from passculture.services import ratelimit
 from passculture.services.auth import Credentials, api_key_matches, api_key_prefix
 
 audit = logging.getLogger("passculture.countermarks")
-
-TOKEN_ALPHABET = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-TOKEN_LENGTH = 6
 
 # Pass Culture's own messages: integrated ticketing systems may show them to cashiers.
 NOT_FOUND = "Cette contremarque n'a pas été trouvée"
@@ -52,14 +50,6 @@ NO_SIREN = "-"  # not a SIREN: no membership has it
 
 # last_used_at is refreshed at most this often, so the hot path rarely writes the key.
 LAST_USED_RESOLUTION = timedelta(hours=1)
-
-
-def normalise_token(raw: str) -> str:
-    return (raw or "").strip().upper()
-
-
-def is_well_formed(token: str) -> bool:
-    return len(token) == TOKEN_LENGTH and all(ch in TOKEN_ALPHABET for ch in token)
 
 
 def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Limit]:
@@ -305,7 +295,7 @@ def _now() -> float:
 
 
 def _begin(route: str, raw_token: str, source_ip: str) -> Attempt:
-    return Attempt(route=route, token=normalise_token(raw_token), source_ip=source_ip or "unknown", now=_now())
+    return Attempt(route=route, token=normalise_countermark(raw_token), source_ip=source_ip or "unknown", now=_now())
 
 
 # -- the routes' rules ---------------------------------------------------------

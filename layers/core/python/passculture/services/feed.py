@@ -5,11 +5,9 @@ prefix set by ``services/publication.py`` on offers visible in the app), never
 from a table scan: one Query per geohash cell covering the circle, run a few
 at a time, then the exact haversine distance filters what the cells brought.
 
-Precision 4 (cells of 39.1 km x 19.5 km at the equator, about 26 km x 19.5 km
-in metropolitan France) fits radii of 1 to 100 km: a 5 km feed reads 1 to 4
-cells, a 20 km one about 6 to 12, the 100 km maximum about 80. Precision 5
-(4.9 km x 4.9 km) would cost some 1,600 Queries at 100 km; precision 3
-(156 km x 156 km) would read a whole region for a 5 km feed.
+The cells (``rules/geo.py``: precision 4, about 26 km x 19.5 km in
+metropolitan France) fit radii of 1 to 100 km: a 5 km feed reads 1 to 4
+cells, a 20 km one about 6 to 12, the 100 km maximum about 80.
 
 Ranking: offers with a hook first; within that, categories take turns (round
 robin, the category with the nearest offer first), each category's offers
@@ -22,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,95 +29,13 @@ from passculture.config import get_settings
 from passculture.errors import InvalidInput
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
-from passculture.services.publication import DIGITAL_CELL, FEED_CELL_PRECISION
+from passculture.rules.geo import covering_cells, haversine_km
+from passculture.services.publication import DIGITAL_CELL
 
-BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
-EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
-MAX_RADIUS_KM = 100
 # A dense cell (inner Paris) contributes at most this many offers per feed.
 CELL_READ_LIMIT = 1000
 QUERY_WORKERS = 8
 NEXT_DATES_SHOWN = 3
-
-
-# -- geometry ------------------------------------------------------------------
-
-
-def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
-def _bits(precision: int) -> tuple[int, int]:
-    """(longitude bits, latitude bits) of a geohash: longitude takes the even positions."""
-    total = 5 * precision
-    return (total + 1) // 2, total // 2
-
-
-def _cell_name(lon_idx: int, lat_idx: int, precision: int) -> str:
-    lon_bits, lat_bits = _bits(precision)
-    value, lon_left, lat_left = 0, lon_bits, lat_bits
-    for position in range(5 * precision):
-        if position % 2 == 0:
-            lon_left -= 1
-            bit = (lon_idx >> lon_left) & 1
-        else:
-            lat_left -= 1
-            bit = (lat_idx >> lat_left) & 1
-        value = (value << 1) | bit
-    return "".join(BASE32[(value >> (5 * (precision - 1 - k))) & 31] for k in range(precision))
-
-
-def geohash(lat: float, lng: float, precision: int) -> str:
-    """The standard geohash: halve the longitude and latitude ranges in turn."""
-    lon_bits, lat_bits = _bits(precision)
-    return _cell_name(_bisect(lng, -180.0, 180.0, lon_bits), _bisect(lat, -90.0, 90.0, lat_bits), precision)
-
-
-def _bisect(value: float, low: float, high: float, bits: int) -> int:
-    index = 0
-    for _ in range(bits):
-        middle = (low + high) / 2
-        index <<= 1
-        if value >= middle:
-            index |= 1
-            low = middle
-        else:
-            high = middle
-    return index
-
-
-def covering_cells(lat: float, lng: float, radius_km: float, precision: int = FEED_CELL_PRECISION) -> list[str]:
-    """The geohash cells of ``precision`` that meet the circle, nearest first."""
-    lon_bits, lat_bits = _bits(precision)
-    cell_w, cell_h = 360 / 2**lon_bits, 180 / 2**lat_bits
-    dlat = radius_km / KM_PER_DEGREE
-    south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
-    widest = max(abs(south), abs(north))
-    # Near a pole every longitude is within reach.
-    dlng = 180.0 if widest >= 89.0 else min(180.0, radius_km / (KM_PER_DEGREE * math.cos(math.radians(widest))))
-    rows = range(int((south + 90) / cell_h), min(int((north + 90) / cell_h), 2**lat_bits - 1) + 1)
-    if dlng >= 180:
-        cols = list(range(2**lon_bits))
-    else:
-        first, last = math.floor((lng - dlng + 180) / cell_w), math.floor((lng + dlng + 180) / cell_w)
-        cols = sorted({c % 2**lon_bits for c in range(first, last + 1)})
-    # The clamped point is close to, not exactly, the nearest point of a cell on
-    # a sphere: a small margin keeps a cell that just touches the circle.
-    margin = radius_km * 1.01 + 1.0
-    found: list[tuple[float, str]] = []
-    for row in rows:
-        s, n = row * cell_h - 90, (row + 1) * cell_h - 90
-        for col in cols:
-            w, e = col * cell_w - 180, (col + 1) * cell_w - 180
-            near_lng = lng if w <= lng <= e else min((w, e), key=lambda edge: abs((edge - lng + 540) % 360 - 180))
-            distance = haversine_km(lat, lng, min(max(lat, s), n), near_lng)
-            if distance <= margin:
-                found.append((distance, _cell_name(col, row, precision)))
-    return [name for _, name in sorted(found)]
 
 
 # -- reading the index ---------------------------------------------------------

@@ -98,7 +98,7 @@ def local_time(value: Any, department: str | None) -> str | None:
 
 
 def _euros(cents: Any) -> str:
-    from passculture.services.wallets import euros
+    from passculture.rules.money import euros
 
     return euros(int(cents or 0))
 

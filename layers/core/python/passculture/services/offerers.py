@@ -35,7 +35,7 @@ class Joined:
 
 def department_of_postal_code(postal_code: str | None) -> str | None:
     """The department of a postal code from the company directory, or None when it has none."""
-    from passculture.services import geo
+    from passculture.rules import geo
 
     try:
         return geo.department_of_postal_code(postal_code or "")

@@ -24,10 +24,10 @@ from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
+from passculture.rules.geo import FEED_CELL_PRECISION
 
 logger = logging.getLogger(__name__)
 
-FEED_CELL_PRECISION = 4
 DIGITAL_CELL = "digital"
 
 

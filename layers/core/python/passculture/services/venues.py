@@ -19,10 +19,10 @@ from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
+from passculture.rules.geo import department_of_postal_code, geohash_encode
 from passculture.schemas.venues import VenueIn, VenuePatch
 from passculture.services.access import require_member
 from passculture.services.auth import Principal
-from passculture.services.geo import department_of_postal_code, geohash_encode
 
 CLOSED_STATUSES = ("rejected", "deleted")
 # Fields a virtual venue does not have, by JSON name.

@@ -18,6 +18,7 @@ from typing import Any
 
 from passculture.errors import Conflict
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
+from passculture.rules.money import euros
 
 CAP_SPENT = {"physical": "physical_spent_cents", "digital": "digital_spent_cents"}
 CAP_LIMIT = {"physical": "physical_cap_cents", "digital": "digital_cap_cents"}
@@ -133,9 +134,3 @@ def debit_update(wallet: Wallet, cents: int, cap_kind: str | None) -> tuple[list
             limit = getattr(Wallet, CAP_LIMIT[cap_kind])
             condition &= (limit == int(cap)) & (spent.does_not_exist() | (spent <= int(cap) - cents))
     return actions, condition
-
-
-def euros(cents: int | float) -> str:
-    value = int(cents) / 100
-    text = f"{value:,.2f}".replace(",", " ").replace(".", ",")
-    return f"{text.removesuffix(',00')} €"

@@ -1,4 +1,4 @@
-"""Countermarks: the 6-character code a young person shows at the door.
+"""The countermark format: the 6-character code a young person shows at the door.
 
 The alphabet has no look-alikes (no I, O, 0, 1): 32 symbols, so 32**6 (about
 a billion) codes. Codes are drawn with ``secrets`` because guessing one is
@@ -13,16 +13,18 @@ import secrets
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 LENGTH = 6
+_SYMBOLS = frozenset(ALPHABET)
 
 
 def new_countermark() -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def normalise_countermark(raw: str) -> str:
-    """Tokens are matched case-insensitively, surrounding blanks ignored."""
-    return raw.strip().upper()
+def normalise_countermark(raw: str | None) -> str:
+    """Codes are matched case-insensitively, surrounding blanks ignored."""
+    return (raw or "").strip().upper()
 
 
-def looks_like_countermark(token: str) -> bool:
-    return len(token) == LENGTH and all(ch in ALPHABET for ch in token)
+def is_well_formed(code: str) -> bool:
+    """Whether a (normalised) code could exist: anything else is unknown without a read."""
+    return len(code) == LENGTH and all(ch in _SYMBOLS for ch in code)

@@ -1,4 +1,4 @@
-"""Input rules of accounts, pure Python (no tables), so request schemas can use them cheaply.
+"""Input rules of accounts: passwords, emails, department codes, granted roles.
 
 Each ``check_*`` returns the normalised value or raises ValueError with the
 rule in words; pydantic turns that into a 400 naming the field.
