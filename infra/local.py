@@ -19,13 +19,14 @@ import os
 import signal
 import sys
 import threading
-import time
 import uuid
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from infra.events import LambdaContext
 
 logger = logging.getLogger("passculture.local")
 
@@ -107,17 +108,6 @@ def _raw_bytes(value: Any) -> bytes:
 
 
 # -- API Gateway, locally ------------------------------------------------------
-
-
-class LambdaContext:
-    def __init__(self, function_name: str) -> None:
-        self.function_name = function_name
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 512
-        self._deadline = time.monotonic() + 29
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 class Router:

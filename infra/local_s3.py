@@ -80,7 +80,7 @@ class S3Feeder:
 
     def deliver(self, message: dict[str, Any]) -> bool:
         """True when the message is done with (handled, not an event, or given up on)."""
-        from infra.local import LambdaContext
+        from infra.events import LambdaContext
 
         event = json.loads(message["Body"])
         if "Records" not in event:

@@ -45,7 +45,7 @@ def make_blueprint() -> Blueprint:
     def signup_pro(req: Req) -> ProSignupOut:
         """Signs a pro up: admin of a new structure, or pending editor of a known SIREN."""
         from passculture.schemas.accounts import ProSignupOut
-        from passculture.services.accounts import signup_pro
+        from passculture.services.accounts.signup import signup_pro
 
         body = req.body
         data = signup_pro(
@@ -70,7 +70,7 @@ def make_blueprint() -> Blueprint:
     def signup_young(req: Req) -> YoungSignupOut:
         """Signs a young user up; the national credit comes with the email confirmation."""
         from passculture.schemas.accounts import YoungSignupOut
-        from passculture.services.accounts import signup_young
+        from passculture.services.accounts.signup import signup_young
 
         body = req.body
         data = signup_young(
@@ -84,7 +84,7 @@ def make_blueprint() -> Blueprint:
     def signin(req: Req) -> SigninOut:
         """An access token for an email and password (pro and young users alike)."""
         from passculture.schemas.accounts import SigninOut
-        from passculture.services.signin import signin
+        from passculture.services.accounts.signin import signin
 
         return SigninOut.model_validate(signin(req.body.email, req.body.password, req.source_ip))
 
@@ -92,7 +92,7 @@ def make_blueprint() -> Blueprint:
     def current_user(req: Req) -> CurrentUserOut:
         """The signed-in user: roles, memberships, email confirmation, credits of a young user."""
         from passculture.schemas.accounts import CurrentUserOut
-        from passculture.services.accounts import current_user_view
+        from passculture.services.accounts.signup import current_user_view
 
         return CurrentUserOut.model_validate(current_user_view(req.principal.user))
 
@@ -100,14 +100,14 @@ def make_blueprint() -> Blueprint:
     def validate_email(req: Req, token: str) -> CurrentUserOut:
         """Confirms an email address with the token of the confirmation link (once, before it expires)."""
         from passculture.schemas.accounts import CurrentUserOut
-        from passculture.services.accounts import confirm_email
+        from passculture.services.accounts.signup import confirm_email
 
         return CurrentUserOut.model_validate(confirm_email(token))
 
     @routes.post("/users/current/confirmation", status=204, errors=(409, 429))
     def resend_confirmation(req: Req) -> None:
         """Sends a new email-confirmation link to the signed-in user."""
-        from passculture.services.accounts import resend_confirmation
+        from passculture.services.accounts.signup import resend_confirmation
 
         resend_confirmation(req.principal.user)
 
@@ -119,7 +119,12 @@ def make_blueprint() -> Blueprint:
     def attach_offerer(req: Req) -> AttachOffererOut:
         """Attaches one more structure to my account: admin if the SIREN is new, pending editor otherwise."""
         from passculture.schemas.accounts import AttachOffererOut
-        from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
+        from passculture.services.accounts.offerers import (
+            announce,
+            describe_membership,
+            describe_offerer,
+            join_or_create,
+        )
 
         if not req.principal.has_role("pro"):
             raise Forbidden("Only pro accounts can attach a structure")
@@ -133,7 +138,7 @@ def make_blueprint() -> Blueprint:
     def my_offerers(req: Req) -> OffererPage:
         """My structures, each with my membership (pending ones included)."""
         from passculture.schemas.accounts import OffererPage
-        from passculture.services.offerers import my_offerers
+        from passculture.services.accounts.offerers import my_offerers
 
         items, cursor = my_offerers(req.principal.user_id, req.query.limit, req.query.cursor)
         return OffererPage.model_validate({"items": items, "nextCursor": cursor})
@@ -142,8 +147,8 @@ def make_blueprint() -> Blueprint:
     def offerer_detail(req: Req, siren: str) -> OffererDetailOut:
         """One of my structures with its status, venues and members."""
         from passculture.schemas.accounts import OffererDetailOut
-        from passculture.services.access import require_member
-        from passculture.services.offerers import offerer_detail
+        from passculture.services.accounts.access import require_member
+        from passculture.services.accounts.offerers import offerer_detail
 
         require_member(req.principal, siren)
         return OffererDetailOut.model_validate(offerer_detail(siren))
@@ -157,9 +162,9 @@ def make_blueprint() -> Blueprint:
     def change_member(req: Req, siren: str, userId: str) -> MembershipOut:
         """Accepts a pending member or changes a role (structure admin or team); the last admin stays."""
         from passculture.schemas.accounts import MembershipOut
-        from passculture.services.access import require_member
-        from passculture.services.memberships import change_membership
-        from passculture.services.offerers import describe_membership
+        from passculture.services.accounts.access import require_member
+        from passculture.services.accounts.memberships import change_membership
+        from passculture.services.accounts.offerers import describe_membership
 
         require_member(req.principal, siren, admin=True)
         membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
@@ -168,8 +173,8 @@ def make_blueprint() -> Blueprint:
     @routes.delete("/offerers/{siren}/members/{userId}", status=204, errors=(403, 404, 409))
     def remove_member(req: Req, siren: str, userId: str) -> None:
         """Removes a member (structure admin or team), or lets a member leave; never the last admin."""
-        from passculture.services.access import require_member
-        from passculture.services.memberships import remove_membership
+        from passculture.services.accounts.access import require_member
+        from passculture.services.accounts.memberships import remove_membership
 
         if userId != req.principal.user_id:
             require_member(req.principal, siren, admin=True)

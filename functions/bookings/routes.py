@@ -13,7 +13,7 @@ def make_blueprint() -> Blueprint:
     @routes.get("/feed", query="feed:FeedQuery", response="feed:FeedPage")
     def feed(req: Req) -> dict:
         """Published offers around a point, ranked for discovery (never the structure's name)."""
-        from passculture.services.feed import feed as ranked_feed
+        from passculture.services.booking.feed import feed as ranked_feed
 
         q = req.query
         items, next_cursor = ranked_feed(
@@ -32,7 +32,7 @@ def make_blueprint() -> Blueprint:
     @routes.get("/offers/{id}/public", response="feed:PublicOffer", errors=(404,))
     def public_offer(req: Req, id: str) -> dict:
         """A published offer's practical information: venue address, dates, places left, prices."""
-        from passculture.services.feed import public_offer as describe
+        from passculture.services.booking.feed import public_offer as describe
 
         return describe(id)
 
@@ -48,7 +48,7 @@ def make_blueprint() -> Blueprint:
     )
     def create_booking(req: Req) -> Reply:
         """Books a stock (1 place, or 2 on duo offers); an Idempotency-Key retry answers 200 with the same booking."""
-        from passculture.services.bookings import book, describe_booking, venue_of
+        from passculture.services.booking.bookings import book, describe_booking, venue_of
 
         result = book(req.principal, req.body.stock_id, req.body.quantity, req.headers.get("idempotency-key"))
         booking = result.booking
@@ -61,7 +61,7 @@ def make_blueprint() -> Blueprint:
     @routes.get("/bookings", query="bookings:BookingsQuery", response="bookings:BookingPage")
     def list_bookings(req: Req) -> dict:
         """My bookings, newest first, with their countermarks, status, offer, date and venue."""
-        from passculture.services.bookings import my_bookings
+        from passculture.services.booking.bookings import my_bookings
 
         items, next_cursor = my_bookings(req.principal.user_id, req.query.limit, req.query.cursor)
         return {"items": items, "nextCursor": next_cursor}
@@ -69,7 +69,7 @@ def make_blueprint() -> Blueprint:
     @routes.post("/bookings/{token}/cancel", response="bookings:BookingOut", errors=(404, 409, 410))
     def cancel(req: Req, token: str) -> dict:
         """The booker cancels until the deadline: the place is freed and the credit refunded."""
-        from passculture.services.bookings import cancel_my_booking, describe_booking, venue_of
+        from passculture.services.booking.bookings import cancel_my_booking, describe_booking, venue_of
 
         booking = cancel_my_booking(req.principal, token)
         return describe_booking(booking, venue_of(booking.venue_id))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyPage
     from passculture.schemas.countermarks import V2Booking
     from passculture.schemas.transactions import TransactionPage
-    from passculture.services.transactions import CsvChunk
+    from passculture.services.countermarks.transactions import CsvChunk
 
 V2 = {"auth": Auth.COUNTERMARK, "v2_errors": True}
 
@@ -26,37 +26,37 @@ def make_blueprint() -> Blueprint:
     @routes.get("/v2/bookings/token/{token}", response="countermarks:V2Booking", errors=(403, 404, 410, 429), **V2)
     def check_countermark(req: Req, token: str) -> V2Booking:
         """Checks a countermark: the booking, if the caller's structure may validate it now."""
-        from passculture.services import countermarks
+        from passculture.services.countermarks import v2
 
-        return countermarks.check(req.credentials, token, req.source_ip)
+        return v2.check(req.credentials, token, req.source_ip)
 
     @routes.patch("/v2/bookings/use/token/{token}", status=204, errors=(403, 404, 409, 410, 429), **V2)
     def use_countermark(req: Req, token: str) -> None:
         """Validates a countermark: the booking becomes used."""
-        from passculture.services import countermarks
+        from passculture.services.countermarks import v2
 
-        countermarks.use(req.credentials, token, req.source_ip)
+        v2.use(req.credentials, token, req.source_ip)
 
     @routes.patch("/v2/bookings/keep/token/{token}", status=204, errors=(404, 409, 410, 429), **V2)
     def keep_countermark(req: Req, token: str) -> None:
         """Undoes a validation: the booking goes back to booked."""
-        from passculture.services import countermarks
+        from passculture.services.countermarks import v2
 
-        countermarks.keep(req.credentials, token, req.source_ip)
+        v2.keep(req.credentials, token, req.source_ip)
 
     @routes.patch("/v2/bookings/cancel/token/{token}", status=204, errors=(403, 404, 409, 410, 429), **V2)
     def cancel_countermark(req: Req, token: str) -> None:
         """Cancels a booking on the structure's side: place freed, credit refunded, booker emailed."""
-        from passculture.services import countermarks
+        from passculture.services.countermarks import v2
 
-        countermarks.cancel(req.credentials, token, req.source_ip)
+        v2.cancel(req.credentials, token, req.source_ip)
 
     # -- API keys ----------------------------------------------------------------------
 
     @routes.post("/offerers/{siren}/api-keys", status=201, response="api_keys:ApiKeyCreated", errors=(403, 404, 409))
     def create_api_key(req: Req, siren: str) -> ApiKeyCreated:
         """Creates an API key for the structure: shown in this reply only."""
-        from passculture.services.api_keys import create_api_key
+        from passculture.services.countermarks.api_keys import create_api_key
 
         return create_api_key(req.principal, siren)
 
@@ -64,14 +64,14 @@ def make_blueprint() -> Blueprint:
     def list_api_keys(req: Req, siren: str) -> ApiKeyPage:
         """The structure's live API keys (prefix and dates, never the key)."""
         from passculture.schemas.api_keys import ApiKeyPage
-        from passculture.services.api_keys import list_api_keys
+        from passculture.services.countermarks.api_keys import list_api_keys
 
         return ApiKeyPage(items=list_api_keys(req.principal, siren))
 
     @routes.delete("/offerers/{siren}/api-keys/{prefix}", status=204, errors=(403, 404))
     def revoke_api_key(req: Req, siren: str, prefix: str) -> None:
         """Revokes an API key: refused from the next call on."""
-        from passculture.services.api_keys import revoke_api_key
+        from passculture.services.countermarks.api_keys import revoke_api_key
 
         revoke_api_key(req.principal, siren, prefix)
 
@@ -88,7 +88,7 @@ def make_blueprint() -> Blueprint:
     def list_pro_bookings(req: Req) -> TransactionPage | Response:
         """The structure's transactions; `format=csv` or `Accept: text/csv` gives CSV chunks."""
         from passculture.schemas.transactions import TransactionPage
-        from passculture.services import transactions
+        from passculture.services.countermarks import transactions
 
         if req.query.format == "csv" or "text/csv" in (req.headers.get("accept") or ""):
             return _csv_reply(req, transactions.export_csv(req.principal, req.query))

@@ -16,7 +16,7 @@ app = create_app("notify", make_blueprint)
 
 def on_booking_records(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A batch of booking changes; failed records are reported for redelivery."""
-    from passculture.services.notifications import handle_stream_batch
+    from passculture.services.notifications.booking_emails import handle_stream_batch
 
     return handle_stream_batch(event.get("Records") or [])
 

@@ -20,7 +20,7 @@ def make_blueprint() -> Blueprint:
     def offerers_by_status(req: Req) -> OffererListOut:
         """Structures by status, oldest first (``pending`` by default: the validation queue)."""
         from passculture.schemas.admin import OffererListOut
-        from passculture.services.admin import offerers_by_status
+        from passculture.services.accounts.admin import offerers_by_status
 
         items, cursor = offerers_by_status(req.query.status, req.query.limit, req.query.cursor)
         return OffererListOut.model_validate({"items": items, "nextCursor": cursor})
@@ -35,7 +35,7 @@ def make_blueprint() -> Blueprint:
     def set_offerer_status(req: Req, siren: str) -> OffererOut:
         """Validates (publishes its offers), rejects or deletes (unpublishes, keeps bookings) a structure."""
         from passculture.schemas.accounts import OffererOut
-        from passculture.services.admin import set_offerer_status
+        from passculture.services.accounts.admin import set_offerer_status
 
         data = set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id)
         return OffererOut.model_validate(data)
@@ -50,8 +50,8 @@ def make_blueprint() -> Blueprint:
     def change_membership(req: Req, userId: str, siren: str) -> MembershipOut:
         """Accepts a member or changes their role after the fact; the last admin stays."""
         from passculture.schemas.accounts import MembershipOut
-        from passculture.services.memberships import change_membership
-        from passculture.services.offerers import describe_membership
+        from passculture.services.accounts.memberships import change_membership
+        from passculture.services.accounts.offerers import describe_membership
 
         membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
         return MembershipOut.model_validate(describe_membership(membership))
@@ -60,7 +60,7 @@ def make_blueprint() -> Blueprint:
     def find_user(req: Req) -> UserOut:
         """The user with this email address."""
         from passculture.schemas.accounts import UserOut
-        from passculture.services.admin import find_user
+        from passculture.services.accounts.admin import find_user
 
         return UserOut.model_validate(find_user(req.query.email))
 
@@ -70,7 +70,7 @@ def make_blueprint() -> Blueprint:
     def set_roles(req: Req, userId: str) -> UserOut:
         """Replaces the granted roles (``team``, ``territory:<department>``); pro and young stay."""
         from passculture.schemas.accounts import UserOut
-        from passculture.services.admin import set_granted_roles
+        from passculture.services.accounts.admin import set_granted_roles
 
         return UserOut.model_validate(set_granted_roles(userId, req.body.roles, req.principal.user_id))
 
@@ -78,7 +78,7 @@ def make_blueprint() -> Blueprint:
     def offers_by_status(req: Req) -> AdminOfferListOut:
         """Offers by status, oldest first (``pending`` by default: waiting for their structure's validation)."""
         from passculture.schemas.admin import AdminOfferListOut
-        from passculture.services.admin import offers_by_status
+        from passculture.services.accounts.admin import offers_by_status
 
         items, cursor = offers_by_status(req.query.status, req.query.limit, req.query.cursor)
         return AdminOfferListOut.model_validate({"items": items, "nextCursor": cursor})

@@ -295,7 +295,7 @@ def test_eligibility_is_judged_on_the_day_of_confirmation(client, sent_emails):
 
 def test_a_credit_granted_already_is_not_granted_twice(client, sent_emails):
     user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
-    from passculture.services.young import national_credit
+    from passculture.services.booking.credits import national_credit
 
     existing = national_credit(user["id"], utcnow())
     existing.balance_cents = 1234
@@ -323,7 +323,7 @@ def test_an_unknown_token_is_a_404(client):
 
 def test_an_expired_token_is_a_410(client, sent_emails):
     from passculture.models.uniques import Unique
-    from passculture.services.accounts import _token_key
+    from passculture.services.accounts.signup import _token_key
 
     user, token = signup_young(client, sent_emails)
     item = Unique.get(_token_key(token))
@@ -336,7 +336,7 @@ def test_an_expired_token_is_a_410(client, sent_emails):
 
 def test_tokens_are_stored_hashed(client, sent_emails):
     from passculture.models.uniques import Unique
-    from passculture.services.accounts import _token_key
+    from passculture.services.accounts.signup import _token_key
 
     _, token = signup_young(client, sent_emails)
     assert token not in _token_key(token)

@@ -33,7 +33,7 @@ def run_together(functions):
 
 def warm_up():
     """One signup creates every client and connection before the threads race (botocore creation is not thread safe)."""
-    from passculture.services.accounts import signup_pro
+    from passculture.services.accounts.signup import signup_pro
 
     signup_pro(f"warm-{random_siren()}@example.org", PASSWORD, random_siren())
 
@@ -43,7 +43,7 @@ def test_twenty_simultaneous_signups_on_a_new_siren_make_exactly_one_admin(moto_
     from passculture.models.offerers import Offerer
     from passculture.models.users import User
     from passculture.models.venues import Venue
-    from passculture.services.accounts import signup_pro
+    from passculture.services.accounts.signup import signup_pro
 
     warm_up()
     siren = random_siren()
@@ -68,7 +68,7 @@ def test_twenty_simultaneous_signups_on_a_new_siren_make_exactly_one_admin(moto_
 
 def test_ten_simultaneous_signups_with_one_email_make_one_user(moto_server):
     from passculture.models.memberships import Membership
-    from passculture.services.accounts import signup_pro
+    from passculture.services.accounts.signup import signup_pro
 
     warm_up()
     sirens = [random_siren() for _ in range(10)]
@@ -86,8 +86,8 @@ def test_ten_simultaneous_signups_with_one_email_make_one_user(moto_server):
 def test_two_admins_dropping_each_other_at_once_leave_one_admin(moto_server, change):
     from passculture.models.memberships import Membership
     from passculture.models.offerers import Offerer
-    from passculture.services.accounts import signup_pro
-    from passculture.services.memberships import change_membership, remove_membership
+    from passculture.services.accounts.memberships import change_membership, remove_membership
+    from passculture.services.accounts.signup import signup_pro
 
     warm_up()
     for _ in range(5):
@@ -114,8 +114,8 @@ def test_one_confirmation_link_used_five_times_at_once_grants_one_credit(moto_se
 
     from passculture.models.base import utcnow
     from passculture.models.wallets import Wallet
-    from passculture.services import accounts_mail
-    from passculture.services.accounts import confirm_email, signup_young
+    from passculture.services.accounts import mail as accounts_mail
+    from passculture.services.accounts.signup import confirm_email, signup_young
 
     warm_up()
     links = []

@@ -15,7 +15,7 @@ from infra.events import s3_put_event
 from passculture.adapters.aws import client
 from passculture.config import get_settings
 from passculture.models.offers import Offer
-from passculture.services.media import (
+from passculture.services.catalogue.media import (
     MAX_IMAGE_BYTES,
     ImageRefused,
     check_image,

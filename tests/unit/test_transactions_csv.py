@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from passculture.services.transactions import CSV_HEADER, csv_chunk
+from passculture.services.countermarks.transactions import CSV_HEADER, csv_chunk
 
 TOTAL = 100_000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

@@ -9,7 +9,7 @@ import pytest
 from passculture.errors import Conflict
 from passculture.models.base import utcnow
 from passculture.models.wallets import Wallet
-from passculture.services.wallets import cap_kind_of, in_perimeter, plan_debits
+from passculture.services.booking.wallets import cap_kind_of, in_perimeter, plan_debits
 
 NOW = utcnow()
 

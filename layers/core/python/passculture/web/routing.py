@@ -68,8 +68,8 @@ class Req:
     request_id: str
     body: Any = None
     query: Any = None
-    principal: Any = None  # passculture.services.auth.Principal
-    credentials: Any = None  # passculture.services.auth.Credentials (countermark API)
+    principal: Any = None  # passculture.services.accounts.auth.Principal
+    credentials: Any = None  # passculture.services.accounts.auth.Credentials (countermark API)
 
     @property
     def headers(self) -> Any:
@@ -331,13 +331,13 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
         return
     authorization = req.headers.get("authorization")
     if spec.auth is Auth.COUNTERMARK:
-        from passculture.services.auth import parse_authorization
+        from passculture.services.accounts.auth import parse_authorization
 
         req.credentials = parse_authorization(authorization)
         if req.credentials is None:
             raise Unauthorized("Authentication is required", field="global")
         return
-    from passculture.services.auth import authenticate_user
+    from passculture.services.accounts.auth import authenticate_user
 
     req.principal = authenticate_user(authorization)
     if spec.auth is Auth.TEAM:

@@ -32,7 +32,7 @@ def bookings_of(stock: Stock) -> list[Booking]:
 
 def cancel_stock_bookings(stock: Stock, cancelled_by: str) -> int:
     """Cancels and refunds every live booking of a stock just marked deleted; returns how many."""
-    from passculture.services.cancellation import cancel_booking
+    from passculture.services.booking.cancellation import cancel_booking
 
     # ``booked`` counts the places of every booking not cancelled: wait until the index shows them all.
     expected = int(stock.booked or 0)

@@ -26,8 +26,8 @@ from passculture.config import get_settings
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.bookings import Booking
 from passculture.schemas.transactions import Transaction, TransactionsQuery
-from passculture.services.access import member_sirens, require_member
-from passculture.services.auth import Principal
+from passculture.services.accounts.access import member_sirens, require_member
+from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
 
 CSV_HEADER = (

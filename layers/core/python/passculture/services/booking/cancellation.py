@@ -72,7 +72,7 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
     # What the transaction wrote, without reading it back.
     booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
     if free_place:
-        from passculture.services.publication import refresh_if_places_changed
+        from passculture.services.catalogue.publication import refresh_if_places_changed
 
         refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
     return booking

@@ -21,8 +21,8 @@ from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
 from passculture.rules.geo import department_of_postal_code, geohash_encode
 from passculture.schemas.venues import VenueIn, VenuePatch
-from passculture.services.access import require_member
-from passculture.services.auth import Principal
+from passculture.services.accounts.access import require_member
+from passculture.services.accounts.auth import Principal
 
 CLOSED_STATUSES = ("rejected", "deleted")
 # Fields a virtual venue does not have, by JSON name.
@@ -207,7 +207,7 @@ def location_of(venue: Venue) -> dict[str, Any]:
 
 def relocate_offers(venue: Venue) -> int:
     """Copies the venue's new location onto each of its offers (and their feed cell); returns how many."""
-    from passculture.services.publication import offerer_status_of, refresh_offer
+    from passculture.services.catalogue.publication import offerer_status_of, refresh_offer
 
     offerer_status = offerer_status_of(venue.siren)
     moved = 0

@@ -16,8 +16,8 @@ from passculture.models.api_keys import ApiKey
 from passculture.models.base import Transaction, TransactionConflict, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyOut
-from passculture.services.access import require_member
-from passculture.services.auth import Principal, new_api_key
+from passculture.services.accounts.access import require_member
+from passculture.services.accounts.auth import Principal, new_api_key
 
 
 def live_keys_counter(siren: str) -> str:

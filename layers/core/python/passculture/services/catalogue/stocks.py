@@ -19,9 +19,9 @@ from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.schemas.stocks import StockIn, StockPatch
-from passculture.services.auth import Principal
-from passculture.services.offers import offer_for
-from passculture.services.publication import begins_key, live_stocks, refresh_offer
+from passculture.services.accounts.auth import Principal
+from passculture.services.catalogue.offers import offer_for
+from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 
 DEFAULT_LIMIT_BEFORE = timedelta(days=1)
 
@@ -165,7 +165,7 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
     """
     from pynamodb.exceptions import UpdateError
 
-    from passculture.services.stock_cancellation import cancel_stock_bookings
+    from passculture.services.catalogue.stock_cancellation import cancel_stock_bookings
 
     stock, offer = stock_for(principal, stock_id)
     try:

@@ -130,15 +130,15 @@ def join_or_create(
 
 def announce(joined: Joined, user_email: str) -> None:
     """Emails after a join: the team for a new structure, the admins for a join request."""
-    from passculture.services import accounts_mail
+    from passculture.services.accounts import mail
 
     offerer = joined.offerer
     if joined.created:
-        accounts_mail.send_new_structure_to_team(offerer.siren, offerer.name, user_email, full_address(offerer))
+        mail.send_new_structure_to_team(offerer.siren, offerer.name, user_email, full_address(offerer))
     else:
         admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
         emails = [u.email for u in users_by_id(admins).values()]
-        accounts_mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
+        mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
 
 
 def full_address(offerer: Offerer) -> str | None:

@@ -38,10 +38,10 @@ from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
-from passculture.services.auth import Principal
-from passculture.services.cancellation import booking_guard_key, cancel_booking
-from passculture.services.publication import refresh_if_places_changed
-from passculture.services.wallets import DebitPlan, cap_kind_of, credits_of, debit_update, plan_debits
+from passculture.services.accounts.auth import Principal
+from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
+from passculture.services.booking.wallets import DebitPlan, cap_kind_of, credits_of, debit_update, plan_debits
+from passculture.services.catalogue.publication import refresh_if_places_changed
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
 # transaction conflicts: each costs one more attempt, never an error, up to this.
@@ -316,7 +316,7 @@ def describe_booking(booking: Booking, venue: Venue | None) -> dict[str, Any]:
 
 
 def describe_venue(venue: Venue) -> dict[str, Any]:
-    from passculture.services.venues import public_venue
+    from passculture.services.catalogue.venues import public_venue
 
     return {"id": venue.id, **public_venue(venue)}
 

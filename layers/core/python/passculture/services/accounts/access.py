@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from passculture.errors import Forbidden, NotFound
 from passculture.models.memberships import Membership
-from passculture.services.auth import Principal
+from passculture.services.accounts.auth import Principal
 
 
 def membership_of(user_id: str, siren: str) -> Membership | None:

@@ -8,6 +8,7 @@ from passculture.errors import Conflict
 from passculture.models.base import Transaction, new_id, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.users import User
+from passculture.services.accounts.auth import hash_password
 
 
 def normalise_email(email: str) -> str:
@@ -20,8 +21,6 @@ def email_guard(user: User) -> Unique:
 
 def new_user(email: str, password: str, roles: set[str], **fields: Any) -> User:
     """A User item (not saved) with its password hashed."""
-    from passculture.services.auth import hash_password
-
     return User(
         new_id(),
         email=normalise_email(email),

@@ -10,7 +10,7 @@ from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.users import User
-from passculture.services.offerers import describe_offerer, find_offerer, members_of, users_by_id
+from passculture.services.accounts.offerers import describe_offerer, find_offerer, members_of, users_by_id
 from passculture.services.pagination import paginate
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: st
     """
     from pynamodb.exceptions import UpdateError
 
-    from passculture.services.publication import refresh_offerer_offers
+    from passculture.services.catalogue.publication import refresh_offerer_offers
 
     offerer = find_offerer(siren)
     if offerer is None:
@@ -62,16 +62,16 @@ def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: st
 def _tell_admins(offerer: Offerer, status: str, reason: str | None) -> None:
     if status not in ("validated", "rejected"):
         return
-    from passculture.services import accounts_mail
+    from passculture.services.accounts import mail
 
     admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
     emails = [u.email for u in users_by_id(admins).values()]
-    accounts_mail.send_structure_status(emails, offerer.siren, offerer.name, status, reason)
+    mail.send_structure_status(emails, offerer.siren, offerer.name, status, reason)
 
 
 def set_granted_roles(user_id: str, roles: list[str], actor_id: str) -> dict[str, Any]:
     """Replaces the user's granted roles; being a pro or a young user is kept as it is."""
-    from passculture.services.users import describe_user
+    from passculture.services.accounts.users import describe_user
 
     try:
         user = User.get(user_id, consistent_read=True)
@@ -91,7 +91,7 @@ def set_granted_roles(user_id: str, roles: list[str], actor_id: str) -> dict[str
 
 
 def find_user(email: str) -> dict[str, Any]:
-    from passculture.services.users import describe_user, find_by_email
+    from passculture.services.accounts.users import describe_user, find_by_email
 
     user = find_by_email(email)
     if user is None:
@@ -102,7 +102,7 @@ def find_user(email: str) -> dict[str, Any]:
 def offers_by_status(status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
     """Offers with ``status``, oldest first, with their structure's name and status."""
     from passculture.models.offers import Offer
-    from passculture.services.offerers import offerers_by_siren
+    from passculture.services.accounts.offerers import offerers_by_siren
 
     offers, next_cursor = paginate(partial(Offer.status_index.query, status), limit, cursor)
     offerers = offerers_by_siren([o.siren for o in offers])

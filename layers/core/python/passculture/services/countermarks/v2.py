@@ -31,7 +31,7 @@ from passculture.models.rate_limits import RateLimit
 from passculture.rules.countermark import is_well_formed, normalise_countermark
 from passculture.schemas.countermarks import V2Booking
 from passculture.services import ratelimit
-from passculture.services.auth import Credentials, api_key_matches, api_key_prefix
+from passculture.services.accounts.auth import Credentials, api_key_matches, api_key_prefix
 
 audit = logging.getLogger("passculture.countermarks")
 
@@ -226,7 +226,7 @@ def _open_with_api_key(attempt: Attempt, credentials: Credentials) -> tuple[Call
 
 def _open_with_access_token(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
     from passculture.models.users import User
-    from passculture.services.auth import decode_access_token
+    from passculture.services.accounts.auth import decode_access_token
 
     try:
         user_id = decode_access_token(credentials.secret)
@@ -242,7 +242,7 @@ def _open_with_access_token(attempt: Attempt, credentials: Credentials) -> tuple
 
 
 def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
-    from passculture.services.auth import authenticate_password
+    from passculture.services.accounts.signin import authenticate_password
 
     if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
         _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=False, count_source=True)
@@ -256,7 +256,7 @@ def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Cal
 
 
 def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) -> tuple[Caller, Booking]:
-    from passculture.services.access import membership_of
+    from passculture.services.accounts.access import membership_of
 
     # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
     membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
@@ -415,7 +415,7 @@ def keep(credentials: Credentials, raw_token: str, source_ip: str) -> None:
 
 def cancel(credentials: Credentials, raw_token: str, source_ip: str) -> None:
     """``PATCH /v2/bookings/cancel/token/{token}``: the structure cancels; place and credit given back."""
-    from passculture.services.cancellation import cancel_booking
+    from passculture.services.booking.cancellation import cancel_booking
 
     attempt = _begin("cancel", raw_token, source_ip)
     caller, booking = _open(attempt, credentials)

@@ -21,11 +21,11 @@ from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.schemas.offers import OfferIn, OfferOut, OfferPatch, OfferQuery
 from passculture.schemas.stocks import StockOut
-from passculture.services.access import member_sirens, require_member
-from passculture.services.auth import Principal
+from passculture.services.accounts.access import member_sirens, require_member
+from passculture.services.accounts.auth import Principal
+from passculture.services.catalogue.publication import live_stocks, offer_status, refresh_offer
+from passculture.services.catalogue.venues import location_of, open_offerer, venue_for
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
-from passculture.services.publication import live_stocks, offer_status, refresh_offer
-from passculture.services.venues import location_of, open_offerer, venue_for
 
 DIGITAL_ONLY = ("PRESS",)
 PHYSICAL_ONLY = ("CINEMA",)
@@ -188,7 +188,7 @@ def sorted_stocks(stocks: list[Stock]) -> list[Stock]:
 
 def describe_offer(offer: Offer, stocks: list[Stock] | None = None) -> OfferOut:
     """The offer as the pro portal shows it; ``stocks`` are listed when given."""
-    from passculture.services.media import media_url
+    from passculture.services.catalogue.media import media_url
 
     return OfferOut(
         id=offer.id,

@@ -29,7 +29,7 @@ TOKEN_KIND = "email-token"
 
 
 def _token_key(token: str) -> str:
-    from passculture.services.auth import sha256_hex
+    from passculture.services.accounts.auth import sha256_hex
 
     return unique_key(TOKEN_KIND, sha256_hex(token))
 
@@ -48,7 +48,7 @@ def new_email_token(user: User, now: datetime | None = None) -> tuple[str, Uniqu
 
 
 def _signup_items(user: User, token_item: Unique) -> Any:
-    from passculture.services.users import email_guard
+    from passculture.services.accounts.users import email_guard
 
     def add(tx: Transaction) -> None:
         tx.save("user", user, condition=User.id.does_not_exist())
@@ -72,14 +72,14 @@ def signup_pro(
     phone: str | None = None,
 ) -> dict[str, Any]:
     """A pro user and their structure (admin of a new SIREN, pending editor of a known one)."""
-    from passculture.services import accounts_mail
-    from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
-    from passculture.services.users import describe_user, new_user
+    from passculture.services.accounts import mail
+    from passculture.services.accounts.offerers import announce, describe_membership, describe_offerer, join_or_create
+    from passculture.services.accounts.users import describe_user, new_user
 
     user = new_user(email, password, {"pro"}, first_name=first_name, last_name=last_name, phone=phone)
     token, token_item = new_email_token(user, user.created_at)
     joined = join_or_create(user.id, siren, name, extras=_signup_items(user, token_item))
-    accounts_mail.send_confirmation(user.email, token, user.first_name)
+    mail.send_confirmation(user.email, token, user.first_name)
     announce(joined, user.email)
     return {
         "user": describe_user(user),
@@ -90,8 +90,8 @@ def signup_pro(
 
 def signup_young(email: str, password: str, public_name: str, date_of_birth: str, department_code: str) -> dict:
     """A young user; the national credit comes with the email confirmation (if eligible that day)."""
-    from passculture.services import accounts_mail
-    from passculture.services.users import describe_user, new_user
+    from passculture.services.accounts import mail
+    from passculture.services.accounts.users import describe_user, new_user
 
     user = new_user(
         email,
@@ -111,13 +111,14 @@ def signup_young(email: str, password: str, public_name: str, date_of_birth: str
 
     if commit_retrying(build):
         raise Conflict("This email address is already used", field="email")
-    accounts_mail.send_confirmation(user.email, token)
+    mail.send_confirmation(user.email, token)
     return {"user": describe_user(user)}
 
 
 def resend_confirmation(user: User) -> None:
     """A new confirmation link for a user whose email is not confirmed yet (409 if it is)."""
-    from passculture.services import accounts_mail, ratelimit
+    from passculture.services import ratelimit
+    from passculture.services.accounts import mail
 
     if user.email_confirmed_at is not None:
         raise Conflict("This email address is already confirmed", field="email")
@@ -125,7 +126,7 @@ def resend_confirmation(user: User) -> None:
     ratelimit.hit(ratelimit.Limit("confirmation-resend", 5, settings.rate_limit_window_seconds), user.id)
     token, item = new_email_token(user)
     item.save(condition=Unique.key.does_not_exist())
-    accounts_mail.send_confirmation(user.email, token, user.first_name)
+    mail.send_confirmation(user.email, token, user.first_name)
 
 
 # -- confirming ----------------------------------------------------------------
@@ -139,7 +140,7 @@ def confirm_email(token: str) -> dict[str, Any]:
     token's condition makes a second, concurrent use fail as a whole.
     """
     from passculture.models.wallets import Wallet
-    from passculture.services.young import is_eligible, national_credit
+    from passculture.services.booking.credits import is_eligible, national_credit
 
     try:
         item = Unique.get(_token_key(token), consistent_read=True)
@@ -213,9 +214,9 @@ def _grant_local_credits(user: User) -> None:
 
 def current_user_view(user: User) -> dict[str, Any]:
     """The user with roles, memberships (pros) and credits (young users)."""
-    from passculture.services.offerers import describe_membership, offerers_by_siren
-    from passculture.services.users import describe_user
-    from passculture.services.young import credits_of
+    from passculture.services.accounts.offerers import describe_membership, offerers_by_siren
+    from passculture.services.accounts.users import describe_user
+    from passculture.services.booking.credits import credits_of
 
     view = describe_user(user)
     roles = user.roles or set()

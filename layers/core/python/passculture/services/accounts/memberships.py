@@ -17,7 +17,7 @@ from passculture.errors import Conflict, NotFound
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
-from passculture.services.offerers import find_offerer, members_of
+from passculture.services.accounts.offerers import find_offerer, members_of
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +120,10 @@ def remove_membership(siren: str, user_id: str) -> None:
 
 def _tell_accepted(offerer: Offerer, user_id: str) -> None:
     from passculture.models.users import User
-    from passculture.services import accounts_mail
+    from passculture.services.accounts import mail
 
     try:
         user = User.get(user_id)
     except User.DoesNotExist:
         return
-    accounts_mail.send_membership_accepted(user.email, offerer.siren, offerer.name)
+    mail.send_membership_accepted(user.email, offerer.siren, offerer.name)

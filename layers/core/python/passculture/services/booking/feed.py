@@ -30,7 +30,7 @@ from passculture.errors import InvalidInput
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
 from passculture.rules.geo import covering_cells, haversine_km
-from passculture.services.publication import DIGITAL_CELL
+from passculture.services.catalogue.publication import DIGITAL_CELL
 
 # A dense cell (inner Paris) contributes at most this many offers per feed.
 CELL_READ_LIMIT = 1000
@@ -201,7 +201,7 @@ def public_offer(offer_id: str) -> dict[str, Any]:
     """A published offer's practical information: venue address, dates, places left, prices."""
     from passculture.errors import NotFound
     from passculture.models.venues import Venue
-    from passculture.services.publication import is_bookable, live_stocks
+    from passculture.services.catalogue.publication import is_bookable, live_stocks
 
     try:
         offer = Offer.get(offer_id)
@@ -249,6 +249,6 @@ def public_offer(offer_id: str) -> dict[str, Any]:
 
 
 def _public_venue(venue: Any) -> dict[str, Any] | None:
-    from passculture.services.venues import public_venue
+    from passculture.services.catalogue.venues import public_venue
 
     return public_venue(venue) if venue is not None else None

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from passculture.config import get_settings
 from passculture.errors import Forbidden, Unauthorized
@@ -222,20 +222,3 @@ def authenticate_user(header: str | None) -> Principal:
     if credentials.kind != "token":
         raise Unauthorized("API keys and Basic credentials are accepted on the countermark API only")
     return load_principal(decode_access_token(credentials.secret))
-
-
-def authenticate_password(email: str, password: str) -> Any:
-    """The user whose email and password match, else None; costs one hash either way."""
-    from passculture.models.users import User
-    from passculture.services.users import find_by_email
-
-    user = find_by_email(email)
-    if user is None:
-        verify_password(dummy_hash(), password)
-        return None
-    ok, needs_rehash = verify_password(user.password_hash, password)
-    if not ok or not user.is_active:
-        return None
-    if needs_rehash:
-        user.update(actions=[User.password_hash.set(hash_password(password))])
-    return user

@@ -11,12 +11,15 @@ same 401 and cost the same hash.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.config import get_settings
 from passculture.errors import Unauthorized
 from passculture.services import ratelimit
-from passculture.services.users import normalise_email
+from passculture.services.accounts.users import normalise_email
+
+if TYPE_CHECKING:
+    from passculture.models.users import User
 
 BAD_CREDENTIALS = "Wrong email or password"
 
@@ -31,10 +34,28 @@ def limits() -> tuple[ratelimit.Limit, ratelimit.Limit]:
     )
 
 
+def authenticate_password(email: str, password: str) -> User | None:
+    """The user whose email and password match, else None; costs one hash either way."""
+    from passculture.models.users import User
+    from passculture.services.accounts.auth import dummy_hash, hash_password, verify_password
+    from passculture.services.accounts.users import find_by_email
+
+    user = find_by_email(email)
+    if user is None:
+        verify_password(dummy_hash(), password)
+        return None
+    ok, needs_rehash = verify_password(user.password_hash, password)
+    if not ok or not user.is_active:
+        return None
+    if needs_rehash:
+        user.update(actions=[User.password_hash.set(hash_password(password))])
+    return user
+
+
 def signin(email: str, password: str, source: str) -> dict[str, Any]:
     """``{accessToken, expiresAt, user}`` for matching credentials; 401 otherwise, 429 when throttled."""
-    from passculture.services.auth import authenticate_password, issue_access_token
-    from passculture.services.users import describe_user
+    from passculture.services.accounts.auth import issue_access_token
+    from passculture.services.accounts.users import describe_user
 
     per_email, per_source = limits()
     subject = normalise_email(email)

@@ -1,0 +1,1 @@
+"""Agenda imports: OpenAgenda and iCalendar feeds turned into offers and their dates."""
