@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-from chalice import Blueprint, Response
+from chalice import Blueprint
 
-from passculture.web import Auth, Req, RouteSet
+from passculture.web import Auth, Reply, Req, RouteSet
 
 if TYPE_CHECKING:
     from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyPage
@@ -26,9 +26,10 @@ def make_blueprint() -> Blueprint:
     @routes.get("/v2/bookings/token/{token}", response="countermarks:V2Booking", errors=(403, 404, 410, 429), **V2)
     def check_countermark(req: Req, token: str) -> V2Booking:
         """Checks a countermark: the booking, if the caller's structure may validate it now."""
+        from passculture.schemas.countermarks import V2Booking
         from passculture.services.countermarks import v2
 
-        return v2.check(req.credentials, token, req.source_ip)
+        return V2Booking.of(v2.check(req.credentials, token, req.source_ip))
 
     @routes.patch("/v2/bookings/use/token/{token}", status=204, errors=(403, 404, 409, 410, 429), **V2)
     def use_countermark(req: Req, token: str) -> None:
@@ -56,9 +57,10 @@ def make_blueprint() -> Blueprint:
     @routes.post("/offerers/{siren}/api-keys", status=201, response="api_keys:ApiKeyCreated", errors=(403, 404, 409))
     def create_api_key(req: Req, siren: str) -> ApiKeyCreated:
         """Creates an API key for the structure: shown in this reply only."""
+        from passculture.schemas.api_keys import ApiKeyCreated
         from passculture.services.countermarks.api_keys import create_api_key
 
-        return create_api_key(req.principal, siren)
+        return ApiKeyCreated.of(create_api_key(req.principal, siren))
 
     @routes.get("/offerers/{siren}/api-keys", response="api_keys:ApiKeyPage", errors=(403, 404))
     def list_api_keys(req: Req, siren: str) -> ApiKeyPage:
@@ -66,7 +68,7 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.api_keys import ApiKeyPage
         from passculture.services.countermarks.api_keys import list_api_keys
 
-        return ApiKeyPage(items=list_api_keys(req.principal, siren))
+        return ApiKeyPage.of(list_api_keys(req.principal, siren))
 
     @routes.delete("/offerers/{siren}/api-keys/{prefix}", status=204, errors=(403, 404))
     def revoke_api_key(req: Req, siren: str, prefix: str) -> None:
@@ -85,27 +87,24 @@ def make_blueprint() -> Blueprint:
         produces=("application/json", "text/csv"),
         headers=[("Accept", "text/csv for the CSV export, in chunks linked by X-Next-Cursor")],
     )
-    def list_pro_bookings(req: Req) -> TransactionPage | Response:
+    def list_pro_bookings(req: Req) -> TransactionPage | Reply:
         """The structure's transactions; `format=csv` or `Accept: text/csv` gives CSV chunks."""
         from passculture.schemas.transactions import TransactionPage
         from passculture.services.countermarks import transactions
 
         if req.query.format == "csv" or "text/csv" in (req.headers.get("accept") or ""):
             return _csv_reply(req, transactions.export_csv(req.principal, req.query))
-        items, next_cursor = transactions.list_transactions(req.principal, req.query)
-        return TransactionPage(items=items, next_cursor=next_cursor)
+        return TransactionPage.of(*transactions.list_transactions(req.principal, req.query))
 
     return routes.blueprint
 
 
-def _csv_reply(req: Req, chunk: CsvChunk) -> Response:
-    headers = {
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{chunk.filename}"',
-    }
+def _csv_reply(req: Req, chunk: CsvChunk) -> Reply:
+    """One chunk of the export, naming the next one (the same query from its cursor) while there is more."""
+    headers = {"Content-Disposition": f'attachment; filename="{chunk.filename}"'}
     if chunk.next_cursor:
         params = {k: v for k, v in (req.raw.query_params or {}).items() if k != "cursor"}
         params.update(format="csv", cursor=chunk.next_cursor)
         headers["X-Next-Cursor"] = chunk.next_cursor
         headers["Link"] = f'</bookings/pro?{urlencode(params)}>; rel="next"'
-    return Response(body=chunk.text, status_code=200, headers=headers)
+    return Reply(chunk.text, headers=headers, content_type="text/csv; charset=utf-8")

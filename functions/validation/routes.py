@@ -22,8 +22,7 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.admin import OffererListOut
         from passculture.services.accounts.admin import offerers_by_status
 
-        items, cursor = offerers_by_status(req.query.status, req.query.limit, req.query.cursor)
-        return OffererListOut.model_validate({"items": items, "nextCursor": cursor})
+        return OffererListOut.of(*offerers_by_status(req.query.status, req.query.limit, req.query.cursor))
 
     @routes.patch(
         "/admin/offerers/{siren}",
@@ -37,8 +36,7 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.accounts import OffererOut
         from passculture.services.accounts.admin import set_offerer_status
 
-        data = set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id)
-        return OffererOut.model_validate(data)
+        return OffererOut.of(set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id))
 
     @routes.patch(
         "/admin/memberships/{userId}/{siren}",
@@ -50,11 +48,10 @@ def make_blueprint() -> Blueprint:
     def change_membership(req: Req, userId: str, siren: str) -> MembershipOut:
         """Accepts a member or changes their role after the fact; the last admin stays."""
         from passculture.schemas.accounts import MembershipOut
-        from passculture.services.accounts.memberships import change_membership
-        from passculture.services.accounts.offerers import describe_membership
+        from passculture.services.accounts.memberships import change_member
 
-        membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
-        return MembershipOut.model_validate(describe_membership(membership))
+        membership = change_member(req.principal, siren, userId, status=req.body.status, role=req.body.role)
+        return MembershipOut.of(membership)
 
     @routes.get("/admin/users", auth=Auth.TEAM, query="admin:UserQuery", response="accounts:UserOut", errors=(404,))
     def find_user(req: Req) -> UserOut:
@@ -62,7 +59,7 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.accounts import UserOut
         from passculture.services.accounts.admin import find_user
 
-        return UserOut.model_validate(find_user(req.query.email))
+        return UserOut.of(find_user(req.query.email))
 
     @routes.patch(
         "/admin/users/{userId}", auth=Auth.TEAM, body="admin:RolesIn", response="accounts:UserOut", errors=(404, 409)
@@ -72,7 +69,7 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.accounts import UserOut
         from passculture.services.accounts.admin import set_granted_roles
 
-        return UserOut.model_validate(set_granted_roles(userId, req.body.roles, req.principal.user_id))
+        return UserOut.of(set_granted_roles(userId, req.body.roles, req.principal.user_id))
 
     @routes.get("/admin/offers", auth=Auth.TEAM, query="admin:OffersQuery", response="admin:AdminOfferListOut")
     def offers_by_status(req: Req) -> AdminOfferListOut:
@@ -80,7 +77,6 @@ def make_blueprint() -> Blueprint:
         from passculture.schemas.admin import AdminOfferListOut
         from passculture.services.accounts.admin import offers_by_status
 
-        items, cursor = offers_by_status(req.query.status, req.query.limit, req.query.cursor)
-        return AdminOfferListOut.model_validate({"items": items, "nextCursor": cursor})
+        return AdminOfferListOut.of(*offers_by_status(req.query.status, req.query.limit, req.query.cursor))
 
     return routes.blueprint

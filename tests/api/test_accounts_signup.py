@@ -369,24 +369,3 @@ def test_asking_for_new_links_is_rate_limited(client):
 
 def test_asking_for_a_new_link_needs_a_signed_in_user(client):
     assert send(client, "POST", "/users/current/confirmation").status_code == 401
-
-
-def test_confirmation_hands_an_eligible_user_to_the_territories_service(client, sent_emails, monkeypatch):
-    """Local credits are the territories service's: confirmation calls its hook, and survives its failure."""
-    import sys
-    import types
-
-    seen = []
-    fake = types.ModuleType("passculture.services.territories")
-
-    def grant_local_credits_at_confirmation(user):
-        seen.append(user.id)
-        raise RuntimeError("territories down")
-
-    fake.grant_local_credits_at_confirmation = grant_local_credits_at_confirmation
-    monkeypatch.setitem(sys.modules, "passculture.services.territories", fake)
-    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
-    answer = send(client, "PATCH", f"/users/validate/{token}")
-    assert answer.status_code == 200
-    assert seen == [user["id"]]
-    assert len(answer.json_body["credits"]) == 1

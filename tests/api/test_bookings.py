@@ -351,8 +351,8 @@ def test_a_wallet_spent_after_it_was_read_is_refused_by_the_condition(client, ve
     stale = list(Wallet.query(young.id))
     Wallet(young.id, "national").update(actions=[Wallet.balance_cents.set(100)])
     reads = iter([stale])
-    real = bookings.credits_of
-    monkeypatch.setattr(bookings, "credits_of", lambda uid: next(reads, None) or real(uid))
+    real = bookings.wallets_of
+    monkeypatch.setattr(bookings, "wallets_of", lambda uid: next(reads, None) or real(uid))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 409
     assert "Not enough credit" in answer.json_body["errors"]["global"][0]
@@ -367,8 +367,8 @@ def test_a_cap_reached_after_it_was_read_is_refused_by_the_condition(client, ven
     stale = list(Wallet.query(young.id))
     Wallet(young.id, "national").update(actions=[Wallet.physical_spent_cents.set(19_500)])
     reads = iter([stale])
-    real = bookings.credits_of
-    monkeypatch.setattr(bookings, "credits_of", lambda uid: next(reads, None) or real(uid))
+    real = bookings.wallets_of
+    monkeypatch.setattr(bookings, "wallets_of", lambda uid: next(reads, None) or real(uid))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 409
     assert "physical goods" in answer.json_body["errors"]["global"][0]

@@ -28,6 +28,7 @@ class FakeBooking:
         self.venue_name = "Théâtre municipal"
         self.quantity = 1 + n % 2
         self.amount_cents = 1250 * self.quantity
+        self.unit_price_cents = 1250
         self.used_at = EPOCH + timedelta(days=31) if n % 4 == 1 else None
         self.cancelled_at = None
         self.reimbursed_at = None

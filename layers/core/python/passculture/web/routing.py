@@ -53,11 +53,16 @@ class Auth(enum.Enum):
 
 @dataclass
 class Reply:
-    """A reply with a status or headers other than the route's defaults."""
+    """A reply with a status, headers or a content type other than the route's defaults.
+
+    ``body`` is what a handler would return (a schema, a dict, None) and is sent as
+    JSON; with another ``content_type`` it is text, sent as it is (the CSV export).
+    """
 
     body: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON
 
 
 @dataclass
@@ -346,10 +351,10 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
 
 def _to_response(result: Any, status: int, request_id: str) -> Response:
     headers = {"X-Request-Id": request_id}
-    if isinstance(result, Response):
-        result.headers.setdefault("X-Request-Id", request_id)
-        return result
     if isinstance(result, Reply):
+        if result.content_type != JSON:
+            text_headers = {"Content-Type": result.content_type, **headers, **result.headers}
+            return Response(body=result.body or "", status_code=result.status, headers=text_headers)
         status, headers, result = result.status, {**headers, **result.headers}, result.body
     if result is None:
         return Response(body="", status_code=204 if status in (200, 204) else status, headers=headers)

@@ -1,30 +1,36 @@
-"""What the Pass Culture team does: validate structures, grant roles, look at waiting offers."""
+"""What the Pass Culture team does: validate structures, grant roles, look at waiting offers.
+
+The team's routes are declared ``Auth.TEAM``: the web layer refuses anyone else
+before these run, so they take only the acting member's id where it is recorded.
+"""
 
 from __future__ import annotations
 
 import logging
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.users import User
-from passculture.services.accounts.offerers import describe_offerer, find_offerer, members_of, users_by_id
+from passculture.services.accounts.offerers import find_offerer, members_of, users_by_id
 from passculture.services.pagination import paginate
+
+if TYPE_CHECKING:
+    from passculture.models.offers import Offer
 
 logger = logging.getLogger(__name__)
 
 INTRINSIC_ROLES = frozenset({"pro", "young"})
 
 
-def offerers_by_status(status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def offerers_by_status(status: str, limit: int, cursor: str | None) -> tuple[list[Offerer], str | None]:
     """Structures with ``status``, oldest first (the validation queue)."""
-    offerers, next_cursor = paginate(partial(Offerer.status_index.query, status), limit, cursor)
-    return [describe_offerer(o) for o in offerers], next_cursor
+    return paginate(partial(Offerer.status_index.query, status), limit, cursor)
 
 
-def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: str) -> dict[str, Any]:
+def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: str) -> Offerer:
     """Validates, rejects or deletes a structure, then republishes or unpublishes its offers.
 
     Bookings, memberships and history are kept; only the status (and so the
@@ -56,7 +62,7 @@ def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: st
         _tell_admins(offerer, status, reason)
     # Always refresh: an earlier refresh may have been cut short, and it is idempotent.
     refresh_offerer_offers(siren)
-    return describe_offerer(offerer)
+    return offerer
 
 
 def _tell_admins(offerer: Offerer, status: str, reason: str | None) -> None:
@@ -69,10 +75,8 @@ def _tell_admins(offerer: Offerer, status: str, reason: str | None) -> None:
     mail.send_structure_status(emails, offerer.siren, offerer.name, status, reason)
 
 
-def set_granted_roles(user_id: str, roles: list[str], actor_id: str) -> dict[str, Any]:
+def set_granted_roles(user_id: str, roles: list[str], actor_id: str) -> User:
     """Replaces the user's granted roles; being a pro or a young user is kept as it is."""
-    from passculture.services.accounts.users import describe_user
-
     try:
         user = User.get(user_id, consistent_read=True)
     except User.DoesNotExist as exc:
@@ -87,41 +91,25 @@ def set_granted_roles(user_id: str, roles: list[str], actor_id: str) -> dict[str
     if new_roles != set(user.roles or ()):
         action = User.roles.set(new_roles) if new_roles else User.roles.remove()
         user.update(actions=[action])
-    return describe_user(user)
+    return user
 
 
-def find_user(email: str) -> dict[str, Any]:
-    from passculture.services.accounts.users import describe_user, find_by_email
+def find_user(email: str) -> User:
+    from passculture.services.accounts.users import find_by_email
 
     user = find_by_email(email)
     if user is None:
         raise NotFound("No user with this email", field="email")
-    return describe_user(user)
+    return user
 
 
-def offers_by_status(status: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """Offers with ``status``, oldest first, with their structure's name and status."""
+def offers_by_status(
+    status: str, limit: int, cursor: str | None
+) -> tuple[list[tuple[Offer, Offerer | None]], str | None]:
+    """Offers with ``status``, oldest first, each with its structure (for its name and status)."""
     from passculture.models.offers import Offer
     from passculture.services.accounts.offerers import offerers_by_siren
 
     offers, next_cursor = paginate(partial(Offer.status_index.query, status), limit, cursor)
     offerers = offerers_by_siren([o.siren for o in offers])
-    items = []
-    for offer in offers:
-        offerer = offerers.get(offer.siren)
-        items.append(
-            {
-                "id": offer.id,
-                "name": offer.name,
-                "category": offer.category,
-                "status": offer.status,
-                "siren": offer.siren,
-                "venueId": offer.venue_id,
-                "departmentCode": offer.department_code,
-                "isDigital": bool(offer.is_digital),
-                "offererName": offerer.name if offerer else None,
-                "offererStatus": offerer.status if offerer else None,
-                "createdAt": offer.created_at,
-            }
-        )
-    return items, next_cursor
+    return [(offer, offerers.get(offer.siren)) for offer in offers], next_cursor

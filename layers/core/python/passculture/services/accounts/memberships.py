@@ -1,5 +1,9 @@
 """Members of a structure: accept, change role, remove. Shared by the structure's admins and the team.
 
+``change_member`` and ``remove_member`` check who is asking (an admin of the
+structure, the team, or a member leaving); the ``*_membership`` functions under
+them apply the change.
+
 A structure always keeps a validated admin. The offerer item counts its
 validated admins (``admin_count``); every change that takes one away decrements
 it with the condition ``admin_count > 1`` in the same transaction as the
@@ -17,6 +21,8 @@ from passculture.errors import Conflict, NotFound
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
+from passculture.services.accounts.access import require_member
+from passculture.services.accounts.auth import Principal
 from passculture.services.accounts.offerers import find_offerer, members_of
 
 logger = logging.getLogger(__name__)
@@ -73,6 +79,21 @@ def _membership_tx(offerer: Offerer, membership: Membership, actions: list[Any] 
     elif admins > 0:
         tx.update("admins", offerer, [Offerer.admin_count.add(1)], condition=Offerer.admin_count.exists())
     return tx
+
+
+def change_member(
+    principal: Principal, siren: str, user_id: str, *, status: str | None = None, role: str | None = None
+) -> Membership:
+    """A structure's admin (or the team) accepts a member or changes a role; 409 for the last admin."""
+    require_member(principal, siren, admin=True)
+    return change_membership(siren, user_id, status=status, role=role)
+
+
+def remove_member(principal: Principal, siren: str, user_id: str) -> None:
+    """A structure's admin (or the team) removes a member, or a member leaves; never the last admin."""
+    if user_id != principal.user_id:
+        require_member(principal, siren, admin=True)
+    remove_membership(siren, user_id)
 
 
 def change_membership(siren: str, user_id: str, *, status: str | None = None, role: str | None = None) -> Membership:

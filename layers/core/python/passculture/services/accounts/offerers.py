@@ -13,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from passculture.errors import Conflict, NotFound
+from passculture.errors import Conflict, Forbidden, NotFound
 from passculture.models.base import Transaction, commit_retrying, new_id, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
 from passculture.models.venues import Venue
+from passculture.services.accounts.access import require_member
+
+if TYPE_CHECKING:
+    from passculture.models.users import User
+    from passculture.services.accounts.auth import Principal
 
 JOINABLE = ("pending", "validated")
 VIRTUAL_VENUE_NAME = "Offre numérique"
@@ -154,7 +159,7 @@ def members_of(siren: str) -> list[Membership]:
     return list(Membership.siren_index.query(siren))
 
 
-def users_by_id(user_ids: list[str]) -> dict[str, Any]:
+def users_by_id(user_ids: list[str]) -> dict[str, User]:
     from passculture.models.users import User
 
     unique = list(dict.fromkeys(user_ids))
@@ -166,77 +171,40 @@ def offerers_by_siren(sirens: list[str]) -> dict[str, Offerer]:
     return {o.siren: o for o in Offerer.batch_get(unique)} if unique else {}
 
 
-def describe_offerer(offerer: Offerer) -> dict[str, Any]:
-    return {
-        "siren": offerer.siren,
-        "name": offerer.name,
-        "status": offerer.status,
-        "address": offerer.address,
-        "postalCode": offerer.postal_code,
-        "city": offerer.city,
-        "departmentCode": offerer.department_code,
-        "statusReason": offerer.status_reason,
-        "createdAt": offerer.created_at,
-        "validatedAt": offerer.validated_at,
-    }
+def attach(principal: Principal, siren: str, name_hint: str | None) -> Joined:
+    """One more structure for a pro account: admin if the SIREN is new, pending editor otherwise."""
+    if not principal.has_role("pro"):
+        raise Forbidden("Only pro accounts can attach a structure")
+    joined = join_or_create(principal.user_id, siren, name_hint)
+    announce(joined, principal.user.email)
+    return joined
 
 
-def describe_membership(membership: Membership) -> dict[str, Any]:
-    return {
-        "userId": membership.user_id,
-        "siren": membership.siren,
-        "role": membership.role,
-        "status": membership.status,
-        "createdAt": membership.created_at,
-        "validatedAt": membership.validated_at,
-    }
-
-
-def describe_venue(venue: Venue) -> dict[str, Any]:
-    return {
-        "id": venue.id,
-        "name": venue.name,
-        "siret": venue.siret,
-        "isVirtual": bool(venue.is_virtual),
-        "address": venue.address,
-        "postalCode": venue.postal_code,
-        "city": venue.city,
-        "departmentCode": venue.department_code,
-        "bookingEmail": venue.booking_email,
-    }
-
-
-def my_offerers(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def my_offerers(user_id: str, limit: int, cursor: str | None) -> tuple[list[tuple[Offerer, Membership]], str | None]:
     """The caller's structures with their membership (pending ones included, so a joiner sees the wait)."""
     from passculture.services.pagination import paginate
 
     memberships, next_cursor = paginate(partial(Membership.query, user_id, consistent_read=True), limit, cursor)
     offerers = offerers_by_siren([m.siren for m in memberships])
-    items = [
-        {**describe_offerer(offerers[m.siren]), "membership": describe_membership(m)}
-        for m in memberships
-        if m.siren in offerers
-    ]
-    return items, next_cursor
+    return [(offerers[m.siren], m) for m in memberships if m.siren in offerers], next_cursor
 
 
-def offerer_detail(siren: str) -> dict[str, Any]:
-    """One structure with its venues and members (the caller's access is checked before)."""
+@dataclass(frozen=True)
+class OffererDetail:
+    """A structure with its venues (oldest first) and its members, each with their user when there is one."""
+
+    offerer: Offerer
+    venues: list[Venue]
+    members: list[tuple[Membership, User | None]]
+
+
+def offerer_detail(principal: Principal, siren: str) -> OffererDetail:
+    """One of the caller's structures (or any, for the team) with its venues and members."""
+    require_member(principal, siren)
     offerer = find_offerer(siren)
     if offerer is None:
         raise NotFound("No such structure", field="siren")
     venues = sorted(Venue.siren_index.query(siren), key=lambda v: v.created_at)
-    memberships = members_of(siren)
+    memberships = sorted(members_of(siren), key=lambda m: m.created_at)
     users = users_by_id([m.user_id for m in memberships])
-    members = []
-    for m in sorted(memberships, key=lambda m: m.created_at):
-        user = users.get(m.user_id)
-        members.append(
-            {
-                **describe_membership(m),
-                "email": user.email if user else None,
-                "firstName": user.first_name if user else None,
-                "lastName": user.last_name if user else None,
-            }
-        )
-    return {**describe_offerer(offerer), "venues": [describe_venue(v) for v in venues], "members": members}
+    return OffererDetail(offerer, venues, [(m, users.get(m.user_id)) for m in memberships])

@@ -11,7 +11,9 @@ same 401 and cost the same hash.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from passculture.config import get_settings
 from passculture.errors import Unauthorized
@@ -52,10 +54,16 @@ def authenticate_password(email: str, password: str) -> User | None:
     return user
 
 
-def signin(email: str, password: str, source: str) -> dict[str, Any]:
-    """``{accessToken, expiresAt, user}`` for matching credentials; 401 otherwise, 429 when throttled."""
+@dataclass(frozen=True)
+class SignedIn:
+    access_token: str
+    expires_at: datetime
+    user: User
+
+
+def signin(email: str, password: str, source: str) -> SignedIn:
+    """An access token for matching credentials; 401 otherwise, 429 when throttled."""
     from passculture.services.accounts.auth import issue_access_token
-    from passculture.services.accounts.users import describe_user
 
     per_email, per_source = limits()
     subject = normalise_email(email)
@@ -67,4 +75,4 @@ def signin(email: str, password: str, source: str) -> dict[str, Any]:
         raise Unauthorized(BAD_CREDENTIALS)
     ratelimit.clear(per_email, subject)
     token, expires_at = issue_access_token(user.id)
-    return {"accessToken": token, "expiresAt": expires_at, "user": describe_user(user)}
+    return SignedIn(token, expires_at, user)

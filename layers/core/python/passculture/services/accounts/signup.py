@@ -9,10 +9,10 @@ its expiry is checked in code (moto never expires items, DynamoDB's TTL is lazy)
 
 from __future__ import annotations
 
-import logging
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, Gone, NotFound
@@ -20,7 +20,11 @@ from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.users import User
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from passculture.models.memberships import Membership
+    from passculture.models.offerers import Offerer
+    from passculture.models.wallets import Wallet
+
 
 TOKEN_KIND = "email-token"
 
@@ -61,6 +65,13 @@ def _signup_items(user: User, token_item: Unique) -> Any:
 # -- signups -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ProSignup:
+    user: User
+    offerer: Offerer
+    membership: Membership
+
+
 def signup_pro(
     email: str,
     password: str,
@@ -70,28 +81,24 @@ def signup_pro(
     first_name: str | None = None,
     last_name: str | None = None,
     phone: str | None = None,
-) -> dict[str, Any]:
+) -> ProSignup:
     """A pro user and their structure (admin of a new SIREN, pending editor of a known one)."""
     from passculture.services.accounts import mail
-    from passculture.services.accounts.offerers import announce, describe_membership, describe_offerer, join_or_create
-    from passculture.services.accounts.users import describe_user, new_user
+    from passculture.services.accounts.offerers import announce, join_or_create
+    from passculture.services.accounts.users import new_user
 
     user = new_user(email, password, {"pro"}, first_name=first_name, last_name=last_name, phone=phone)
     token, token_item = new_email_token(user, user.created_at)
     joined = join_or_create(user.id, siren, name, extras=_signup_items(user, token_item))
     mail.send_confirmation(user.email, token, user.first_name)
     announce(joined, user.email)
-    return {
-        "user": describe_user(user),
-        "offerer": describe_offerer(joined.offerer),
-        "membership": describe_membership(joined.membership),
-    }
+    return ProSignup(user, joined.offerer, joined.membership)
 
 
-def signup_young(email: str, password: str, public_name: str, date_of_birth: str, department_code: str) -> dict:
+def signup_young(email: str, password: str, public_name: str, date_of_birth: str, department_code: str) -> User:
     """A young user; the national credit comes with the email confirmation (if eligible that day)."""
     from passculture.services.accounts import mail
-    from passculture.services.accounts.users import describe_user, new_user
+    from passculture.services.accounts.users import new_user
 
     user = new_user(
         email,
@@ -112,7 +119,7 @@ def signup_young(email: str, password: str, public_name: str, date_of_birth: str
     if commit_retrying(build):
         raise Conflict("This email address is already used", field="email")
     mail.send_confirmation(user.email, token)
-    return {"user": describe_user(user)}
+    return user
 
 
 def resend_confirmation(user: User) -> None:
@@ -132,7 +139,7 @@ def resend_confirmation(user: User) -> None:
 # -- confirming ----------------------------------------------------------------
 
 
-def confirm_email(token: str) -> dict[str, Any]:
+def confirm_email(token: str) -> CurrentUser:
     """Confirms the address the token was sent to; grants the national credit to an eligible young user.
 
     404 for an unknown token, 410 for a used or expired one. Marking the token
@@ -184,9 +191,8 @@ def confirm_email(token: str) -> dict[str, Any]:
             raise NotFound("This confirmation link is not valid", field="token")
         # The national credit was granted already: confirm without granting it again.
     user.email_confirmed_at = user.email_confirmed_at or now
-    if grant:
-        _grant_local_credits(user)
-    return current_user_view(user)
+    # Issue 12 hooks here: the territories service grants the department's local credits when ``grant``.
+    return current_user(user)
 
 
 def _check_usable(item: Unique, now: datetime) -> None:
@@ -196,45 +202,32 @@ def _check_usable(item: Unique, now: datetime) -> None:
         raise Gone("This confirmation link has expired: ask for a new one", field="token")
 
 
-def _grant_local_credits(user: User) -> None:
-    """Local credits of the user's department, granted at confirmation when the territories service offers it."""
-    try:
-        from passculture.services.territories import grant_local_credits_at_confirmation  # type: ignore[import-not-found]
-    except ImportError:  # no territories service (yet) in this build
-        return
-    try:
-        grant_local_credits_at_confirmation(user)
-    except Exception:
-        # The confirmation is committed; a failing local grant must not turn it into an error.
-        logger.exception("local credits not granted to %s", user.id)
-
-
 # -- the current user ------------------------------------------------------------
 
 
-def current_user_view(user: User) -> dict[str, Any]:
-    """The user with roles, memberships (pros) and credits (young users)."""
-    from passculture.services.accounts.offerers import describe_membership, offerers_by_siren
-    from passculture.services.accounts.users import describe_user
-    from passculture.services.booking.credits import credits_of
+@dataclass(frozen=True)
+class CurrentUser:
+    """What a user sees of themselves: their memberships with each structure (pros), their credits (young users)."""
 
-    view = describe_user(user)
+    user: User
+    memberships: list[tuple[Membership, Offerer | None]] = field(default_factory=list)
+    credits: list[Wallet] | None = None
+
+
+def current_user(user: User) -> CurrentUser:
+    """The user with memberships (pros) and credits, national first (young users)."""
     roles = user.roles or set()
-    memberships: list[dict[str, Any]] = []
+    memberships: list[tuple[Membership, Offerer | None]] = []
     if "pro" in roles:
         from passculture.models.memberships import Membership
+        from passculture.services.accounts.offerers import offerers_by_siren
 
         items = list(Membership.query(user.id, consistent_read=True))
         offerers = offerers_by_siren([m.siren for m in items])
-        for m in items:
-            offerer = offerers.get(m.siren)
-            memberships.append(
-                {
-                    **describe_membership(m),
-                    "offererName": offerer.name if offerer else None,
-                    "offererStatus": offerer.status if offerer else None,
-                }
-            )
-    view["memberships"] = memberships
-    view["credits"] = credits_of(user.id) if "young" in roles else None
-    return view
+        memberships = [(m, offerers.get(m.siren)) for m in items]
+    credits = None
+    if "young" in roles:
+        from passculture.services.booking.credits import credits_national_first
+
+        credits = credits_national_first(user.id)
+    return CurrentUser(user, memberships, credits)

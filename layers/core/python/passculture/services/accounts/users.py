@@ -1,4 +1,4 @@
-"""Users: creation with a unique email, and what ``GET /users/current`` shows."""
+"""Users: creation with a unique email, and finding one by email."""
 
 from __future__ import annotations
 
@@ -48,19 +48,3 @@ def find_by_email(email: str) -> User | None:
         return User.get(guard.target, consistent_read=True)
     except (Unique.DoesNotExist, User.DoesNotExist):
         return None
-
-
-def describe_user(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "roles": sorted(user.roles or ()),
-        "firstName": user.first_name,
-        "lastName": user.last_name,
-        "publicName": user.public_name,
-        "dateOfBirth": user.date_of_birth,
-        "departmentCode": user.department_code,
-        "phone": user.phone,
-        "emailConfirmed": user.email_confirmed_at is not None,
-        "createdAt": user.created_at,
-    }

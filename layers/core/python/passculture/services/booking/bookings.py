@@ -40,8 +40,9 @@ from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
-from passculture.services.booking.wallets import DebitPlan, cap_kind_of, credits_of, debit_update, plan_debits
+from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
+from passculture.vocabulary import CapKind
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
 # transaction conflicts: each costs one more attempt, never an error, up to this.
@@ -51,11 +52,24 @@ NEARLY_FULL = 5
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
+@dataclass(frozen=True)
+class BookingView:
+    """A booking as its booker sees it: with its venue, and until when it can be cancelled."""
+
+    booking: Booking
+    venue: Venue | None
+    cancellable_until: datetime | None
+
+
 @dataclass
 class BookingResult:
     booking: Booking
     created: bool  # False when an Idempotency-Key replayed an earlier booking
-    venue: Venue | None = None  # when the booking path read it already
+    venue: Venue | None = None
+
+    @property
+    def view(self) -> BookingView:
+        return view_of(self.booking, self.venue)
 
 
 # -- booking -------------------------------------------------------------------
@@ -138,18 +152,20 @@ def _get_bookable_offer(offer_id: str, price_cents: int) -> Offer:
 
 
 def book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None = None) -> BookingResult:
-    """Books ``quantity`` places of a stock; with a key, a retry answers the first booking."""
+    """Books ``quantity`` places of a stock; with a key, a retry answers the first booking (with its venue)."""
     idempotency_key = check_idempotency_key(idempotency_key)
     try:
-        return _book(principal, stock_id, quantity, idempotency_key)
+        result = _book(principal, stock_id, quantity, idempotency_key)
     except DomainError:
         # The first attempt may have taken the last place or the last euro: a
         # retry must answer that booking, not the refusal it now deserves.
-        if idempotency_key is not None:
-            replay = _replay(principal.user_id, idempotency_key, stock_id)
-            if replay is not None:
-                return replay
-        raise
+        replay = _replay(principal.user_id, idempotency_key, stock_id) if idempotency_key is not None else None
+        if replay is None:
+            raise
+        result = replay
+    if result.venue is None:
+        result.venue = venue_of(result.booking.venue_id)
+    return result
 
 
 def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None) -> BookingResult:
@@ -158,7 +174,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     now = utcnow()
     # The wallet Query and the stock GetItem do not depend on each other: one round trip of latency.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending_credits = pool.submit(credits_of, user.id)
+        pending_credits = pool.submit(wallets_of, user.id)
         stock = _find_stock(stock_id)
         credits = pending_credits.result()
     if not any(c.credit_id == NATIONAL_CREDIT_ID for c in credits):
@@ -169,7 +185,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     if quantity == 2 and not offer.is_duo:
         raise InvalidInput("Only duo offers can be booked for two", field="quantity")
     check_stock(stock, quantity, now)
-    cap_kind = cap_kind_of(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
+    cap_kind = CapKind.of_offer(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
     amount = int(stock.price_cents or 0) * quantity
     plan = plan_debits(credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now)
     # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
@@ -198,7 +214,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
         if any(label.startswith("wallet:") for label in failed):
             plan = plan_debits(
-                credits_of(user.id),
+                wallets_of(user.id),
                 amount,
                 category=offer.category,
                 venue_id=offer.venue_id,
@@ -230,7 +246,7 @@ def _new_booking(
         quantity=quantity,
         amount_cents=amount,
         debits=plan.as_map(),
-        cap_kind=plan.cap_kind,
+        cap_kind=None if plan.cap_kind is None else plan.cap_kind.value,
         status="booked",
         offer_name=offer.name,
         offer_category=offer.category,
@@ -295,30 +311,9 @@ def cancellable_until(booking: Booking, begins_at: datetime | None = None) -> da
     return begins_at - timedelta(hours=get_settings().cancellation_deadline_hours)
 
 
-def describe_booking(booking: Booking, venue: Venue | None) -> dict[str, Any]:
-    """A booking as its booker sees it (never the structure's name)."""
-    debits = booking.debits.as_dict() if hasattr(booking.debits, "as_dict") else dict(booking.debits or {})
-    return {
-        "token": booking.token,
-        "status": booking.status,
-        "quantity": int(booking.quantity),
-        "amountCents": int(booking.amount_cents or 0),
-        "debits": {credit_id: int(cents) for credit_id, cents in debits.items()},
-        "stockId": booking.stock_id,
-        "offer": {"id": booking.offer_id, "name": booking.offer_name, "category": booking.offer_category},
-        "beginsAt": booking.begins_at,
-        "venue": describe_venue(venue) if venue is not None else None,
-        "createdAt": booking.created_at,
-        "cancellableUntil": cancellable_until(booking) if booking.status == "booked" else None,
-        "cancelledAt": booking.cancelled_at,
-        "usedAt": booking.used_at,
-    }
-
-
-def describe_venue(venue: Venue) -> dict[str, Any]:
-    from passculture.services.catalogue.venues import public_venue
-
-    return {"id": venue.id, **public_venue(venue)}
+def view_of(booking: Booking, venue: Venue | None) -> BookingView:
+    """The booking, its venue, and its cancellation deadline while it can still be cancelled."""
+    return BookingView(booking, venue, cancellable_until(booking) if booking.status == "booked" else None)
 
 
 def venues_by_id(venue_ids: set[str]) -> dict[str, Venue]:
@@ -335,7 +330,7 @@ def venue_of(venue_id: str) -> Venue | None:
         return None
 
 
-def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[BookingView], str | None]:
     """The user's bookings, newest first, with their venues (one Query, one BatchGetItem)."""
     from passculture.services.pagination import paginate
 
@@ -343,13 +338,13 @@ def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[dict
         partial(Booking.user_index.query, user_id, scan_index_forward=False), limit, cursor
     )
     venues = venues_by_id({b.venue_id for b in bookings})
-    return [describe_booking(b, venues.get(b.venue_id)) for b in bookings], next_cursor
+    return [view_of(b, venues.get(b.venue_id)) for b in bookings], next_cursor
 
 
 # -- cancelling ----------------------------------------------------------------
 
 
-def cancel_my_booking(principal: Principal, token: str) -> Booking:
+def cancel_my_booking(principal: Principal, token: str) -> BookingView:
     """The booker cancels until the deadline; the mirror transaction refunds exactly."""
     token = normalise_countermark(token)
     if not is_well_formed(token):
@@ -368,7 +363,8 @@ def cancel_my_booking(principal: Principal, token: str) -> Booking:
     if deadline is not None and utcnow() >= deadline:
         hours = get_settings().cancellation_deadline_hours
         raise Conflict(f"Bookings can be cancelled until {hours} h before the event", field="booking")
-    return cancel_booking(booking, f"user:{principal.user_id}")
+    cancelled = cancel_booking(booking, f"user:{principal.user_id}")
+    return view_of(cancelled, venue_of(cancelled.venue_id))
 
 
 def _current_begins_at(booking: Booking) -> datetime | None:

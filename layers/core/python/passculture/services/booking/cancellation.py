@@ -15,20 +15,14 @@ from passculture.models.base import Transaction, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
-from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
-
-CAP_COUNTERS = {"physical": Wallet.physical_spent_cents, "digital": Wallet.digital_spent_cents}
+from passculture.models.wallets import Wallet
+from passculture.services.booking.wallets import refund_update
+from passculture.vocabulary import CapKind
 
 
 def booking_guard_key(user_id: str, stock_id: str) -> str:
     """The ``uniques`` key that allows one live booking per user per stock."""
     return unique_key("booking", f"{user_id}#{stock_id}")
-
-
-def debits_of(booking: Booking) -> dict[str, int]:
-    """``{credit_id: cents}`` the booking took from the user's wallet."""
-    raw = booking.debits.as_dict() if hasattr(booking.debits, "as_dict") else dict(booking.debits or {})
-    return {credit_id: int(cents) for credit_id, cents in raw.items()}
 
 
 def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = True) -> Booking:
@@ -50,14 +44,12 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
         tx.update(
             "stock", Stock(booking.stock_id), actions=[Stock.booked.add(-booking.quantity)], condition=Stock.id.exists()
         )
-    for credit_id, cents in sorted(debits_of(booking).items()):
-        actions = [Wallet.balance_cents.add(cents)]
-        if credit_id == NATIONAL_CREDIT_ID and booking.cap_kind in CAP_COUNTERS:
-            actions.append(CAP_COUNTERS[booking.cap_kind].add(-cents))
+    cap_kind = CapKind.of_booking(booking.cap_kind)
+    for credit_id, cents in sorted(booking.debits_by_credit().items()):
         tx.update(
             f"wallet:{credit_id}",
             Wallet(booking.user_id, credit_id),
-            actions=actions,
+            actions=refund_update(credit_id, cents, cap_kind),
             condition=Wallet.user_id.exists(),
         )
     tx.delete("guard", Unique(booking_guard_key(booking.user_id, booking.stock_id)))

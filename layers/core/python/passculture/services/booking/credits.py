@@ -1,9 +1,8 @@
-"""Young users: eligibility, the national credit and how credits are shown."""
+"""Young users: eligibility, the national credit, and their credits in the order they are shown."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from passculture.config import get_settings
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
@@ -43,32 +42,8 @@ def national_credit(user_id: str, now: datetime) -> Wallet:
     )
 
 
-def describe_credit(wallet: Wallet) -> dict[str, Any]:
-    balance = int(wallet.balance_cents or 0)
-    out: dict[str, Any] = {
-        "id": wallet.credit_id,
-        "label": wallet.label,
-        "kind": wallet.kind,
-        "balanceCents": balance,
-        "initialCents": int(wallet.initial_cents or 0),
-        "departmentCode": wallet.department_code,
-        "perimeter": wallet.perimeter,
-        "startsAt": wallet.starts_at,
-        "endsAt": wallet.ends_at,
-        "grantedAt": wallet.granted_at,
-    }
-    for kind in ("physical", "digital"):
-        cap = getattr(wallet, f"{kind}_cap_cents")
-        spent = int(getattr(wallet, f"{kind}_spent_cents") or 0)
-        out[f"{kind}CapCents"] = None if cap is None else int(cap)
-        out[f"{kind}SpentCents"] = spent
-        # What can still be spent on that kind of offer: the lower of the cap and the balance.
-        out[f"{kind}RemainingCents"] = balance if cap is None else max(0, min(balance, int(cap) - spent))
-    return out
+def credits_national_first(user_id: str) -> list[Wallet]:
+    """Every credit of a young user, the national one first, then by grant date (what they are shown)."""
+    from passculture.services.booking.wallets import wallets_of
 
-
-def credits_of(user_id: str) -> list[dict[str, Any]]:
-    """Every credit of a young user, national first."""
-    wallets = list(Wallet.query(user_id, consistent_read=True))
-    wallets.sort(key=lambda w: (w.credit_id != NATIONAL_CREDIT_ID, w.granted_at))
-    return [describe_credit(w) for w in wallets]
+    return sorted(wallets_of(user_id), key=lambda w: (w.credit_id != NATIONAL_CREDIT_ID, w.granted_at))

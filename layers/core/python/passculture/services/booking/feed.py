@@ -29,6 +29,8 @@ from passculture.config import get_settings
 from passculture.errors import InvalidInput
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
+from passculture.models.venues import Venue
 from passculture.rules.geo import covering_cells, haversine_km
 from passculture.services.catalogue.publication import DIGITAL_CELL
 
@@ -126,23 +128,28 @@ def future_dates(offer: Offer, now: datetime) -> list[datetime]:
     return [d for d in (offer.next_dates or []) if d > now]
 
 
-def feed_item(candidate: Candidate, highlighted: set[str], now: datetime) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FeedEntry:
+    """One offer of a feed page, with what the app shows beside it."""
+
+    offer: Offer
+    distance_km: float | None  # None: a digital offer
+    next_dates: list[datetime]
+    highlighted: bool
+    image_url: str | None
+    thumb_url: str | None
+
+
+def entry_of(candidate: Candidate, highlighted: set[str], now: datetime) -> FeedEntry:
     offer = candidate.offer
-    return {
-        "id": offer.id,
-        "name": offer.name,
-        "category": offer.category,
-        "hook": offer.hook,
-        "imageUrl": media_url(offer.image_key),
-        "thumbUrl": media_url(offer.thumb_key),
-        "videoUrl": offer.video_url,
-        "distanceKm": round(candidate.distance_km, 1) if candidate.distance_km is not None else None,
-        "nextDates": future_dates(offer, now)[:NEXT_DATES_SHOWN],
-        "priceCents": int(offer.min_price_cents) if offer.min_price_cents is not None else None,
-        "isDuo": bool(offer.is_duo),
-        "isDigital": bool(offer.is_digital),
-        "highlighted": offer.id in highlighted,
-    }
+    return FeedEntry(
+        offer=offer,
+        distance_km=candidate.distance_km,
+        next_dates=future_dates(offer, now)[:NEXT_DATES_SHOWN],
+        highlighted=offer.id in highlighted,
+        image_url=media_url(offer.image_key),
+        thumb_url=media_url(offer.thumb_key),
+    )
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -159,7 +166,7 @@ def feed(
     department: str | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[FeedEntry], str | None]:
     """One page of the ranked feed and the cursor of the next one."""
     from passculture.services.pagination import decode_cursor, encode_cursor
 
@@ -189,7 +196,7 @@ def feed(
     ranked = rank(list(candidates.values()))
     page = ranked[offset : offset + limit]
     highlighted = highlighted_offer_ids(department) if page else set()
-    items = [feed_item(c, highlighted, now) for c in page]
+    items = [entry_of(c, highlighted, now) for c in page]
     more = offset + limit < len(ranked)
     return items, encode_cursor({"o": offset + limit, "q": fingerprint}) if more else None
 
@@ -197,10 +204,20 @@ def feed(
 # -- one offer -----------------------------------------------------------------
 
 
-def public_offer(offer_id: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PublicOfferView:
+    """A published offer's page: its venue, its future stocks by date (each with whether it can be booked now)."""
+
+    offer: Offer
+    venue: Venue | None
+    stocks: list[tuple[Stock, bool]]
+    image_url: str | None
+    thumb_url: str | None
+
+
+def public_offer(offer_id: str) -> PublicOfferView:
     """A published offer's practical information: venue address, dates, places left, prices."""
     from passculture.errors import NotFound
-    from passculture.models.venues import Venue
     from passculture.services.catalogue.publication import is_bookable, live_stocks
 
     try:
@@ -215,40 +232,9 @@ def public_offer(offer_id: str) -> dict[str, Any]:
         venue = None
     now = utcnow()
     free_only = get_settings().free_offers_only
-    stocks = []
-    for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now)):
-        if stock.begins_at is not None and stock.begins_at <= now:
-            continue
-        quantity = int(stock.quantity) if stock.quantity is not None else None
-        stocks.append(
-            {
-                "id": stock.id,
-                "beginsAt": stock.begins_at,
-                "priceCents": int(stock.price_cents or 0),
-                "quantity": quantity,
-                "remainingQuantity": max(0, quantity - int(stock.booked or 0)) if quantity is not None else None,
-                "bookingLimitAt": stock.booking_limit_at,
-                "bookable": is_bookable(stock, now) and not (free_only and stock.price_cents),
-            }
-        )
-    return {
-        "id": offer.id,
-        "name": offer.name,
-        "category": offer.category,
-        "description": offer.description,
-        "hook": offer.hook,
-        "imageUrl": media_url(offer.image_key),
-        "thumbUrl": media_url(offer.thumb_key),
-        "videoUrl": offer.video_url,
-        "durationMinutes": int(offer.duration_minutes) if offer.duration_minutes is not None else None,
-        "isDuo": bool(offer.is_duo),
-        "isDigital": bool(offer.is_digital),
-        "venue": _public_venue(venue),
-        "stocks": stocks,
-    }
-
-
-def _public_venue(venue: Any) -> dict[str, Any] | None:
-    from passculture.services.catalogue.venues import public_venue
-
-    return public_venue(venue) if venue is not None else None
+    stocks = [
+        (stock, is_bookable(stock, now) and not (free_only and stock.price_cents))
+        for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now))
+        if stock.begins_at is None or stock.begins_at > now
+    ]
+    return PublicOfferView(offer, venue, stocks, media_url(offer.image_key), media_url(offer.thumb_key))

@@ -1,7 +1,8 @@
 """A young user's credits and how a booking is paid from them.
 
 A wallet is one item per credit: the national credit (``national``, with its
-caps on physical things and digital offers) and labelled local credits
+cap on physical goods and its cap on digital offers, ``models.wallets.CapKind``)
+and labelled local credits
 (``local#<programme id>``, with a perimeter and a validity period). A booking
 is paid from the local credits whose perimeter contains the offer first (the
 one that expires first, first), then from the national credit. The plan made
@@ -19,23 +20,12 @@ from typing import Any
 from passculture.errors import Conflict
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.money import euros
-
-CAP_SPENT = {"physical": "physical_spent_cents", "digital": "digital_spent_cents"}
-CAP_LIMIT = {"physical": "physical_cap_cents", "digital": "digital_cap_cents"}
+from passculture.vocabulary import CapKind
 
 
-def credits_of(user_id: str) -> list[Wallet]:
+def wallets_of(user_id: str) -> list[Wallet]:
     """Every credit of the user, in one strongly consistent Query (balances must be current)."""
     return list(Wallet.query(user_id, consistent_read=True))
-
-
-def cap_kind_of(*, is_digital: bool, is_event: bool) -> str | None:
-    """The national cap a booking counts against: digital offers, physical things, events none."""
-    if is_digital:
-        return "digital"
-    if not is_event:
-        return "physical"
-    return None
 
 
 def is_current(wallet: Wallet, now: datetime) -> bool:
@@ -55,21 +45,11 @@ def in_perimeter(perimeter: Any, *, category: str, venue_id: str) -> bool:
     return False
 
 
-def cap_room(wallet: Wallet, cap_kind: str | None) -> int | None:
-    """What the national credit may still spend under ``cap_kind`` (None: no cap applies)."""
-    if cap_kind is None:
-        return None
-    cap = getattr(wallet, CAP_LIMIT[cap_kind])
-    if cap is None:
-        return None
-    return max(0, int(cap) - int(getattr(wallet, CAP_SPENT[cap_kind]) or 0))
-
-
 @dataclass
 class DebitPlan:
     """How much each credit pays: ``[(wallet, cents)]`` in transaction order."""
 
-    cap_kind: str | None
+    cap_kind: CapKind | None
     debits: list[tuple[Wallet, int]] = field(default_factory=list)
 
     def as_map(self) -> dict[str, int]:
@@ -77,7 +57,7 @@ class DebitPlan:
 
 
 def plan_debits(
-    credits: list[Wallet], amount: int, *, category: str, venue_id: str, cap_kind: str | None, now: datetime
+    credits: list[Wallet], amount: int, *, category: str, venue_id: str, cap_kind: CapKind | None, now: datetime
 ) -> DebitPlan:
     """Local credits in perimeter first, then the national one; Conflict when they cannot pay."""
     plan = DebitPlan(cap_kind=cap_kind)
@@ -109,28 +89,34 @@ def plan_debits(
             f"your credit has {euros(balance + amount - remaining)}",
             field="global",
         )
-    room = cap_room(national, cap_kind)
-    if room is not None and room < remaining:
-        what = "digital offers" if cap_kind == "digital" else "physical goods"
+    room = national.cap_room(cap_kind)
+    if cap_kind is not None and room is not None and room < remaining:
         raise Conflict(
-            f"Not enough credit: {euros(room)} left of your {euros(getattr(national, CAP_LIMIT[cap_kind]))} "
-            f"for {what}, this booking needs {euros(remaining)}",
+            f"Not enough credit: {euros(room)} left of your {euros(national.cap(cap_kind) or 0)} "
+            f"for {cap_kind.words}, this booking needs {euros(remaining)}",
             field="global",
         )
     plan.debits.append((national, remaining))
     return plan
 
 
-def debit_update(wallet: Wallet, cents: int, cap_kind: str | None) -> tuple[list[Any], Any]:
+def debit_update(wallet: Wallet, cents: int, cap_kind: CapKind | None) -> tuple[list[Any], Any]:
     """(actions, condition) of one debit: never below zero, never above the national cap."""
     actions = [Wallet.balance_cents.add(-cents)]
     condition = Wallet.balance_cents >= cents
     if wallet.credit_id == NATIONAL_CREDIT_ID and cap_kind is not None:
-        spent = getattr(Wallet, CAP_SPENT[cap_kind])
+        spent = Wallet.spent_attribute(cap_kind)
         actions.append(spent.add(cents))
-        cap = getattr(wallet, CAP_LIMIT[cap_kind])
+        cap = wallet.cap(cap_kind)
         if cap is not None:
             # Conditioned on the cap it was planned with: a changed cap fails and is replanned.
-            limit = getattr(Wallet, CAP_LIMIT[cap_kind])
-            condition &= (limit == int(cap)) & (spent.does_not_exist() | (spent <= int(cap) - cents))
+            condition &= (Wallet.cap_attribute(cap_kind) == cap) & (spent.does_not_exist() | (spent <= cap - cents))
     return actions, condition
+
+
+def refund_update(credit_id: str, cents: int, cap_kind: CapKind | None) -> list[Any]:
+    """The actions giving one credit back what a booking took (and the national cap's counter)."""
+    actions = [Wallet.balance_cents.add(cents)]
+    if credit_id == NATIONAL_CREDIT_ID and cap_kind is not None:
+        actions.append(Wallet.spent_attribute(cap_kind).add(-cents))
+    return actions

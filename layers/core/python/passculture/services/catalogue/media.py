@@ -20,14 +20,13 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote_plus
 
 from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
-from passculture.schemas.offers import ImageUploadOut, PresignedPost
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +56,23 @@ class CheckedImage:
     thumbnail: bytes
 
 
-def request_upload(offer: Offer, content_type: str) -> ImageUploadOut:
+@dataclass(frozen=True)
+class Upload:
+    """Where and how the browser posts one image: S3's URL and form fields, for ``key``, until ``expires_at``."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    expires_at: datetime
+
+
+def request_upload(offer: Offer, content_type: str) -> Upload:
     """A presigned POST for a new image of ``offer``, bounded to ``content_type`` and 10 MB."""
     from passculture.adapters import storage
 
     key = f"{UPLOAD_PREFIX}{offer.id}/{uuid.uuid4()}"
     upload = storage.presigned_post(key, content_type, MAX_IMAGE_BYTES, UPLOAD_SECONDS)
-    return ImageUploadOut(
-        upload=PresignedPost(url=upload["url"], fields=upload["fields"]),
-        key=key,
-        expires_at=utcnow() + timedelta(seconds=UPLOAD_SECONDS),
-    )
+    return Upload(upload["url"], upload["fields"], key, utcnow() + timedelta(seconds=UPLOAD_SECONDS))
 
 
 def media_url(key: str | None) -> str | None:

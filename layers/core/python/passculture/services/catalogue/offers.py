@@ -12,20 +12,23 @@ venue or a ``status`` (the status index).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.base import new_id, utcnow
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
-from passculture.schemas.offers import OfferIn, OfferOut, OfferPatch, OfferQuery
-from passculture.schemas.stocks import StockOut
+from passculture.schemas.offers import OfferIn, OfferPatch, OfferQuery
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.catalogue.publication import live_stocks, offer_status, refresh_offer
 from passculture.services.catalogue.venues import location_of, open_offerer, venue_for
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
+
+if TYPE_CHECKING:
+    from passculture.services.catalogue.media import Upload
 
 DIGITAL_ONLY = ("PRESS",)
 PHYSICAL_ONLY = ("CINEMA",)
@@ -60,7 +63,7 @@ def offer_for(principal: Principal, offer_id: str) -> Offer:
     return offer
 
 
-def create_offer(principal: Principal, data: OfferIn) -> Offer:
+def create_offer(principal: Principal, data: OfferIn) -> OfferView:
     """A new offer on one of the caller's venues; ``pending`` until its structure is validated."""
     venue = venue_for(principal, data.venue_id, field="venueId")
     errors = channel_errors(data.category, bool(venue.is_virtual), data.url)
@@ -87,10 +90,11 @@ def create_offer(principal: Principal, data: OfferIn) -> Offer:
     # A new offer has no stock yet, so it is never in the feed.
     offer.status = offer_status(offer, offerer.status, [])
     offer.save(condition=Offer.id.does_not_exist())
-    return offer
+    return view_of(offer, stocks=[])
 
 
-def update_offer(principal: Principal, offer_id: str, patch: OfferPatch) -> Offer:
+def update_offer(principal: Principal, offer_id: str, patch: OfferPatch) -> OfferView:
+    """Changes the offer's fields (the channel rules still hold); the offer with its stocks after the change."""
     offer = offer_for(principal, offer_id)
     given = patch.model_fields_set & set(PATCHABLE)
     category = patch.category if "category" in given else offer.category
@@ -105,7 +109,8 @@ def update_offer(principal: Principal, offer_id: str, patch: OfferPatch) -> Offe
         setattr(offer, name, value)
         attribute = getattr(Offer, name)
         actions.append(attribute.set(value) if value is not None else attribute.remove())
-    return refresh_offer(offer, actions=actions)
+    refresh_offer(offer, actions=actions)
+    return offer_with_stocks(principal, offer_id)
 
 
 def deactivate_offer(principal: Principal, offer_id: str) -> Offer:
@@ -127,8 +132,13 @@ def _filters(query: OfferQuery, skip_status: bool = False) -> Any:
     return condition
 
 
-def list_offers(principal: Principal, query: OfferQuery) -> tuple[list[Offer], str | None]:
-    """A page of offers the caller may see, newest first, filtered by status and category."""
+def list_offers(principal: Principal, query: OfferQuery) -> tuple[list[OfferView], str | None]:
+    """A page of offers the caller may see, newest first, filtered by status and category (no stocks)."""
+    offers, cursor = _offers_page(principal, query)
+    return [view_of(offer) for offer in offers], cursor
+
+
+def _offers_page(principal: Principal, query: OfferQuery) -> tuple[list[Offer], str | None]:
     newest_first = {"scan_index_forward": False, "filter_condition": _filters(query)}
     if query.venue_id is not None:
         venue = venue_for(principal, query.venue_id, field="venueId")
@@ -183,39 +193,39 @@ def _page(query: Any, limit: int, cursor: str | None) -> tuple[list[Offer], str 
 
 
 def sorted_stocks(stocks: list[Stock]) -> list[Stock]:
+    """The live stocks by date (a thing's single stock after any date)."""
     return sorted((s for s in stocks if not s.is_deleted), key=lambda s: (s.begins_key, s.id))
 
 
-def describe_offer(offer: Offer, stocks: list[Stock] | None = None) -> OfferOut:
-    """The offer as the pro portal shows it; ``stocks`` are listed when given."""
+@dataclass(frozen=True)
+class OfferView:
+    """An offer as the pro portal shows it: its image URLs and, when asked for, its live stocks by date."""
+
+    offer: Offer
+    image_url: str | None
+    thumb_url: str | None
+    stocks: list[Stock] | None = None
+
+
+def view_of(offer: Offer, stocks: list[Stock] | None = None) -> OfferView:
     from passculture.services.catalogue.media import media_url
 
-    return OfferOut(
-        id=offer.id,
-        venue_id=offer.venue_id,
-        siren=offer.siren,
-        name=offer.name,
-        category=offer.category,
-        description=offer.description,
-        hook=offer.hook,
-        video_url=offer.video_url,
-        duration_minutes=None if offer.duration_minutes is None else int(offer.duration_minutes),
-        url=offer.url,
-        is_duo=bool(offer.is_duo),
-        is_digital=bool(offer.is_digital),
-        status=offer.status,
-        is_active=bool(offer.is_active),
-        is_visible_in_app=offer.feed_cell is not None,
-        image_url=media_url(offer.image_key),
-        thumb_url=media_url(offer.thumb_key),
-        image_error=offer.image_error,
-        department_code=offer.department_code,
-        created_at=offer.created_at,
-        updated_at=offer.updated_at,
-        stocks=None if stocks is None else [StockOut.of(s) for s in sorted_stocks(stocks)],
-    )
+    shown = None if stocks is None else sorted_stocks(stocks)
+    return OfferView(offer, media_url(offer.image_key), media_url(offer.thumb_key), shown)
 
 
-def offer_with_stocks(principal: Principal, offer_id: str) -> OfferOut:
+def offer_with_stocks(principal: Principal, offer_id: str) -> OfferView:
     offer = offer_for(principal, offer_id)
-    return describe_offer(offer, live_stocks(offer.id))
+    return view_of(offer, live_stocks(offer.id))
+
+
+def stocks_of(principal: Principal, offer_id: str) -> list[Stock]:
+    """The offer's live stocks by date, if the caller may see the offer."""
+    return sorted_stocks(live_stocks(offer_for(principal, offer_id).id))
+
+
+def request_image_upload(principal: Principal, offer_id: str, content_type: str) -> Upload:
+    """A presigned upload for a new image of one of the caller's offers."""
+    from passculture.services.catalogue.media import request_upload
+
+    return request_upload(offer_for(principal, offer_id), content_type)

@@ -220,15 +220,3 @@ def relocate_offers(venue: Venue) -> int:
         refresh_offer(offer, offerer_status, actions=actions)
         moved += 1
     return moved
-
-
-def public_venue(venue: Venue) -> dict[str, Any]:
-    """What the app shows of a venue: where it is, never who runs it."""
-    return {
-        "name": venue.name,
-        "address": venue.address,
-        "postalCode": venue.postal_code,
-        "city": venue.city,
-        "latitude": float(venue.latitude) if venue.latitude is not None else None,
-        "longitude": float(venue.longitude) if venue.longitude is not None else None,
-    }

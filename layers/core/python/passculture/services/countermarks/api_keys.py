@@ -8,6 +8,7 @@ revocation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from passculture.config import get_settings
@@ -15,9 +16,20 @@ from passculture.errors import Conflict, NotFound
 from passculture.models.api_keys import ApiKey
 from passculture.models.base import Transaction, TransactionConflict, utcnow
 from passculture.models.uniques import Unique, unique_key
-from passculture.schemas.api_keys import ApiKeyCreated, ApiKeyOut
 from passculture.services.accounts.access import require_member
 from passculture.services.accounts.auth import Principal, new_api_key
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A key just created: ``key`` itself is never stored, so this is the only time it is seen."""
+
+    key: str
+    api_key: ApiKey
+
+    @property
+    def prefix(self) -> str:
+        return self.api_key.prefix
 
 
 def live_keys_counter(siren: str) -> str:
@@ -25,7 +37,7 @@ def live_keys_counter(siren: str) -> str:
     return unique_key("api-keys", siren)
 
 
-def create_api_key(principal: Principal, siren: str) -> ApiKeyCreated:
+def create_api_key(principal: Principal, siren: str) -> NewApiKey:
     """A new key for ``siren`` (structure admin); 409 past the live-key limit."""
     require_member(principal, siren, admin=True)
     limit = get_settings().api_keys_per_structure
@@ -43,30 +55,27 @@ def create_api_key(principal: Principal, siren: str) -> ApiKeyCreated:
             ],
             condition=Unique.count.does_not_exist() | (Unique.count < limit),
         )
-        tx.save(
-            "key",
-            ApiKey(prefix, secret_hash=secret_hash, siren=siren, created_by=principal.user_id, created_at=now),
-            condition=ApiKey.prefix.does_not_exist(),
-        )
+        item = ApiKey(prefix, secret_hash=secret_hash, siren=siren, created_by=principal.user_id, created_at=now)
+        tx.save("key", item, condition=ApiKey.prefix.does_not_exist())
         try:
             failed = tx.commit()
         except TransactionConflict:
             continue  # another creation or revocation held the counter: go again
         if not failed:
-            return ApiKeyCreated(api_key=key, prefix=prefix, created_at=now)
+            return NewApiKey(key, item)
         if "quota" in failed:
             raise Conflict(f"A structure has at most {limit} live API keys: revoke one first", field="apiKey")
         # A prefix collision (32 random bits): draw another key.
     raise Conflict("The structure's keys are changing right now; try again", field="apiKey")
 
 
-def list_api_keys(principal: Principal, siren: str) -> list[ApiKeyOut]:
-    """The structure's live keys, newest first: never the key nor its hash."""
+def list_api_keys(principal: Principal, siren: str) -> list[ApiKey]:
+    """The structure's live keys, newest first."""
     require_member(principal, siren, admin=True)
     keys = ApiKey.siren_index.query(
         siren, filter_condition=ApiKey.revoked_at.does_not_exist(), scan_index_forward=False
     )
-    return [ApiKeyOut(prefix=k.prefix, created_at=k.created_at, last_used_at=k.last_used_at) for k in keys]
+    return list(keys)
 
 
 def revoke_api_key(principal: Principal, siren: str, prefix: str) -> None:

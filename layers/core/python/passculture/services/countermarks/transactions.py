@@ -25,7 +25,7 @@ from typing import Any
 from passculture.config import get_settings
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.bookings import Booking
-from passculture.schemas.transactions import Transaction, TransactionsQuery
+from passculture.schemas.transactions import TransactionsQuery
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
@@ -152,35 +152,15 @@ class VenueNames:
         return self._names[booking.venue_id]
 
 
-def _unit_cents(booking: Any) -> int:
-    return int(booking.amount_cents or 0) // max(1, int(booking.quantity or 1))
+@dataclass(frozen=True)
+class TransactionRow:
+    """One transaction of the list: the booking and its venue's name."""
+
+    booking: Booking
+    venue_name: str | None
 
 
-def to_transaction(booking: Any, venue_name: Callable[[Any], str]) -> Transaction:
-    return Transaction(
-        token=booking.token,
-        booked_at=booking.created_at,
-        status=booking.status,
-        offer_id=booking.offer_id,
-        offer_name=booking.offer_name,
-        offer_category=booking.offer_category,
-        begins_at=booking.begins_at,
-        venue_id=booking.venue_id,
-        venue_name=venue_name(booking) or None,
-        quantity=int(booking.quantity or 1),
-        unit_price_cents=_unit_cents(booking),
-        amount_cents=int(booking.amount_cents or 0),
-        used_at=booking.used_at,
-        used_by=booking.used_by,
-        cancelled_at=booking.cancelled_at,
-        cancelled_by=booking.cancelled_by,
-        reimbursed_at=booking.reimbursed_at,
-        user_public_name=booking.user_public_name,
-        user_email=booking.user_email,
-    )
-
-
-def list_transactions(principal: Principal, query: TransactionsQuery) -> tuple[list[Transaction], str | None]:
+def list_transactions(principal: Principal, query: TransactionsQuery) -> tuple[list[TransactionRow], str | None]:
     """One page of the caller's transactions, newest first."""
     scope = scope_of(principal, query)
     if scope is None:
@@ -188,7 +168,7 @@ def list_transactions(principal: Principal, query: TransactionsQuery) -> tuple[l
     _checked_cursor(scope, query.cursor)
     bookings, next_cursor = paginate(_query(scope, query), query.limit, query.cursor)
     names = VenueNames()
-    return [to_transaction(b, names) for b in bookings], next_cursor
+    return [TransactionRow(b, names(b) or None) for b in bookings], next_cursor
 
 
 # -- CSV ---------------------------------------------------------------------------
@@ -222,7 +202,7 @@ def csv_row(booking: Any, venue_name: Callable[[Any], str]) -> list[str]:
         _cell(venue_name(booking)),
         _cell(booking.venue_id),
         str(int(booking.quantity or 1)),
-        _euros(_unit_cents(booking)),
+        _euros(booking.unit_price_cents),
         _euros(int(booking.amount_cents or 0)),
         _cell(booking.used_at),
         _cell(booking.cancelled_at),

@@ -29,7 +29,6 @@ from passculture.models.base import connection, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.rate_limits import RateLimit
 from passculture.rules.countermark import is_well_formed, normalise_countermark
-from passculture.schemas.countermarks import V2Booking
 from passculture.services import ratelimit
 from passculture.services.accounts.auth import Credentials, api_key_matches, api_key_prefix
 
@@ -367,7 +366,7 @@ def _conditional_status(booking: Booking, to: str, expected: str, actions: list[
     return True
 
 
-def check(credentials: Credentials, raw_token: str, source_ip: str) -> V2Booking:
+def check(credentials: Credentials, raw_token: str, source_ip: str) -> CheckedBooking:
     """``GET /v2/bookings/token/{token}``."""
     attempt = _begin("check", raw_token, source_ip)
     caller, booking = _open(attempt, credentials)
@@ -376,7 +375,7 @@ def check(credentials: Credentials, raw_token: str, source_ip: str) -> V2Booking
     except DomainError as exc:
         _refuse(attempt, exc)
     _succeeded(attempt, caller, "checked")
-    return describe(booking)
+    return checked(booking)
 
 
 def use(credentials: Credentials, raw_token: str, source_ip: str) -> None:
@@ -437,38 +436,23 @@ def cancel(credentials: Credentials, raw_token: str, source_ip: str) -> None:
 # -- the reply -------------------------------------------------------------------
 
 
-def describe(booking: Booking) -> V2Booking:
-    """The published v2 fields. Venue and birth date come from the booking when it carries them."""
-    venue_name, venue_address, department, birth = (
-        booking.venue_name,
-        booking.venue_address,
-        booking.venue_department_code,
-        booking.user_date_of_birth,
-    )
-    if venue_name is None:
-        venue_name, venue_address, department, birth = _read_venue_and_user(booking)
-    quantity = int(booking.quantity or 1)
-    unit_cents = int(booking.amount_cents or 0) // quantity
-    is_event = booking.begins_at is not None
-    return V2Booking(
-        booking_id=booking.token,
-        date_of_birth=birth or "",
-        datetime=booking.begins_at.isoformat() if is_event else "",
-        ean13="",
-        email=booking.user_email or "",
-        formula="PLACE" if is_event and booking.offer_category == "CINEMA" else "",
-        is_used=booking.status in ("used", "reimbursed"),
-        offer_id=booking.offer_id,
-        offer_name=booking.offer_name or "",
-        offer_type="EVENEMENT" if is_event else "BIEN",
-        phone_number="",
-        price=unit_cents / 100,
-        price_cents=unit_cents,
-        quantity=quantity,
-        user_name=booking.user_public_name or "",
-        venue_address=venue_address,
-        venue_departement_code=department,
-        venue_name=venue_name or "",
+@dataclass(frozen=True)
+class CheckedBooking:
+    """A booking the caller may validate, with the venue and birth date the published reply shows."""
+
+    booking: Booking
+    venue_name: str | None
+    venue_address: str | None
+    venue_department_code: str | None
+    date_of_birth: str | None
+
+
+def checked(booking: Booking) -> CheckedBooking:
+    """Venue and birth date come from the booking when it carries them (older ones: one more read)."""
+    if booking.venue_name is None:
+        return CheckedBooking(booking, *_read_venue_and_user(booking))
+    return CheckedBooking(
+        booking, booking.venue_name, booking.venue_address, booking.venue_department_code, booking.user_date_of_birth
     )
 
 
