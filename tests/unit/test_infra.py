@@ -445,6 +445,9 @@ def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
     assert "dynamodb:BatchGetItem" in serverless.dynamodb_actions()
     raw = 'connection().dispatch("BatchGetItem", {"RequestItems": request})\n'
     assert serverless.dynamodb_actions(raw) == sorted([*serverless.DYNAMODB_ACTIONS, "dynamodb:BatchGetItem"])
+    # models.base.batch_get reads across tables: its callers are granted, its definition grants nothing.
+    assert "dynamodb:BatchGetItem" in serverless.dynamodb_actions("found = batch_get(wanted)\n")
+    assert "dynamodb:BatchGetItem" not in serverless.dynamodb_actions("def batch_get(wanted):\n")
 
 
 def test_batch_actions_are_granted_per_function():

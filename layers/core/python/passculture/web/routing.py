@@ -389,7 +389,7 @@ def _contract_middleware(app: Chalice) -> Callable[..., Any]:
 
 
 def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chalice:
-    """A function's Chalice app, from fresh blueprints and the shared error contract."""
+    """A function's Chalice app, from fresh blueprints (none for a function without routes) and the error contract."""
     app = Chalice(app_name=name)
     app.debug = False
     app.route_specs = []  # type: ignore[attr-defined]

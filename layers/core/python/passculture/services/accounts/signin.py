@@ -6,7 +6,8 @@ success forgets the count. Per source, only failures count, so the many users
 behind one address (a school, a NAT) are not locked out by their own
 successes; there, parallel guesses can overshoot by the number in flight, which
 the per-email limit bounds anyway. Unknown email and wrong password get the
-same 401 and cost the same hash.
+same 401 and cost the same hash (``authenticate_password``, which the
+countermark API's Basic credentials go through too).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A signup is one transaction: the user, the guard of its email and its hashed
 confirmation token (plus, for a pro, the structure or the membership; see
-``services.offerers``). A confirmation token is a ``uniques`` item keyed by the
+``accounts.offerers``). A confirmation token is a ``uniques`` item keyed by the
 token's SHA-256, marked used by a conditional update, so a link works once;
 its expiry is checked in code (moto never expires items, DynamoDB's TTL is lazy).
 """

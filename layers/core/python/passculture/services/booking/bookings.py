@@ -19,9 +19,7 @@ decide in the racy ones, and each failed label maps to its precise error.
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +28,7 @@ from typing import Any
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound
-from passculture.models.base import Transaction, TransactionConflict, utcnow
+from passculture.models.base import Transaction, TransactionConflict, backoff, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
@@ -195,7 +193,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
         booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
         failed = _commit(booking, stock, plan, quantity, idempotency_key, now)
         if failed is None:  # a DynamoDB transaction conflict: nothing was written
-            _backoff(attempt)
+            backoff(attempt)
             continue
         if not failed:
             if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
@@ -282,10 +280,6 @@ def _commit(
         return tx.commit()
     except TransactionConflict:
         return None
-
-
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * 2**attempt))
 
 
 def _replay(user_id: str, idempotency_key: str, stock_id: str) -> BookingResult | None:

@@ -1,7 +1,7 @@
 """The app's feed: published offers around a point, ranked for discovery.
 
 Served from the sparse ``feed_index`` of offers (hash ``feed_cell``, a geohash
-prefix set by ``services/publication.py`` on offers visible in the app), never
+prefix set by ``catalogue/publication.py`` on offers visible in the app), never
 from a table scan: one Query per geohash cell covering the circle, run a few
 at a time, then the exact haversine distance filters what the cells brought.
 

@@ -8,7 +8,7 @@ is paid from the local credits whose perimeter contains the offer first (the
 one that expires first, first), then from the national credit. The plan made
 here becomes conditional updates in the booking transaction; the amounts are
 recorded on the booking (``debits``) so a cancellation refunds each credit
-exactly (``services/cancellation.py``).
+exactly (``booking/cancellation.py``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Online/offline rules: an offer on the structure's virtual venue is digital and
 has a URL; PRESS is digital only, CINEMA physical only. The status follows the
-publication rule (``services.publication``), recomputed after every change.
+publication rule (``catalogue.publication``), recomputed after every change.
 
 Lists: ``venueId`` or ``siren`` picks one index; with neither, a pro gets the
 offers of every structure they belong to, structure after structure (by SIREN),

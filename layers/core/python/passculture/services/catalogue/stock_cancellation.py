@@ -1,6 +1,6 @@
 """Cancelling the bookings of a deleted stock, each refunded exactly.
 
-Each booking is cancelled by ``services.cancellation.cancel_booking`` (one
+Each booking is cancelled by ``booking.cancellation.cancel_booking`` (one
 Transaction: status ``booked`` -> ``cancelled`` under that condition, each
 wallet credit gets back what it paid, the national cap counter too), with
 ``free_place=False`` because the stock itself is gone. The bookers are emailed

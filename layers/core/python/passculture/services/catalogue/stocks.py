@@ -5,7 +5,7 @@ each. A thing's single stock is guarded by a ``uniques`` item
 ``thing-stock#<offer id>`` in its own transaction, so two clicks cannot give a
 thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
 conditional update on ``booked <= quantity`` (409 otherwise), and deleting a
-stock cancels and refunds its bookings (``services.stock_cancellation``).
+stock cancels and refunds its bookings (``catalogue.stock_cancellation``).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any, NoReturn
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited, Unauthorized
 from passculture.models.api_keys import ApiKey
-from passculture.models.base import connection, utcnow
+from passculture.models.base import batch_get, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.rate_limits import RateLimit
 from passculture.rules.countermark import is_well_formed, normalise_countermark
@@ -68,48 +68,55 @@ def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Li
     )
 
 
-# -- one round trip for everything ---------------------------------------------
-
-
-def batch_get(wanted: list[tuple[type, dict[str, Any]]]) -> dict[type, list[Any]]:
-    """Items of several tables in one ``BatchGetItem`` (strongly consistent), by model.
-
-    ``wanted`` is ``[(Model, raw key)]``; pynamodb's ``batch_get`` is per table,
-    hence the low-level call. Unprocessed keys are retried with a short backoff.
-    """
-    by_table = {model.Meta.table_name: model for model, _ in wanted}
-    found: dict[type, list[Any]] = {model: [] for model, _ in wanted}
-    request: dict[str, Any] = {}
-    for model, key in wanted:
-        request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
-    for attempt in range(6):
-        data = connection().dispatch("BatchGetItem", {"RequestItems": request})
-        for table, items in (data.get("Responses") or {}).items():
-            found[by_table[table]].extend(by_table[table].from_raw_data(item) for item in items)
-        request = data.get("UnprocessedKeys") or {}
-        if not request:
-            return found
-        time.sleep(0.02 * 2**attempt)
-    raise RuntimeError("DynamoDB left keys unprocessed after retries")
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
 # -- who is calling ------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
+class Claim:
+    """Who the credentials say the caller is, read from them alone (no I/O yet)."""
+
+    kind: str  # the credentials' kind, which sets the caller's allowance
+    subject: str  # the caller's rate-limit subject: key:<prefix>, user:<id>, email:<address>...
+    name: str | None = None  # the API key's prefix, or the user id an access token names
+    refusal: tuple[str, Unauthorized] | None = None  # (reason, error) when they are unusable as presented
+
+
+def claim_of(credentials: Credentials) -> Claim:
+    if credentials.kind == "api_key":
+        prefix = api_key_prefix(credentials.secret)
+        # parse_authorization only calls a well-shaped bearer an API key
+        refusal = None if prefix is not None else ("bad-api-key", Unauthorized(BAD_CREDENTIALS))
+        return Claim("api_key", f"key:{prefix}", prefix, refusal)
+    if credentials.kind == "token":
+        from passculture.services.accounts.auth import decode_access_token
+
+        try:
+            user_id = decode_access_token(credentials.secret)
+        except Unauthorized as exc:
+            return Claim("token", credentials.subject, refusal=("bad-access-token", exc))
+        return Claim("token", f"user:{user_id}", user_id)
+    if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
+        return Claim("basic", "anonymous", refusal=("bad-password", Unauthorized(BAD_CREDENTIALS)))
+    return Claim("basic", credentials.subject)
+
+
+@dataclass(frozen=True)
 class Attempt:
-    """One call: what is logged and counted when it is refused."""
+    """One call, fixed when it starts: what is logged, and counted when it is refused."""
 
     route: str
     token: str
     source_ip: str
-    subject: str = "anonymous"  # the caller's rate-limit subject, once known
-    kind: str = "api_key"  # the credentials' kind, which sets the caller's allowance
-    now: float = 0.0
+    claim: Claim
+    now: float
+
+    @property
+    def kind(self) -> str:
+        return self.claim.kind
+
+    @property
+    def subject(self) -> str:
+        return self.claim.subject
 
     @property
     def source(self) -> str:
@@ -123,6 +130,16 @@ class Attempt:
 class Caller:
     actor: str  # written on the booking: "key:<prefix>" | "user:<id>"
     api_key: ApiKey | None = None
+
+
+def _now() -> float:
+    """The rate-limit clock (epoch seconds); tests move it to a later window."""
+    return time.time()
+
+
+def _begin(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> Attempt:
+    token = normalise_countermark(raw_token)
+    return Attempt(route, token, source_ip or "unknown", claim_of(credentials), _now())
 
 
 def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool, count_source: bool) -> NoReturn:
@@ -139,118 +156,92 @@ def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool
             ratelimit.hit(limit, subject, now=attempt.now)
         except RateLimited as limited:
             retry_after = max(retry_after, limited.retry_after)
-    audit.warning(
-        "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
-        attempt.route,
-        429 if retry_after else exc.status,
-        reason,
-        attempt.subject,
-        attempt.source_ip,
-        attempt.masked_token(),
-    )
+    _log_refusal(attempt, 429 if retry_after else exc.status, reason)
     if retry_after:
         raise RateLimited(retry_after) from exc
     raise exc
 
 
-def _counter_keys(attempt: Attempt) -> list[tuple[ratelimit.Limit, str, str]]:
-    caller_limit, source_limit = failure_limits(attempt.kind)
-    out = []
-    for limit, subject in ((caller_limit, attempt.subject), (source_limit, attempt.source)):
-        start, _ = ratelimit._window(limit, attempt.now)  # the key ratelimit.hit writes
-        out.append((limit, subject, ratelimit._key(limit, subject, start)))
-    return out
-
-
-def _refuse_if_spent(attempt: Attempt, counters: list[RateLimit]) -> None:
-    """429 when this caller or this source has used up its failures: read in the first batch."""
-    by_key = {counter.key: counter for counter in counters}
-    for limit, _, key in _counter_keys(attempt):
-        counter = by_key.get(key)
-        if counter is not None and counter.window_ends > attempt.now and counter.count >= limit.limit:
-            retry_after = int(counter.window_ends - attempt.now) + 1
-            audit.warning(
-                "countermark refused route=%s status=429 reason=limit-spent caller=%s source=%s token=%s",
-                attempt.route,
-                attempt.subject,
-                attempt.source_ip,
-                attempt.masked_token(),
-            )
-            raise RateLimited(retry_after)
-
-
-def _first_batch(attempt: Attempt, extra: list[tuple[type, dict[str, Any]]]) -> tuple[dict[type, list[Any]], Any]:
-    """``extra`` + the booking (when the token can exist) + both counters; checks the counters."""
-    wanted = list(extra)
-    if is_well_formed(attempt.token):
-        wanted.append((Booking, {"token": _s(attempt.token)}))
-    wanted += [(RateLimit, {"key": _s(key)}) for _, _, key in _counter_keys(attempt)]
-    found = batch_get(wanted)
-    _refuse_if_spent(attempt, found[RateLimit])
-    bookings = found.get(Booking) or []
-    return found, bookings[0] if bookings else None
+def _log_refusal(attempt: Attempt, status: int, reason: str) -> None:
+    audit.warning(
+        "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
+        attempt.route,
+        status,
+        reason,
+        attempt.subject,
+        attempt.source_ip,
+        attempt.masked_token(),
+    )
 
 
 def _not_found(attempt: Attempt, reason: str) -> NoReturn:
     _deny(attempt, NotFound(NOT_FOUND), reason, count_caller=True, count_source=True)
 
 
-def _open(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
-    """The verified caller and the booking, or the first failing check of the contract."""
-    attempt.kind = credentials.kind
-    if credentials.kind == "api_key":
-        return _open_with_api_key(attempt, credentials)
-    if credentials.kind == "token":
-        return _open_with_access_token(attempt, credentials)
-    return _open_with_password(attempt, credentials)
+def _unknown(attempt: Attempt) -> NoReturn:
+    _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
 
 
-def _open_with_api_key(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
-    prefix = api_key_prefix(credentials.secret)
-    attempt.subject = f"key:{prefix}"
-    if prefix is None:  # parse_authorization only calls a well-shaped bearer an API key
-        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
-    found, booking = _first_batch(attempt, [(ApiKey, {"prefix": _s(prefix)})])
-    key = found[ApiKey][0] if found[ApiKey] else None
-    if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
-        # Only the source is counted: anyone may present a known prefix with a wrong secret,
-        # and counting it against the key would let them lock its structure out.
-        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
-    if booking is None:
-        _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
-    if booking.siren != key.siren:
-        _not_found(attempt, "other-structure")
-    return Caller(actor=f"key:{prefix}", api_key=key), booking
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
 
 
-def _open_with_access_token(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
-    from passculture.models.users import User
-    from passculture.services.accounts.auth import decode_access_token
+def _first_batch(attempt: Attempt, extra: list[tuple[type, dict[str, Any]]]) -> tuple[dict[type, list[Any]], Any]:
+    """``extra`` + the booking (when the token can exist) + both failure counters, in one read.
 
-    try:
-        user_id = decode_access_token(credentials.secret)
-    except Unauthorized as exc:
-        attempt.subject = credentials.subject
-        _deny(attempt, exc, "bad-access-token", count_caller=False, count_source=True)
-    attempt.subject = f"user:{user_id}"
-    found, booking = _first_batch(attempt, [(User, {"id": _s(user_id)})])
-    user = found[User][0] if found[User] else None
-    if user is None or not user.is_active:
-        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", count_caller=False, count_source=True)
-    return _member_of_booking(attempt, user_id, booking)
+    429 when this caller or this source has used up its failures.
+    """
+    limits = list(zip(failure_limits(attempt.kind), (attempt.subject, attempt.source), strict=True))
+    keys = [ratelimit.counter_key(limit, subject, attempt.now) for limit, subject in limits]
+    wanted = list(extra)
+    if is_well_formed(attempt.token):
+        wanted.append((Booking, {"token": _s(attempt.token)}))
+    wanted += [(RateLimit, {"key": _s(key)}) for key in keys]
+    found = batch_get(wanted)
+    counters = {counter.key: counter for counter in found[RateLimit]}
+    for (limit, _), key in zip(limits, keys, strict=True):
+        try:
+            ratelimit.refuse_if_spent(limit, counters.get(key), attempt.now)
+        except RateLimited:
+            _log_refusal(attempt, 429, "limit-spent")
+            raise
+    bookings = found.get(Booking) or []
+    return found, bookings[0] if bookings else None
 
 
-def _open_with_password(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
-    from passculture.services.accounts.signin import authenticate_password
+def _resolve(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    """The verified caller and the booking, or the contract's first failing check (logged, counted)."""
+    claim = attempt.claim
+    if claim.refusal is not None:
+        reason, error = claim.refusal
+        _deny(attempt, error, reason, count_caller=False, count_source=True)
+    if claim.kind == "api_key":
+        found, booking = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
+        key = found[ApiKey][0] if found[ApiKey] else None
+        if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
+            # Only the source is counted: anyone may present a known prefix with a wrong secret,
+            # and counting it against the key would let them lock its structure out.
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
+        if booking is None:
+            _unknown(attempt)
+        if booking.siren != key.siren:
+            _not_found(attempt, "other-structure")
+        return Caller(actor=attempt.subject, api_key=key), booking
+    if claim.kind == "token":
+        from passculture.models.users import User
 
-    if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
-        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=False, count_source=True)
-    attempt.subject = credentials.subject
-    # The counters are read before the password is hashed: a spent caller costs no argon2 run.
-    _, booking = _first_batch(attempt, [])
-    user = authenticate_password(credentials.email, credentials.secret)
-    if user is None:
-        _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=True, count_source=True)
+        found, booking = _first_batch(attempt, [(User, {"id": _s(claim.name or "")})])
+        user = found[User][0] if found[User] else None
+        if user is None or not user.is_active:
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", count_caller=False, count_source=True)
+    else:
+        from passculture.services.accounts.signin import authenticate_password
+
+        # The counters are read before the password is hashed: a spent caller costs no argon2 run.
+        _, booking = _first_batch(attempt, [])
+        user = authenticate_password(credentials.email, credentials.secret)
+        if user is None:
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=True, count_source=True)
     return _member_of_booking(attempt, user.id, booking)
 
 
@@ -260,10 +251,17 @@ def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) 
     # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
     membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
     if booking is None:
-        _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
+        _unknown(attempt)
     if membership is None or membership.status != "validated":
         _not_found(attempt, "other-structure")
     return Caller(actor=f"user:{user_id}"), booking
+
+
+def _open(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> tuple[Attempt, Caller, Booking]:
+    """The call's attempt, its verified caller and the booking (or the contract's first refusal)."""
+    attempt = _begin(route, credentials, raw_token, source_ip)
+    caller, booking = _resolve(attempt, credentials)
+    return attempt, caller, booking
 
 
 def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
@@ -286,15 +284,6 @@ def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
             key.update(actions=[ApiKey.last_used_at.set(now)], condition=ApiKey.prefix.exists())
         except UpdateError:  # revoked and gone meanwhile: nothing to note
             audit.info("api key %s vanished before last_used_at was noted", key.prefix)
-
-
-def _now() -> float:
-    """The rate-limit clock (epoch seconds); tests move it to a later window."""
-    return time.time()
-
-
-def _begin(route: str, raw_token: str, source_ip: str) -> Attempt:
-    return Attempt(route=route, token=normalise_countermark(raw_token), source_ip=source_ip or "unknown", now=_now())
 
 
 # -- the routes' rules ---------------------------------------------------------
@@ -368,8 +357,7 @@ def _conditional_status(booking: Booking, to: str, expected: str, actions: list[
 
 def check(credentials: Credentials, raw_token: str, source_ip: str) -> CheckedBooking:
     """``GET /v2/bookings/token/{token}``."""
-    attempt = _begin("check", raw_token, source_ip)
-    caller, booking = _open(attempt, credentials)
+    attempt, caller, booking = _open("check", credentials, raw_token, source_ip)
     try:
         _require_usable(booking, utcnow())
     except DomainError as exc:
@@ -380,8 +368,7 @@ def check(credentials: Credentials, raw_token: str, source_ip: str) -> CheckedBo
 
 def use(credentials: Credentials, raw_token: str, source_ip: str) -> None:
     """``PATCH /v2/bookings/use/token/{token}``: booked -> used, recording who and when."""
-    attempt = _begin("use", raw_token, source_ip)
-    caller, booking = _open(attempt, credentials)
+    attempt, caller, booking = _open("use", credentials, raw_token, source_ip)
     for _ in range(3):
         try:
             _require_usable(booking, utcnow())
@@ -398,8 +385,7 @@ def use(credentials: Credentials, raw_token: str, source_ip: str) -> None:
 
 def keep(credentials: Credentials, raw_token: str, source_ip: str) -> None:
     """``PATCH /v2/bookings/keep/token/{token}``: used -> booked (undoes a validation)."""
-    attempt = _begin("keep", raw_token, source_ip)
-    caller, booking = _open(attempt, credentials)
+    attempt, caller, booking = _open("keep", credentials, raw_token, source_ip)
     for _ in range(3):
         try:
             _require_kept(booking)
@@ -416,8 +402,7 @@ def cancel(credentials: Credentials, raw_token: str, source_ip: str) -> None:
     """``PATCH /v2/bookings/cancel/token/{token}``: the structure cancels; place and credit given back."""
     from passculture.services.booking.cancellation import cancel_booking
 
-    attempt = _begin("cancel", raw_token, source_ip)
-    caller, booking = _open(attempt, credentials)
+    attempt, caller, booking = _open("cancel", credentials, raw_token, source_ip)
     try:
         _require_cancellable(booking)
         try:

@@ -32,6 +32,9 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from passculture.adapters.streams import image_values
+from passculture.rules.money import euros
+
 logger = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=15)
@@ -56,16 +59,6 @@ CATEGORY_LABELS = {
     "GAME": "jeu",
     "CONFERENCE": "conférence",
 }
-
-
-def decode_image(image: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A stream image (DynamoDB JSON) as plain Python values."""
-    if not image:
-        return None
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    return {key: deserializer.deserialize(value) for key, value in image.items()}
 
 
 # -- what to send --------------------------------------------------------------
@@ -98,8 +91,6 @@ def local_time(value: Any, department: str | None) -> str | None:
 
 
 def _euros(cents: Any) -> str:
-    from passculture.rules.money import euros
-
     return euros(int(cents or 0))
 
 
@@ -209,7 +200,7 @@ def cancellation_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, 
 
 def emails_for(record: dict[str, Any], venues: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     data = record.get("dynamodb") or {}
-    new, old = decode_image(data.get("NewImage")), decode_image(data.get("OldImage"))
+    new, old = image_values(data.get("NewImage")), image_values(data.get("OldImage"))
     event = record.get("eventName")
     if event == "INSERT" and new and new.get("status") == "booked":
         return booking_emails(new, _venue(new.get("venue_id"), venues))
@@ -266,7 +257,7 @@ def send_once(record: dict[str, Any], role: str, to: str, subject: str, body: st
     from passculture.models.base import utcnow
     from passculture.models.uniques import Unique
 
-    token = (decode_image((record.get("dynamodb") or {}).get("Keys")) or {}).get("token", "")
+    token = (image_values((record.get("dynamodb") or {}).get("Keys")) or {}).get("token", "")
     claim = _claim(claim_key(record, role), str(token), utcnow())
     if claim is None:
         return False
