@@ -12,6 +12,10 @@ shared cancellation transaction.
 Only 401s and 404s count against the limits (they are what guessing produces;
 410/403 answer only for the caller's own bookings). Every refused call is logged
 on ``passculture.countermarks`` with route, caller, source and reason.
+
+A call's ``Attempt`` is fixed when it starts (``claim_of`` reads who the
+credentials name, before any read); ``_resolve`` returns the verified caller
+and the booking, or raises the contract's first refusal.
 """
 
 from __future__ import annotations
