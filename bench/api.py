@@ -34,7 +34,8 @@ class Api:
         return match
 
     def send(self, request: Request) -> Response:
-        from infra.local import LambdaContext, proxy_event
+        from infra.events import LambdaContext
+        from infra.local import proxy_event
 
         parts = urlsplit(request.path)
         query = "&".join(q for q in (parts.query, urlencode(request.query, doseq=True)) if q)

@@ -59,8 +59,8 @@ def _measure(bookings: int, threads: int) -> dict[str, Any]:
     from passculture.adapters.aws import client
     from passculture.config import get_settings
     from passculture.models.base import new_id, utcnow
-    from passculture.services.auth import Principal
-    from passculture.services.bookings import book
+    from passculture.services.accounts.auth import Principal
+    from passculture.services.booking.bookings import book
     from tests.factories import make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
     offer = make_offer(make_venue(make_offerer()))

@@ -52,7 +52,7 @@ def signin_unknown_email(api) -> Request:
 
 def confirm_young(api) -> Request:
     from passculture.models.base import utcnow
-    from passculture.services.accounts import new_email_token
+    from passculture.services.accounts.signup import new_email_token
 
     birth = (utcnow() - timedelta(days=18 * 365 + 30)).date().isoformat()
     user = make_user({"young"}, confirmed=False, date_of_birth=birth, department_code="93", public_name="Lou")

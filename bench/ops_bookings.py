@@ -76,7 +76,7 @@ def feed(radius_km: int):
 
 
 def _feed_calls(radius_km: int) -> dict[str, int]:
-    from passculture.services.feed import covering_cells
+    from passculture.rules.geo import covering_cells
 
     # The user, one Query per geohash cell meeting the circle, one Query of the territory's highlights.
     return {"GetItem": 1, "Query": len(covering_cells(*PARIS, radius_km)) + 1}

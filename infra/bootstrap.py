@@ -88,7 +88,7 @@ def ensure_team_account(password: str | None = None) -> None:
     from passculture.config import get_settings
     from passculture.errors import Conflict
     from passculture.models.base import utcnow
-    from passculture.services.users import create_user
+    from passculture.services.accounts.users import create_user
 
     email = get_settings().team_email
     chosen = os.environ.get("TEAM_PASSWORD") or password

@@ -1,4 +1,4 @@
-"""Event shapes Lambda receives from EventBridge, DynamoDB Streams and S3.
+"""Event shapes Lambda receives from EventBridge, DynamoDB Streams and S3, and the context it passes.
 
 The local runner builds its events here, so they match the samples in
 ``events/`` that the tests invoke every handler with.
@@ -6,12 +6,29 @@ The local runner builds its events here, so they match the samples in
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 REGION = "eu-west-3"
 ACCOUNT = "123456789012"
+
+
+class LambdaContext:
+    """The context object Lambda hands a handler with each event (what our code reads of it)."""
+
+    def __init__(self, function_name: str, timeout: float | None = None) -> None:
+        from infra.catalog import timeout as function_timeout
+
+        self.function_name = function_name
+        self.aws_request_id = str(uuid.uuid4())
+        self.memory_limit_in_mb = 512
+        # Lambda's deadline is the function's timeout (infra.catalog), as deployed.
+        self._deadline = time.monotonic() + (function_timeout(function_name) if timeout is None else timeout)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 def schedule_event(rule: str = "local-schedule") -> dict[str, Any]:

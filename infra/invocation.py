@@ -39,7 +39,7 @@ class InvocationTimeout(Exception):
 def invoke(handler: Any, event: dict[str, Any], function: str, timeout: float | None = None) -> Any:
     """``handler(event, context)`` in a worker thread, given the function's timeout; raises what it raised."""
     from infra.catalog import timeout as function_timeout
-    from infra.local import LambdaContext
+    from infra.events import LambdaContext
 
     seconds = function_timeout(function) if timeout is None else timeout
     outcome: dict[str, Any] = {}

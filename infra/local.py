@@ -23,11 +23,12 @@ import secrets
 import signal
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+from infra.events import LambdaContext
 
 if TYPE_CHECKING:
     from infra.outbox import Outbox
@@ -89,20 +90,6 @@ class Backend:
 
 
 # -- API Gateway, locally ------------------------------------------------------
-
-
-class LambdaContext:
-    def __init__(self, function_name: str, timeout: float | None = None) -> None:
-        from infra.catalog import timeout as function_timeout
-
-        self.function_name = function_name
-        self.aws_request_id = str(uuid.uuid4())
-        self.memory_limit_in_mb = 512
-        # Lambda's deadline is the function's timeout (infra.catalog), as deployed.
-        self._deadline = time.monotonic() + (function_timeout(function_name) if timeout is None else timeout)
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 class Router:

@@ -6,9 +6,8 @@ The walk starts at ``functions/<name>/app.py`` and follows every ``import`` and
 ``functions.*`` and ``passculture.*``, plus the schema modules that routes name
 by reference (``body="accounts:ProSignupIn"`` is ``passculture.schemas.accounts``,
 imported by ``passculture.web.routing.schema`` on first use). An import of a
-module that does not exist (``services.accounts`` tries the optional
-``passculture.services.territories``) is skipped, and followed as soon as the
-module is added.
+module that does not exist is skipped, and followed as soon as the module is
+added.
 
 The code's other dynamic import, ``passculture.models.all_models()``, is for
 infrastructure and benches only: no Lambda code calls it (a test holds to that).

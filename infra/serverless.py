@@ -43,10 +43,13 @@ DYNAMODB_ACTIONS = (
     "dynamodb:ConditionCheckItem",
     "dynamodb:Query",
 )
-# Granted only while the Lambda code calls them: a pynamodb or boto3 method, or the
-# operation's name given to a connection (``connection().dispatch("BatchGetItem", ...)``).
+# Granted only while the Lambda code calls them: a pynamodb or boto3 method, the
+# operation's name given to a connection (``connection().dispatch("BatchGetItem", ...)``),
+# or ``models.base.batch_get`` (a call by its bare name; its definition is no call).
 OPTIONAL_DYNAMODB_ACTIONS = {
-    "dynamodb:BatchGetItem": re.compile(r"\.batch_get(?:_item)?\(|[\"']BatchGetItem[\"']"),
+    "dynamodb:BatchGetItem": re.compile(
+        r"\.batch_get(?:_item)?\(|[\"']BatchGetItem[\"']|(?<![\w.])(?<!def )batch_get\("
+    ),
     "dynamodb:BatchWriteItem": re.compile(r"\.batch_write(?:_item)?\(|[\"']BatchWriteItem[\"']"),
     "dynamodb:Scan": re.compile(r"\.scan\(|[\"']Scan[\"']"),
 }

@@ -18,7 +18,7 @@ _counter = itertools.count(1)
 
 
 def auth(user: Any) -> dict[str, str]:
-    from passculture.services.auth import issue_access_token
+    from passculture.services.accounts.auth import issue_access_token
 
     token, _ = issue_access_token(user.id)
     return {"Authorization": f"Bearer {token}"}
@@ -45,7 +45,7 @@ def random_siren() -> str:
 
 
 def make_user(roles: set[str] | None = None, *, email: str | None = None, confirmed: bool = True, **fields: Any) -> Any:
-    from passculture.services.users import create_user
+    from passculture.services.accounts.users import create_user
 
     n = next(_counter)
     return create_user(
@@ -209,7 +209,7 @@ def make_booking(
 
 def publish(offer: Any) -> Any:
     """Runs the publication rule on ``offer`` (feed cell, next dates, lowest price), as the offers work does."""
-    from passculture.services.publication import refresh_offer
+    from passculture.services.catalogue.publication import refresh_offer
 
     return refresh_offer(offer)
 
@@ -248,7 +248,7 @@ def make_local_credit(
 def make_api_key(offerer: Any, *, revoked: bool = False) -> tuple[str, Any]:
     """(the key as a caller presents it, the stored ApiKey) for ``offerer``."""
     from passculture.models.api_keys import ApiKey
-    from passculture.services.auth import new_api_key
+    from passculture.services.accounts.auth import new_api_key
 
     key, prefix, secret_hash = new_api_key()
     item = ApiKey(

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from passculture.errors import Forbidden
 from passculture.web import Auth, Req, RouteSet
 
 if TYPE_CHECKING:
@@ -45,10 +44,10 @@ def make_blueprint() -> Blueprint:
     def signup_pro(req: Req) -> ProSignupOut:
         """Signs a pro up: admin of a new structure, or pending editor of a known SIREN."""
         from passculture.schemas.accounts import ProSignupOut
-        from passculture.services.accounts import signup_pro
+        from passculture.services.accounts.signup import signup_pro
 
         body = req.body
-        data = signup_pro(
+        signup = signup_pro(
             body.email,
             body.password,
             body.siren,
@@ -57,7 +56,7 @@ def make_blueprint() -> Blueprint:
             last_name=body.last_name,
             phone=body.phone,
         )
-        return ProSignupOut.model_validate(data)
+        return ProSignupOut.of(signup)
 
     @routes.post(
         "/users/signup",
@@ -70,13 +69,13 @@ def make_blueprint() -> Blueprint:
     def signup_young(req: Req) -> YoungSignupOut:
         """Signs a young user up; the national credit comes with the email confirmation."""
         from passculture.schemas.accounts import YoungSignupOut
-        from passculture.services.accounts import signup_young
+        from passculture.services.accounts.signup import signup_young
 
         body = req.body
-        data = signup_young(
+        user = signup_young(
             body.email, body.password, body.public_name, body.date_of_birth.isoformat(), body.department_code
         )
-        return YoungSignupOut.model_validate(data)
+        return YoungSignupOut.of(user)
 
     @routes.post(
         "/users/signin", auth=Auth.PUBLIC, body="accounts:SigninIn", response="accounts:SigninOut", errors=(401, 429)
@@ -84,30 +83,30 @@ def make_blueprint() -> Blueprint:
     def signin(req: Req) -> SigninOut:
         """An access token for an email and password (pro and young users alike)."""
         from passculture.schemas.accounts import SigninOut
-        from passculture.services.signin import signin
+        from passculture.services.accounts.signin import signin
 
-        return SigninOut.model_validate(signin(req.body.email, req.body.password, req.source_ip))
+        return SigninOut.of(signin(req.body.email, req.body.password, req.source_ip))
 
     @routes.get("/users/current", response="accounts:CurrentUserOut")
     def current_user(req: Req) -> CurrentUserOut:
         """The signed-in user: roles, memberships, email confirmation, credits of a young user."""
         from passculture.schemas.accounts import CurrentUserOut
-        from passculture.services.accounts import current_user_view
+        from passculture.services.accounts.signup import current_user
 
-        return CurrentUserOut.model_validate(current_user_view(req.principal.user))
+        return CurrentUserOut.of(current_user(req.principal.user))
 
     @routes.patch("/users/validate/{token}", auth=Auth.PUBLIC, response="accounts:CurrentUserOut", errors=(404, 410))
     def validate_email(req: Req, token: str) -> CurrentUserOut:
         """Confirms an email address with the token of the confirmation link (once, before it expires)."""
         from passculture.schemas.accounts import CurrentUserOut
-        from passculture.services.accounts import confirm_email
+        from passculture.services.accounts.signup import confirm_email
 
-        return CurrentUserOut.model_validate(confirm_email(token))
+        return CurrentUserOut.of(confirm_email(token))
 
     @routes.post("/users/current/confirmation", status=204, errors=(409, 429))
     def resend_confirmation(req: Req) -> None:
         """Sends a new email-confirmation link to the signed-in user."""
-        from passculture.services.accounts import resend_confirmation
+        from passculture.services.accounts.signup import resend_confirmation
 
         resend_confirmation(req.principal.user)
 
@@ -119,34 +118,25 @@ def make_blueprint() -> Blueprint:
     def attach_offerer(req: Req) -> AttachOffererOut:
         """Attaches one more structure to my account: admin if the SIREN is new, pending editor otherwise."""
         from passculture.schemas.accounts import AttachOffererOut
-        from passculture.services.offerers import announce, describe_membership, describe_offerer, join_or_create
+        from passculture.services.accounts.offerers import attach
 
-        if not req.principal.has_role("pro"):
-            raise Forbidden("Only pro accounts can attach a structure")
-        joined = join_or_create(req.principal.user_id, req.body.siren, req.body.name)
-        announce(joined, req.principal.user.email)
-        return AttachOffererOut.model_validate(
-            {"offerer": describe_offerer(joined.offerer), "membership": describe_membership(joined.membership)}
-        )
+        return AttachOffererOut.of(attach(req.principal, req.body.siren, req.body.name))
 
     @routes.get("/offerers", query="base:PageQuery", response="accounts:OffererPage")
     def my_offerers(req: Req) -> OffererPage:
         """My structures, each with my membership (pending ones included)."""
         from passculture.schemas.accounts import OffererPage
-        from passculture.services.offerers import my_offerers
+        from passculture.services.accounts.offerers import my_offerers
 
-        items, cursor = my_offerers(req.principal.user_id, req.query.limit, req.query.cursor)
-        return OffererPage.model_validate({"items": items, "nextCursor": cursor})
+        return OffererPage.of(*my_offerers(req.principal.user_id, req.query.limit, req.query.cursor))
 
     @routes.get("/offerers/{siren}", response="accounts:OffererDetailOut", errors=(404,))
     def offerer_detail(req: Req, siren: str) -> OffererDetailOut:
         """One of my structures with its status, venues and members."""
         from passculture.schemas.accounts import OffererDetailOut
-        from passculture.services.access import require_member
-        from passculture.services.offerers import offerer_detail
+        from passculture.services.accounts.offerers import offerer_detail
 
-        require_member(req.principal, siren)
-        return OffererDetailOut.model_validate(offerer_detail(siren))
+        return OffererDetailOut.of(offerer_detail(req.principal, siren))
 
     @routes.patch(
         "/offerers/{siren}/members/{userId}",
@@ -157,22 +147,16 @@ def make_blueprint() -> Blueprint:
     def change_member(req: Req, siren: str, userId: str) -> MembershipOut:
         """Accepts a pending member or changes a role (structure admin or team); the last admin stays."""
         from passculture.schemas.accounts import MembershipOut
-        from passculture.services.access import require_member
-        from passculture.services.memberships import change_membership
-        from passculture.services.offerers import describe_membership
+        from passculture.services.accounts.memberships import change_member
 
-        require_member(req.principal, siren, admin=True)
-        membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
-        return MembershipOut.model_validate(describe_membership(membership))
+        membership = change_member(req.principal, siren, userId, status=req.body.status, role=req.body.role)
+        return MembershipOut.of(membership)
 
     @routes.delete("/offerers/{siren}/members/{userId}", status=204, errors=(403, 404, 409))
     def remove_member(req: Req, siren: str, userId: str) -> None:
         """Removes a member (structure admin or team), or lets a member leave; never the last admin."""
-        from passculture.services.access import require_member
-        from passculture.services.memberships import remove_membership
+        from passculture.services.accounts.memberships import remove_member
 
-        if userId != req.principal.user_id:
-            require_member(req.principal, siren, admin=True)
-        remove_membership(siren, userId)
+        remove_member(req.principal, siren, userId)
 
     return routes.blueprint

@@ -16,14 +16,14 @@ from passculture.web.entry import make_handler
 
 def on_image_uploaded(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Checks each uploaded image, stores it with its thumbnail, attaches both to the offer."""
-    from passculture.services.media import handle_s3_event
+    from passculture.services.catalogue.media import handle_s3_event
 
     return handle_s3_event(event)
 
 
 def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Refreshes the status and app visibility of every published offer."""
-    from passculture.services.publication import refresh_published_offers
+    from passculture.services.catalogue.publication import refresh_published_offers
 
     return {"changed": refresh_published_offers()}
 

@@ -25,24 +25,23 @@ def make_blueprint() -> Blueprint:
     def create_venue(req: Req, siren: str) -> VenueOut:
         """Adds a venue (a place, with or without SIRET, or the virtual venue) to a structure."""
         from passculture.schemas.venues import VenueOut
-        from passculture.services.venues import create_venue
+        from passculture.services.catalogue.venues import create_venue
 
         return VenueOut.of(create_venue(req.principal, siren, req.body))
 
     @routes.get("/offerers/{siren}/venues", query="base:PageQuery", response="venues:VenuePage", errors=(404,))
     def list_venues(req: Req, siren: str) -> VenuePage:
         """The venues of a structure."""
-        from passculture.schemas.venues import VenueOut, VenuePage
-        from passculture.services.venues import list_venues
+        from passculture.schemas.venues import VenuePage
+        from passculture.services.catalogue.venues import list_venues
 
-        venues, cursor = list_venues(req.principal, siren, req.query.limit, req.query.cursor)
-        return VenuePage(items=[VenueOut.of(v) for v in venues], next_cursor=cursor)
+        return VenuePage.of(*list_venues(req.principal, siren, req.query.limit, req.query.cursor))
 
     @routes.get("/venues/{id}", response="venues:VenueOut", errors=(404,))
     def get_venue(req: Req, id: str) -> VenueOut:
         """One venue."""
         from passculture.schemas.venues import VenueOut
-        from passculture.services.venues import venue_for
+        from passculture.services.catalogue.venues import venue_for
 
         return VenueOut.of(venue_for(req.principal, id))
 
@@ -50,7 +49,7 @@ def make_blueprint() -> Blueprint:
     def update_venue(req: Req, id: str) -> VenueOut:
         """Changes a venue; its offers follow when it moves."""
         from passculture.schemas.venues import VenueOut
-        from passculture.services.venues import update_venue
+        from passculture.services.catalogue.venues import update_venue
 
         return VenueOut.of(update_venue(req.principal, id, req.body))
 
@@ -59,38 +58,39 @@ def make_blueprint() -> Blueprint:
     @routes.post("/offers", body="offers:OfferIn", response="offers:OfferOut", status=201, errors=(404, 409))
     def create_offer(req: Req) -> OfferOut:
         """Creates an offer on a venue; it waits in `pending` until its structure is validated."""
-        from passculture.services.offers import create_offer, describe_offer
+        from passculture.schemas.offers import OfferOut
+        from passculture.services.catalogue.offers import create_offer
 
-        return describe_offer(create_offer(req.principal, req.body), stocks=[])
+        return OfferOut.of(create_offer(req.principal, req.body))
 
     @routes.get("/offers", query="offers:OfferQuery", response="offers:OfferPage", errors=(404,))
     def list_offers(req: Req) -> OfferPage:
         """The offers of a venue, a structure, or all of mine, newest first; filter by status and category."""
         from passculture.schemas.offers import OfferPage
-        from passculture.services.offers import describe_offer, list_offers
+        from passculture.services.catalogue.offers import list_offers
 
-        offers, cursor = list_offers(req.principal, req.query)
-        return OfferPage(items=[describe_offer(o) for o in offers], next_cursor=cursor)
+        return OfferPage.of(*list_offers(req.principal, req.query))
 
     @routes.get("/offers/{id}", response="offers:OfferOut", errors=(404,))
     def get_offer(req: Req, id: str) -> OfferOut:
         """One offer with its status, image and stocks."""
-        from passculture.services.offers import offer_with_stocks
+        from passculture.schemas.offers import OfferOut
+        from passculture.services.catalogue.offers import offer_with_stocks
 
-        return offer_with_stocks(req.principal, id)
+        return OfferOut.of(offer_with_stocks(req.principal, id))
 
     @routes.patch("/offers/{id}", body="offers:OfferPatch", response="offers:OfferOut", errors=(404,))
     def update_offer(req: Req, id: str) -> OfferOut:
         """Changes an offer; `isActive` deactivates or reactivates it."""
-        from passculture.services.offers import offer_with_stocks, update_offer
+        from passculture.schemas.offers import OfferOut
+        from passculture.services.catalogue.offers import update_offer
 
-        update_offer(req.principal, id, req.body)
-        return offer_with_stocks(req.principal, id)
+        return OfferOut.of(update_offer(req.principal, id, req.body))
 
     @routes.delete("/offers/{id}", status=204, errors=(404,))
     def delete_offer(req: Req, id: str) -> None:
         """Deactivates an offer: out of the app, its bookings and history kept."""
-        from passculture.services.offers import deactivate_offer
+        from passculture.services.catalogue.offers import deactivate_offer
 
         deactivate_offer(req.principal, id)
 
@@ -99,22 +99,20 @@ def make_blueprint() -> Blueprint:
     )
     def request_image_upload(req: Req, id: str) -> ImageUploadOut:
         """A presigned S3 upload for the offer's image (JPEG, PNG or WebP, at most 10 MB, at least 400x400)."""
-        from passculture.services.media import request_upload
-        from passculture.services.offers import offer_for
+        from passculture.schemas.offers import ImageUploadOut
+        from passculture.services.catalogue.offers import request_image_upload
 
-        return request_upload(offer_for(req.principal, id), req.body.content_type)
+        return ImageUploadOut.of(request_image_upload(req.principal, id, req.body.content_type))
 
     # -- stocks ------------------------------------------------------------------
 
     @routes.get("/offers/{id}/stocks", response="stocks:StockList", errors=(404,))
     def list_stocks(req: Req, id: str) -> StockList:
         """The offer's live stocks, by date."""
-        from passculture.schemas.stocks import StockList, StockOut
-        from passculture.services.offers import offer_for, sorted_stocks
-        from passculture.services.publication import live_stocks
+        from passculture.schemas.stocks import StockList
+        from passculture.services.catalogue.offers import stocks_of
 
-        offer = offer_for(req.principal, id)
-        return StockList(stocks=[StockOut.of(s) for s in sorted_stocks(live_stocks(offer.id))])
+        return StockList.of(stocks_of(req.principal, id))
 
     @routes.post(
         "/offers/{id}/stocks",
@@ -126,24 +124,24 @@ def make_blueprint() -> Blueprint:
     def create_stocks(req: Req, id: str) -> StockOut | StockList:
         """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`."""
         from passculture.schemas.stocks import StockIn, StockList, StockOut
-        from passculture.services.stocks import create_stocks
+        from passculture.services.catalogue.stocks import create_stocks
 
         if isinstance(req.body, StockIn):
             return StockOut.of(create_stocks(req.principal, id, [req.body])[0])
-        return StockList(stocks=[StockOut.of(s) for s in create_stocks(req.principal, id, req.body.stocks)])
+        return StockList.of(create_stocks(req.principal, id, req.body.stocks))
 
     @routes.patch("/stocks/{id}", body="stocks:StockPatch", response="stocks:StockOut", errors=(404, 409))
     def update_stock(req: Req, id: str) -> StockOut:
         """Changes a stock; a quantity below what is already booked is a 409."""
         from passculture.schemas.stocks import StockOut
-        from passculture.services.stocks import update_stock
+        from passculture.services.catalogue.stocks import update_stock
 
         return StockOut.of(update_stock(req.principal, id, req.body))
 
     @routes.delete("/stocks/{id}", status=204, errors=(404,))
     def delete_stock(req: Req, id: str) -> None:
         """Deletes a stock; its bookings are cancelled and refunded, and the bookers told."""
-        from passculture.services.stocks import delete_stock
+        from passculture.services.catalogue.stocks import delete_stock
 
         delete_stock(req.principal, id)
 

@@ -1,14 +1,16 @@
-"""Lambda entry point of the openagenda function (handler: ``functions/openagenda/app.handler``)."""
+"""Lambda entry point of the openagenda function (handler: ``functions/openagenda/app.handler``).
+
+Its schedule pulls the agendas; it has no HTTP route yet (no blueprint until it has one).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from functions.openagenda.routes import make_blueprint
 from passculture.web import create_app
 from passculture.web.entry import make_handler
 
-app = create_app("openagenda", make_blueprint)
+app = create_app("openagenda")
 
 
 def scheduled_sync(event: dict[str, Any], context: Any) -> dict[str, Any]:

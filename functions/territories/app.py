@@ -1,8 +1,10 @@
-"""Lambda entry point of the territories function (handler: ``functions/territories/app.handler``)."""
+"""Lambda entry point of the territories function (handler: ``functions/territories/app.handler``).
 
-from functions.territories.routes import make_blueprint
+No HTTP route and no other event yet (no blueprint until it has routes).
+"""
+
 from passculture.web import create_app
 from passculture.web.entry import make_handler
 
-app = create_app("territories", make_blueprint)
+app = create_app("territories")
 handler = make_handler(app)

@@ -20,10 +20,9 @@ def make_blueprint() -> Blueprint:
     def offerers_by_status(req: Req) -> OffererListOut:
         """Structures by status, oldest first (``pending`` by default: the validation queue)."""
         from passculture.schemas.admin import OffererListOut
-        from passculture.services.admin import offerers_by_status
+        from passculture.services.accounts.admin import offerers_by_status
 
-        items, cursor = offerers_by_status(req.query.status, req.query.limit, req.query.cursor)
-        return OffererListOut.model_validate({"items": items, "nextCursor": cursor})
+        return OffererListOut.of(*offerers_by_status(req.query.status, req.query.limit, req.query.cursor))
 
     @routes.patch(
         "/admin/offerers/{siren}",
@@ -35,10 +34,9 @@ def make_blueprint() -> Blueprint:
     def set_offerer_status(req: Req, siren: str) -> OffererOut:
         """Validates (publishes its offers), rejects or deletes (unpublishes, keeps bookings) a structure."""
         from passculture.schemas.accounts import OffererOut
-        from passculture.services.admin import set_offerer_status
+        from passculture.services.accounts.admin import set_offerer_status
 
-        data = set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id)
-        return OffererOut.model_validate(data)
+        return OffererOut.of(set_offerer_status(siren, req.body.status, req.body.reason, req.principal.user_id))
 
     @routes.patch(
         "/admin/memberships/{userId}/{siren}",
@@ -50,19 +48,18 @@ def make_blueprint() -> Blueprint:
     def change_membership(req: Req, userId: str, siren: str) -> MembershipOut:
         """Accepts a member or changes their role after the fact; the last admin stays."""
         from passculture.schemas.accounts import MembershipOut
-        from passculture.services.memberships import change_membership
-        from passculture.services.offerers import describe_membership
+        from passculture.services.accounts.memberships import change_member
 
-        membership = change_membership(siren, userId, status=req.body.status, role=req.body.role)
-        return MembershipOut.model_validate(describe_membership(membership))
+        membership = change_member(req.principal, siren, userId, status=req.body.status, role=req.body.role)
+        return MembershipOut.of(membership)
 
     @routes.get("/admin/users", auth=Auth.TEAM, query="admin:UserQuery", response="accounts:UserOut", errors=(404,))
     def find_user(req: Req) -> UserOut:
         """The user with this email address."""
         from passculture.schemas.accounts import UserOut
-        from passculture.services.admin import find_user
+        from passculture.services.accounts.admin import find_user
 
-        return UserOut.model_validate(find_user(req.query.email))
+        return UserOut.of(find_user(req.query.email))
 
     @routes.patch(
         "/admin/users/{userId}", auth=Auth.TEAM, body="admin:RolesIn", response="accounts:UserOut", errors=(404, 409)
@@ -70,17 +67,16 @@ def make_blueprint() -> Blueprint:
     def set_roles(req: Req, userId: str) -> UserOut:
         """Replaces the granted roles (``team``, ``territory:<department>``); pro and young stay."""
         from passculture.schemas.accounts import UserOut
-        from passculture.services.admin import set_granted_roles
+        from passculture.services.accounts.admin import set_granted_roles
 
-        return UserOut.model_validate(set_granted_roles(userId, req.body.roles, req.principal.user_id))
+        return UserOut.of(set_granted_roles(userId, req.body.roles, req.principal.user_id))
 
     @routes.get("/admin/offers", auth=Auth.TEAM, query="admin:OffersQuery", response="admin:AdminOfferListOut")
     def offers_by_status(req: Req) -> AdminOfferListOut:
         """Offers by status, oldest first (``pending`` by default: waiting for their structure's validation)."""
         from passculture.schemas.admin import AdminOfferListOut
-        from passculture.services.admin import offers_by_status
+        from passculture.services.accounts.admin import offers_by_status
 
-        items, cursor = offers_by_status(req.query.status, req.query.limit, req.query.cursor)
-        return AdminOfferListOut.model_validate({"items": items, "nextCursor": cursor})
+        return AdminOfferListOut.of(*offers_by_status(req.query.status, req.query.limit, req.query.cursor))
 
     return routes.blueprint

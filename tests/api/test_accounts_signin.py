@@ -106,7 +106,7 @@ def test_successes_from_one_source_are_not_throttled(client):
 def test_a_hash_made_with_old_parameters_is_rehashed_at_signin(client):
     from argon2 import PasswordHasher
 
-    from passculture.services.auth import verify_password
+    from passculture.services.accounts.auth import verify_password
 
     user = make_user()
     old = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)

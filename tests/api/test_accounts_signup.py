@@ -295,7 +295,7 @@ def test_eligibility_is_judged_on_the_day_of_confirmation(client, sent_emails):
 
 def test_a_credit_granted_already_is_not_granted_twice(client, sent_emails):
     user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
-    from passculture.services.young import national_credit
+    from passculture.services.booking.credits import national_credit
 
     existing = national_credit(user["id"], utcnow())
     existing.balance_cents = 1234
@@ -323,7 +323,7 @@ def test_an_unknown_token_is_a_404(client):
 
 def test_an_expired_token_is_a_410(client, sent_emails):
     from passculture.models.uniques import Unique
-    from passculture.services.accounts import _token_key
+    from passculture.services.accounts.signup import _token_key
 
     user, token = signup_young(client, sent_emails)
     item = Unique.get(_token_key(token))
@@ -336,7 +336,7 @@ def test_an_expired_token_is_a_410(client, sent_emails):
 
 def test_tokens_are_stored_hashed(client, sent_emails):
     from passculture.models.uniques import Unique
-    from passculture.services.accounts import _token_key
+    from passculture.services.accounts.signup import _token_key
 
     _, token = signup_young(client, sent_emails)
     assert token not in _token_key(token)
@@ -369,24 +369,3 @@ def test_asking_for_new_links_is_rate_limited(client):
 
 def test_asking_for_a_new_link_needs_a_signed_in_user(client):
     assert send(client, "POST", "/users/current/confirmation").status_code == 401
-
-
-def test_confirmation_hands_an_eligible_user_to_the_territories_service(client, sent_emails, monkeypatch):
-    """Local credits are the territories service's: confirmation calls its hook, and survives its failure."""
-    import sys
-    import types
-
-    seen = []
-    fake = types.ModuleType("passculture.services.territories")
-
-    def grant_local_credits_at_confirmation(user):
-        seen.append(user.id)
-        raise RuntimeError("territories down")
-
-    fake.grant_local_credits_at_confirmation = grant_local_credits_at_confirmation
-    monkeypatch.setitem(sys.modules, "passculture.services.territories", fake)
-    user, token = signup_young(client, sent_emails, dateOfBirth=birth_for_age(18))
-    answer = send(client, "PATCH", f"/users/validate/{token}")
-    assert answer.status_code == 200
-    assert seen == [user["id"]]
-    assert len(answer.json_body["credits"]) == 1

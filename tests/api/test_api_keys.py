@@ -11,7 +11,7 @@ from chalice.test import Client
 from infra.catalog import load_app
 from passculture.models.api_keys import ApiKey
 from passculture.models.base import utcnow
-from passculture.services.auth import sha256_hex
+from passculture.services.accounts.auth import sha256_hex
 from tests.factories import (
     auth,
     basic_auth,

@@ -14,8 +14,8 @@ from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
-from passculture.services.cancellation import booking_guard_key
-from passculture.services.countermark import ALPHABET
+from passculture.rules.countermark import ALPHABET
+from passculture.services.booking.cancellation import booking_guard_key
 from tests.factories import (
     auth,
     make_local_credit,
@@ -273,7 +273,7 @@ def test_paid_offers_are_not_bookable_while_free_offers_only(client, venue, youn
 
     _, stock = scene(venue, price_cents=1000)
     free_only = replace(get_settings(), free_offers_only=True)
-    monkeypatch.setattr("passculture.services.bookings.get_settings", lambda: free_only)
+    monkeypatch.setattr("passculture.services.booking.bookings.get_settings", lambda: free_only)
     assert post_booking(client, young, stock.id).status_code == 404
 
 
@@ -319,7 +319,7 @@ def test_a_countermark_collision_draws_a_new_code(client, venue, young, monkeypa
     first = post_booking(client, make_young(), taken.id).json_body["token"]
     _, stock = scene(venue, price_cents=1000)
     codes = iter([first, "ZZZZ22"])
-    monkeypatch.setattr("passculture.services.bookings.new_countermark", lambda: next(codes))
+    monkeypatch.setattr("passculture.services.booking.bookings.new_countermark", lambda: next(codes))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 201
     assert answer.json_body["token"] == "ZZZZ22"
@@ -329,7 +329,7 @@ def test_a_countermark_collision_draws_a_new_code(client, venue, young, monkeypa
 
 
 def test_a_stock_sold_out_after_it_was_read_is_refused_by_the_condition(client, venue, young, monkeypatch):
-    from passculture.services import bookings
+    from passculture.services.booking import bookings
 
     _, stock = scene(venue, quantity=2, booked=0)
     stale = Stock.get(stock.id)
@@ -345,14 +345,14 @@ def test_a_stock_sold_out_after_it_was_read_is_refused_by_the_condition(client, 
 
 
 def test_a_wallet_spent_after_it_was_read_is_refused_by_the_condition(client, venue, young, monkeypatch):
-    from passculture.services import bookings
+    from passculture.services.booking import bookings
 
     _, stock = scene(venue, price_cents=1000)
     stale = list(Wallet.query(young.id))
     Wallet(young.id, "national").update(actions=[Wallet.balance_cents.set(100)])
     reads = iter([stale])
-    real = bookings.credits_of
-    monkeypatch.setattr(bookings, "credits_of", lambda uid: next(reads, None) or real(uid))
+    real = bookings.wallets_of
+    monkeypatch.setattr(bookings, "wallets_of", lambda uid: next(reads, None) or real(uid))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 409
     assert "Not enough credit" in answer.json_body["errors"]["global"][0]
@@ -361,14 +361,14 @@ def test_a_wallet_spent_after_it_was_read_is_refused_by_the_condition(client, ve
 
 
 def test_a_cap_reached_after_it_was_read_is_refused_by_the_condition(client, venue, young, monkeypatch):
-    from passculture.services import bookings
+    from passculture.services.booking import bookings
 
     _, stock = scene(venue, category="BOOK", event=False, price_cents=1000)
     stale = list(Wallet.query(young.id))
     Wallet(young.id, "national").update(actions=[Wallet.physical_spent_cents.set(19_500)])
     reads = iter([stale])
-    real = bookings.credits_of
-    monkeypatch.setattr(bookings, "credits_of", lambda uid: next(reads, None) or real(uid))
+    real = bookings.wallets_of
+    monkeypatch.setattr(bookings, "wallets_of", lambda uid: next(reads, None) or real(uid))
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 409
     assert "physical goods" in answer.json_body["errors"]["global"][0]

@@ -11,8 +11,8 @@ import pytest
 from functions.countermarks.routes import make_blueprint
 from passculture.models.base import utcnow
 from passculture.models.bookings import Booking
-from passculture.services import countermarks
-from passculture.services.auth import load_principal
+from passculture.services.accounts.auth import load_principal
+from passculture.services.countermarks import v2 as countermarks
 from passculture.web import create_app
 from passculture.web.entry import make_handler
 from tests.api.countermarks_support import invoke, v2_event
@@ -71,7 +71,7 @@ def test_two_cashiers_validating_one_code_get_one_204_and_one_410(moto_server, m
 
 def test_concurrent_key_creations_never_pass_the_limit(moto_server):
     from passculture.errors import Conflict
-    from passculture.services.api_keys import create_api_key, list_api_keys
+    from passculture.services.countermarks.api_keys import create_api_key, list_api_keys
 
     offerer = make_offerer()
     principal = load_principal(make_member(offerer).id)

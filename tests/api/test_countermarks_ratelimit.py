@@ -11,7 +11,7 @@ from infra.catalog import load_handler
 from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.rate_limits import RateLimit
-from passculture.services import countermarks
+from passculture.services.countermarks import v2 as countermarks
 from tests.api.countermarks_support import invoke, v2_event
 from tests.factories import (
     auth,

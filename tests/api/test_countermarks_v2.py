@@ -15,8 +15,8 @@ from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.users import User
 from passculture.models.wallets import Wallet
-from passculture.services.auth import issue_access_token
-from passculture.services.cancellation import booking_guard_key
+from passculture.services.accounts.auth import issue_access_token
+from passculture.services.booking.cancellation import booking_guard_key
 from tests.api.countermarks_support import invoke, v2_event
 from tests.factories import (
     auth,

@@ -7,18 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_handler
+from infra.catalog import FUNCTIONS, HTTP_FUNCTIONS, event_kinds, load_app, load_handler
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 def samples():
     for name in FUNCTIONS:
-        kinds = [s["kind"] for s in EVENT_SOURCES.get(name, ())]
-        if name != "notify":
-            kinds.insert(0, "http")
-        for kind in kinds:
+        for kind in event_kinds(name):
             yield name, kind
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_the_catalog_says_which_functions_serve_http(name):
+    assert bool(load_app(name).routes) == (name in HTTP_FUNCTIONS)
+    assert load_handler(name).event_kinds == event_kinds(name)
+
+
+@pytest.mark.parametrize("name", sorted(set(FUNCTIONS) - set(HTTP_FUNCTIONS)))
+def test_a_function_without_routes_answers_an_http_event_with_the_contracts_404(aws, name):
+    event = json.loads((EVENTS / "accounts.http.json").read_text())
+    result = load_handler(name)(event, None)
+    assert result["statusCode"] == 404
+    assert set(json.loads(result["body"])) == {"errors"}
 
 
 @pytest.mark.parametrize(("name", "kind"), list(samples()))

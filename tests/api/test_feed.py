@@ -11,7 +11,7 @@ from infra.catalog import load_app
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
 from passculture.models.territories import TerritoryItem
-from passculture.services.feed import geohash
+from passculture.rules.geo import geohash_encode as geohash
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
 PARIS = (48.8566, 2.3522)

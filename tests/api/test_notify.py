@@ -13,7 +13,7 @@ from chalice.test import Client
 from infra.catalog import load_app, load_handler
 from infra.events import stream_event
 from passculture.models.base import utcnow
-from passculture.services.cancellation import cancel_booking
+from passculture.services.booking.cancellation import cancel_booking
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
 
@@ -162,7 +162,7 @@ def test_a_claim_left_by_a_dead_invocation_is_taken_again_later(booked, sent_ema
     from datetime import timedelta
 
     from passculture.models.uniques import Unique
-    from passculture.services.notifications import claim_key
+    from passculture.services.notifications.booking_emails import claim_key
 
     record = booked["records"][0]
     old = utcnow() - timedelta(hours=1)

@@ -152,7 +152,7 @@ def test_an_offer_is_published_by_its_first_date_and_visible_in_the_app(api, sce
 
 
 def test_validation_publishes_what_was_created_before_it(api, aws):
-    from passculture.services.publication import refresh_offerer_offers
+    from passculture.services.catalogue.publication import refresh_offerer_offers
 
     offerer = make_offerer(status="pending")
     admin = make_member(offerer)

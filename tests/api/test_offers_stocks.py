@@ -11,7 +11,7 @@ from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
-from passculture.services.cancellation import booking_guard_key
+from passculture.services.booking.cancellation import booking_guard_key
 from tests.api.offers_support import build_scene, later, offers_api
 from tests.factories import make_booking, make_offer, make_stock, make_young
 

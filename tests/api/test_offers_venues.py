@@ -7,7 +7,7 @@ import pytest
 from passculture.models.offers import Offer
 from passculture.models.uniques import Unique
 from passculture.models.venues import Venue
-from passculture.services.geo import geohash_encode
+from passculture.rules.geo import geohash_encode
 from tests.api.offers_support import build_scene, offers_api, pending_member
 from tests.factories import luhn_complete, make_member, make_offer, make_offerer, make_stock, make_venue
 

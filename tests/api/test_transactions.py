@@ -15,7 +15,7 @@ from infra.catalog import load_app
 from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.bookings import Booking
-from passculture.services import transactions
+from passculture.services.countermarks import transactions
 from tests.factories import (
     auth,
     make_booking,

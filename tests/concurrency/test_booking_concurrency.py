@@ -10,8 +10,8 @@ from passculture.errors import DomainError
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.wallets import Wallet
-from passculture.services.auth import Principal
-from passculture.services.bookings import book
+from passculture.services.accounts.auth import Principal
+from passculture.services.booking.bookings import book
 from tests.factories import make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
 WORKERS = 50

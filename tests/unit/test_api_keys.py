@@ -9,8 +9,8 @@ from pynamodb.transactions import TransactWrite
 from passculture.errors import Conflict
 from passculture.models.api_keys import ApiKey
 from passculture.models.uniques import Unique
-from passculture.services import api_keys
-from passculture.services.auth import load_principal
+from passculture.services.accounts.auth import load_principal
+from passculture.services.countermarks import api_keys
 from tests.factories import make_member, make_offerer
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from passculture.errors import Unauthorized
 from passculture.models.base import utcnow
-from passculture.services import auth
+from passculture.services.accounts import auth, signin
 
 
 def test_passwords_are_argon2id_and_verify():
@@ -90,10 +90,10 @@ def test_signin_by_password_finds_the_user_and_rehashes(aws, monkeypatch):
     from tests.factories import PASSWORD, make_user
 
     user = make_user(email="Someone@Example.org")
-    assert auth.authenticate_password("  someone@example.ORG ", PASSWORD).id == user.id
-    assert auth.authenticate_password("someone@example.org", "wrong") is None
-    assert auth.authenticate_password("nobody@example.org", PASSWORD) is None
+    assert signin.authenticate_password("  someone@example.ORG ", PASSWORD).id == user.id
+    assert signin.authenticate_password("someone@example.org", "wrong") is None
+    assert signin.authenticate_password("nobody@example.org", PASSWORD) is None
 
     monkeypatch.setattr(auth, "_hasher", lambda: __import__("argon2").PasswordHasher(time_cost=2, memory_cost=2048))
-    auth.authenticate_password("someone@example.org", PASSWORD)
+    signin.authenticate_password("someone@example.org", PASSWORD)
     assert "t=2" in User.get(user.id).password_hash

@@ -57,6 +57,6 @@ def test_one_hot_item_conflicts_and_no_request_commits_more_than_the_service_all
 
 
 def test_the_model_retries_as_the_booking_service_does():
-    from passculture.services import bookings
+    from passculture.services.booking import bookings
 
     assert bookings.MAX_ATTEMPTS == MAX_ATTEMPTS

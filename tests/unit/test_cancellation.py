@@ -8,7 +8,7 @@ from passculture.errors import Gone
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
-from passculture.services.cancellation import booking_guard_key, cancel_booking
+from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
 from tests.factories import make_booking, make_offer, make_offerer, make_stock, make_venue, make_young
 
 

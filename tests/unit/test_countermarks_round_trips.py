@@ -9,8 +9,8 @@ import pytest
 from bench.counting import count_dynamodb_calls
 from passculture.models.api_keys import ApiKey
 from passculture.models.base import utcnow
-from passculture.services import countermarks
-from passculture.services.auth import parse_authorization
+from passculture.services.accounts.auth import parse_authorization
+from passculture.services.countermarks import v2 as countermarks
 from tests.factories import (
     PASSWORD,
     auth,

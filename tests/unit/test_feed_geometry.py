@@ -7,7 +7,8 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passculture.services.feed import covering_cells, geohash, haversine_km
+from passculture.rules.geo import covering_cells, haversine_km
+from passculture.rules.geo import geohash_encode as geohash
 
 
 def bisection_geohash(lat: float, lng: float, precision: int) -> str:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from passculture.services.geo import department_of_postal_code, geohash_bounds, geohash_encode
+from passculture.rules.geo import department_of_postal_code, geohash_bounds, geohash_encode
 
 latitudes = st.floats(min_value=-90, max_value=90, allow_nan=False)
 longitudes = st.floats(min_value=-180, max_value=180, allow_nan=False)

@@ -15,7 +15,7 @@ from infra.events import s3_put_event
 from passculture.adapters.aws import client
 from passculture.config import get_settings
 from passculture.models.offers import Offer
-from passculture.services.media import (
+from passculture.services.catalogue.media import (
     MAX_IMAGE_BYTES,
     ImageRefused,
     check_image,
@@ -112,7 +112,7 @@ def test_an_image_with_too_many_pixels_is_refused_before_decoding():
 def test_the_presigned_upload_is_bounded_to_the_type_the_size_and_the_key(offer):
     ticket = request_upload(offer, "image/webp")
     assert ticket.key.startswith(f"uploads/{offer.id}/")
-    fields = ticket.upload.fields
+    fields = ticket.fields
     assert fields["key"] == ticket.key and fields["Content-Type"] == "image/webp"
     policy = json.loads(base64.b64decode(fields["policy"]))
     conditions = policy["conditions"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from passculture.services.notifications import booking_emails, cancellation_emails, local_time
+from passculture.services.notifications.booking_emails import booking_emails, cancellation_emails, local_time
 
 VENUE = SimpleNamespace(
     name="Théâtre du Port",

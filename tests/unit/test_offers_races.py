@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import passculture.services.stocks as stocks_service
+import passculture.services.catalogue.stocks as stocks_service
 from passculture.errors import Conflict
 from passculture.models.base import utcnow
 from passculture.models.stocks import Stock
@@ -16,9 +16,9 @@ from passculture.models.uniques import Unique
 from passculture.models.venues import Venue
 from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.schemas.venues import VenueIn
-from passculture.services.auth import load_principal
-from passculture.services.stocks import create_stocks, thing_guard_key, update_stock
-from passculture.services.venues import create_venue, virtual_guard_key
+from passculture.services.accounts.auth import load_principal
+from passculture.services.catalogue.stocks import create_stocks, thing_guard_key, update_stock
+from passculture.services.catalogue.venues import create_venue, virtual_guard_key
 from tests.factories import luhn_complete, make_member, make_offer, make_offerer, make_stock, make_venue
 
 

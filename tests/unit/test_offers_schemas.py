@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from passculture.errors import InvalidInput
+from passculture.rules.siren import SIRET_RULE
 from passculture.schemas.stocks import StockBatchIn, StockCreation, StockIn
 from passculture.schemas.venues import VenueIn
-from passculture.services.siren import SIRET_RULE
 from passculture.web.routing import validate
 from tests.factories import luhn_complete
 

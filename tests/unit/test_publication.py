@@ -10,7 +10,7 @@ from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
-from passculture.services.publication import refresh_offer, refresh_offerer_offers
+from passculture.services.catalogue.publication import refresh_offer, refresh_offerer_offers
 from tests.factories import make_offer, make_offerer, make_stock, make_venue
 
 
@@ -127,7 +127,7 @@ def test_a_structure_that_no_longer_exists_counts_as_deleted(aws):
 
 def test_the_schedule_takes_out_offers_whose_last_date_has_passed(aws):
     from passculture.models.stocks import Stock
-    from passculture.services.publication import refresh_published_offers
+    from passculture.services.catalogue.publication import refresh_published_offers
 
     offer = make_offer(make_venue(make_offerer()))
     stock = make_stock(offer)
@@ -139,7 +139,7 @@ def test_the_schedule_takes_out_offers_whose_last_date_has_passed(aws):
 
 
 def test_the_schedule_applies_a_switch_to_the_free_only_phase(aws, free_offers_only):
-    from passculture.services.publication import refresh_published_offers
+    from passculture.services.catalogue.publication import refresh_published_offers
 
     venue = make_venue(make_offerer())
     priced, free = make_offer(venue), make_offer(venue)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from passculture.services.siren import (
+from passculture.rules.siren import (
     LA_POSTE_HEAD_OFFICE,
     LA_POSTE_SIREN,
     check_siren,

@@ -9,8 +9,8 @@ import pytest
 from passculture.errors import Conflict, InvalidInput
 from passculture.models.base import Transaction, utcnow
 from passculture.models.uniques import Unique
+from passculture.services.accounts.users import create_user
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
-from passculture.services.users import create_user
 
 
 def test_an_email_is_unique_whatever_its_case(aws):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from passculture.services.transactions import CSV_HEADER, csv_chunk
+from passculture.services.countermarks.transactions import CSV_HEADER, csv_chunk
 
 TOTAL = 100_000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -28,6 +28,7 @@ class FakeBooking:
         self.venue_name = "Théâtre municipal"
         self.quantity = 1 + n % 2
         self.amount_cents = 1250 * self.quantity
+        self.unit_price_cents = 1250
         self.used_at = EPOCH + timedelta(days=31) if n % 4 == 1 else None
         self.cancelled_at = None
         self.reimbursed_at = None

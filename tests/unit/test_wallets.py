@@ -9,7 +9,8 @@ import pytest
 from passculture.errors import Conflict
 from passculture.models.base import utcnow
 from passculture.models.wallets import Wallet
-from passculture.services.wallets import cap_kind_of, in_perimeter, plan_debits
+from passculture.services.booking.wallets import in_perimeter, plan_debits
+from passculture.vocabulary import CapKind
 
 NOW = utcnow()
 
@@ -42,16 +43,16 @@ def local(credit="local#a", balance=3_000, perimeter=None, starts=None, ends=Non
     )
 
 
-def plan(credits, amount, category="BOOK", venue_id="v1", cap_kind="physical"):
+def plan(credits, amount, category="BOOK", venue_id="v1", cap_kind=CapKind.PHYSICAL):
     result = plan_debits(credits, amount, category=category, venue_id=venue_id, cap_kind=cap_kind, now=NOW)
     return result.as_map()
 
 
 def test_cap_kinds():
-    assert cap_kind_of(is_digital=True, is_event=False) == "digital"
-    assert cap_kind_of(is_digital=True, is_event=True) == "digital"
-    assert cap_kind_of(is_digital=False, is_event=False) == "physical"
-    assert cap_kind_of(is_digital=False, is_event=True) is None
+    assert CapKind.of_offer(is_digital=True, is_event=False) == "digital"
+    assert CapKind.of_offer(is_digital=True, is_event=True) == "digital"
+    assert CapKind.of_offer(is_digital=False, is_event=False) == "physical"
+    assert CapKind.of_offer(is_digital=False, is_event=True) is None
 
 
 def test_perimeters():
@@ -95,9 +96,9 @@ def test_not_enough_balance():
 
 def test_national_caps_apply_to_their_kind_only():
     with pytest.raises(Conflict, match="physical goods"):
-        plan([national(physical_spent=19_500)], 1_000, cap_kind="physical")
+        plan([national(physical_spent=19_500)], 1_000, cap_kind=CapKind.PHYSICAL)
     with pytest.raises(Conflict, match="digital offers"):
-        plan([national(digital_spent=19_500)], 1_000, cap_kind="digital")
+        plan([national(digital_spent=19_500)], 1_000, cap_kind=CapKind.DIGITAL)
     assert plan([national(physical_spent=19_500)], 1_000, cap_kind=None) == {"national": 1_000}
 
 

@@ -1,1 +1,1 @@
-"""The edge: the only modules that call boto3 (S3, SES, SSM) or requests (SIRENE, OpenAgenda)."""
+"""The edge: the only modules that call boto3 (S3, SES, SSM, stream images) or requests (SIRENE, OpenAgenda)."""

@@ -1,4 +1,5 @@
-"""What every table shares: its name from the settings, transport limits, id helpers."""
+"""What every table shares: its name from the settings, transport limits, ids and the clock,
+transactions reported by label, a read across tables, and the one retry pause."""
 
 from __future__ import annotations
 
@@ -58,6 +59,43 @@ def connection() -> Any:
 _connection: Any = None
 
 
+def backoff(attempt: int, base_seconds: float = 0.02) -> None:
+    """Pauses before retry number ``attempt`` (0 first): a random time up to ``base_seconds * 2**attempt``.
+
+    Full jitter: callers that collided once do not collide again in step.
+    """
+    import random
+    import time
+
+    time.sleep(random.uniform(0, base_seconds * 2**attempt))
+
+
+def batch_get(wanted: list[tuple[type, dict[str, Any]]], attempts: int = 6) -> dict[type, list[Any]]:
+    """Items of several tables in one ``BatchGetItem`` (strongly consistent), by model.
+
+    ``wanted`` is ``[(Model, raw key)]``, e.g. ``(Booking, {"token": {"S": "ABC234"}})``;
+    pynamodb's ``batch_get`` is per table, hence the low-level call. Unprocessed
+    keys are asked again after a ``backoff``. (``infra/serverless.py`` grants
+    BatchGetItem to the functions whose code calls this.)
+    """
+    from pynamodb.constants import BATCH_GET_ITEM
+
+    by_table = {model.Meta.table_name: model for model, _ in wanted}
+    found: dict[type, list[Any]] = {model: [] for model, _ in wanted}
+    request: dict[str, Any] = {}
+    for model, key in wanted:
+        request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+    for attempt in range(attempts):
+        data = connection().dispatch(BATCH_GET_ITEM, {"RequestItems": request})
+        for table, items in (data.get("Responses") or {}).items():
+            found[by_table[table]].extend(by_table[table].from_raw_data(item) for item in items)
+        request = data.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+        backoff(attempt)
+    raise RuntimeError("DynamoDB left keys unprocessed after retries")
+
+
 class TransactionConflict(Exception):
     """DynamoDB cancelled a transaction because another one held one of its items.
 
@@ -72,20 +110,17 @@ def _is_conflict(exc: Any) -> bool:
 
 
 def commit_retrying(build: Any, attempts: int = 6) -> dict[str, str]:
-    """Commits ``build()`` (a fresh ``Transaction`` each time), retrying conflicts after a short random pause.
+    """Commits ``build()`` (a fresh ``Transaction`` each time), retrying conflicts after a ``backoff``.
 
     Returns the failed conditions by label; ``Conflict`` when conflicts never cleared.
     """
-    import random
-    import time
-
     from passculture.errors import Conflict
 
     for attempt in range(attempts):
         try:
             return build().commit()
         except TransactionConflict:
-            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))
+            backoff(attempt)
     raise Conflict("Too many changes at the same time, try again")
 
 

@@ -70,7 +70,7 @@ class Booking(Model):
     amount_cents = NumberAttribute(default=0)
     # Which wallet credits paid how much: {credit_id: cents}, refunded exactly.
     debits = MapAttribute(default=dict)
-    # The national credit's cap this booking counts against: "physical" | "digital" | None.
+    # The national credit's cap this booking counts against: a ``CapKind`` value (models/wallets.py) or None.
     cap_kind = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="booked")
     # Denormalised at booking time for emails, the countermark API and exports.
@@ -95,3 +95,12 @@ class Booking(Model):
     venue_index = BookingVenueIndex()
     siren_index = BookingSirenIndex()
     stock_index = BookingStockIndex()
+
+    @property
+    def unit_price_cents(self) -> int:
+        return int(self.amount_cents or 0) // max(1, int(self.quantity or 1))
+
+    def debits_by_credit(self) -> dict[str, int]:
+        """``{credit_id: cents}`` the booking took from the user's wallet (what a cancellation gives back)."""
+        raw = self.debits.as_dict() if hasattr(self.debits, "as_dict") else dict(self.debits or {})
+        return {credit_id: int(cents) for credit_id, cents in raw.items()}

@@ -49,3 +49,10 @@ class Stock(Model):
     updated_at = UTCDateTimeAttribute(null=True)
 
     offer_index = StockOfferIndex()
+
+    @property
+    def places_left(self) -> int | None:
+        """Places still bookable; None when the quantity is unlimited."""
+        if self.quantity is None:
+            return None
+        return max(0, int(self.quantity) - int(self.booked or 0))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.rules.accounts import check_email, check_role
 from passculture.schemas.accounts import OffererOut, UserOut
 from passculture.schemas.base import CamelModel, PageQuery
-from passculture.services.accounts_rules import check_email, check_role
 from passculture.vocabulary import OffererStatus, OfferStatus
 
 Role = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_role)]
@@ -40,6 +40,10 @@ class OffererListOut(CamelModel):
     items: list[OffererOut]
     next_cursor: str | None = None
 
+    @classmethod
+    def of(cls, offerers: list[Any], next_cursor: str | None) -> OffererListOut:
+        return cls(items=[OffererOut.of(o) for o in offerers], next_cursor=next_cursor)
+
 
 class AdminOfferOut(CamelModel):
     id: str
@@ -54,10 +58,30 @@ class AdminOfferOut(CamelModel):
     offerer_status: str | None = None
     created_at: datetime
 
+    @classmethod
+    def of(cls, offer: Any, offerer: Any) -> AdminOfferOut:
+        return cls(
+            id=offer.id,
+            name=offer.name,
+            category=offer.category,
+            status=offer.status,
+            siren=offer.siren,
+            venue_id=offer.venue_id,
+            department_code=offer.department_code,
+            is_digital=bool(offer.is_digital),
+            offerer_name=offerer.name if offerer else None,
+            offerer_status=offerer.status if offerer else None,
+            created_at=offer.created_at,
+        )
+
 
 class AdminOfferListOut(CamelModel):
     items: list[AdminOfferOut]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, items: list[tuple[Any, Any]], next_cursor: str | None) -> AdminOfferListOut:
+        return cls(items=[AdminOfferOut.of(offer, offerer) for offer, offerer in items], next_cursor=next_cursor)
 
 
 __all__ = [

@@ -8,7 +8,7 @@ from typing import Annotated, Generic, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from passculture.services.accounts_rules import check_email
+from passculture.rules.accounts import check_email
 
 T = TypeVar("T")
 

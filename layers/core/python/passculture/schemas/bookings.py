@@ -1,13 +1,14 @@
-"""Bookings as the app sends and sees them."""
+"""Bookings as the app sends and sees them, and their presenter."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from passculture.schemas.base import CamelModel, PageQuery
+from passculture.schemas.venues import BookingVenue
 from passculture.vocabulary import BookingStatus
 
 
@@ -27,16 +28,6 @@ class BookedOffer(CamelModel):
     category: str | None = None
 
 
-class BookingVenue(CamelModel):
-    id: str
-    name: str
-    address: str | None = None
-    postal_code: str | None = None
-    city: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-
-
 class BookingOut(CamelModel):
     token: str = Field(description="The countermark to show at the venue")
     status: BookingStatus
@@ -54,12 +45,40 @@ class BookingOut(CamelModel):
     cancelled_at: datetime | None = None
     used_at: datetime | None = None
 
+    @classmethod
+    def of(cls, view: Any) -> BookingOut:
+        """A ``services.booking.bookings.BookingView``: the booking as its booker sees it."""
+        booking = view.booking
+        return cls(
+            token=booking.token,
+            status=booking.status,
+            quantity=int(booking.quantity),
+            amount_cents=int(booking.amount_cents or 0),
+            debits=booking.debits_by_credit(),
+            stock_id=booking.stock_id,
+            offer=BookedOffer(id=booking.offer_id, name=booking.offer_name, category=booking.offer_category),
+            begins_at=booking.begins_at,
+            venue=None if view.venue is None else BookingVenue.of(view.venue),
+            created_at=booking.created_at,
+            cancellable_until=view.cancellable_until,
+            cancelled_at=booking.cancelled_at,
+            used_at=booking.used_at,
+        )
+
 
 class BookingCreated(CamelModel):
     token: str
     booking: BookingOut
 
+    @classmethod
+    def of(cls, view: Any) -> BookingCreated:
+        return cls(token=view.booking.token, booking=BookingOut.of(view))
+
 
 class BookingPage(CamelModel):
     items: list[BookingOut]
     next_cursor: str | None = None
+
+    @classmethod
+    def of(cls, views: list[Any], next_cursor: str | None) -> BookingPage:
+        return cls(items=[BookingOut.of(v) for v in views], next_cursor=next_cursor)

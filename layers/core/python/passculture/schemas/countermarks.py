@@ -1,6 +1,8 @@
-"""The countermark API's reply, field for field as Pass Culture publishes it (v2)."""
+"""The countermark API's reply, field for field as Pass Culture publishes it (v2), and its presenter."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,3 +30,30 @@ class V2Booking(BaseModel):
     venue_address: str | None = Field(alias="venueAddress")
     venue_departement_code: str | None = Field(alias="venueDepartementCode")
     venue_name: str = Field(alias="venueName")
+
+    @classmethod
+    def of(cls, checked: Any) -> V2Booking:
+        """A ``services.countermarks.v2.CheckedBooking``, in the published fields."""
+        booking = checked.booking
+        is_event = booking.begins_at is not None
+        unit_cents = booking.unit_price_cents
+        return cls(
+            booking_id=booking.token,
+            date_of_birth=checked.date_of_birth or "",
+            datetime=booking.begins_at.isoformat() if is_event else "",
+            ean13="",
+            email=booking.user_email or "",
+            formula="PLACE" if is_event and booking.offer_category == "CINEMA" else "",
+            is_used=booking.status in ("used", "reimbursed"),
+            offer_id=booking.offer_id,
+            offer_name=booking.offer_name or "",
+            offer_type="EVENEMENT" if is_event else "BIEN",
+            phone_number="",
+            price=unit_cents / 100,
+            price_cents=unit_cents,
+            quantity=int(booking.quantity or 1),
+            user_name=booking.user_public_name or "",
+            venue_address=checked.venue_address,
+            venue_departement_code=checked.venue_department_code,
+            venue_name=checked.venue_name or "",
+        )

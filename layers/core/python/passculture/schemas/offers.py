@@ -1,4 +1,4 @@
-"""Offers: creation, changes, lists and the image upload, over HTTP."""
+"""Offers: creation, changes, lists and the image upload, over HTTP, and the offer's presenter."""
 
 from __future__ import annotations
 
@@ -100,9 +100,40 @@ class OfferOut(CamelModel):
     updated_at: datetime | None = None
     stocks: list[StockOut] | None = Field(default=None, description="the live stocks, by date (absent in lists)")
 
+    @classmethod
+    def of(cls, view: Any) -> OfferOut:
+        """A ``services.catalogue.offers.OfferView``: the offer, its image URLs, its stocks when listed."""
+        offer = view.offer
+        return cls(
+            id=offer.id,
+            venue_id=offer.venue_id,
+            siren=offer.siren,
+            name=offer.name,
+            category=offer.category,
+            description=offer.description,
+            hook=offer.hook,
+            video_url=offer.video_url,
+            duration_minutes=None if offer.duration_minutes is None else int(offer.duration_minutes),
+            url=offer.url,
+            is_duo=bool(offer.is_duo),
+            is_digital=bool(offer.is_digital),
+            status=offer.status,
+            is_active=bool(offer.is_active),
+            is_visible_in_app=offer.feed_cell is not None,
+            image_url=view.image_url,
+            thumb_url=view.thumb_url,
+            image_error=offer.image_error,
+            department_code=offer.department_code,
+            created_at=offer.created_at,
+            updated_at=offer.updated_at,
+            stocks=None if view.stocks is None else [StockOut.of(s) for s in view.stocks],
+        )
+
 
 class OfferPage(Page[OfferOut]):
-    pass
+    @classmethod
+    def of(cls, views: list[Any], next_cursor: str | None) -> OfferPage:
+        return cls(items=[OfferOut.of(v) for v in views], next_cursor=next_cursor)
 
 
 class ImageUploadIn(CamelModel):
@@ -120,3 +151,10 @@ class ImageUploadOut(CamelModel):
     upload: PresignedPost
     key: str
     expires_at: datetime
+
+    @classmethod
+    def of(cls, upload: Any) -> ImageUploadOut:
+        """A ``services.catalogue.media.Upload``."""
+        return cls(
+            upload=PresignedPost(url=upload.url, fields=upload.fields), key=upload.key, expires_at=upload.expires_at
+        )

@@ -113,22 +113,24 @@ class StockOut(CamelModel):
 
     @classmethod
     def of(cls, stock: Any) -> StockOut:
-        quantity = None if stock.quantity is None else int(stock.quantity)
-        booked = int(stock.booked or 0)
         return cls(
             id=stock.id,
             offer_id=stock.offer_id,
             begins_at=stock.begins_at,
             price_cents=int(stock.price_cents),
-            quantity=quantity,
-            booked=booked,
-            remaining_quantity=None if quantity is None else max(0, quantity - booked),
+            quantity=None if stock.quantity is None else int(stock.quantity),
+            booked=int(stock.booked or 0),
+            remaining_quantity=stock.places_left,
             booking_limit_at=stock.booking_limit_at,
         )
 
 
 class StockList(CamelModel):
     stocks: list[StockOut]
+
+    @classmethod
+    def of(cls, stocks: list[Any]) -> StockList:
+        return cls(stocks=[StockOut.of(s) for s in stocks])
 
 
 class StockCreated:

@@ -1,4 +1,9 @@
-"""Venues: what a structure's places look like over HTTP."""
+"""Venues over HTTP, and their two presenters: the pro view (``VenueOut.of``) and the public one.
+
+A structure's page lists its venues with fewer fields (``VenueSummaryOut``), taken
+from the pro view; the app shows where a venue is and never who runs it
+(``PublicVenue.of``), with its id on a booking (``BookingVenue``).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.rules.geo import department_of_postal_code
+from passculture.rules.siren import check_siret
 from passculture.schemas.base import CamelModel, Email, Name, Page
 from passculture.schemas.crossfield import CrossChecked, given
-from passculture.services.siren import check_siret
 
 LOCATION_FIELDS = ("address", "postalCode", "city", "latitude", "longitude")
 
 
 def _check_postal_code(value: str) -> str:
-    from passculture.services.geo import department_of_postal_code
-
     department_of_postal_code(value)
     return value
 
@@ -104,7 +108,62 @@ class VenueOut(CamelModel):
 
 
 class VenuePage(Page[VenueOut]):
-    pass
+    @classmethod
+    def of(cls, venues: list[Any], next_cursor: str | None) -> VenuePage:
+        return cls(items=[VenueOut.of(v) for v in venues], next_cursor=next_cursor)
+
+
+class VenueSummaryOut(CamelModel):
+    id: str
+    name: str
+    siret: str | None = None
+    is_virtual: bool
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    department_code: str | None = None
+    booking_email: str | None = None
+
+    @classmethod
+    def of(cls, venue: Any) -> VenueSummaryOut:
+        """The pro view's fields that a structure's page lists."""
+        return cls.model_validate(VenueOut.of(venue), from_attributes=True)
+
+
+class PublicVenue(CamelModel):
+    name: str
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @classmethod
+    def of(cls, venue: Any) -> PublicVenue:
+        """What the app shows of a venue: where it is, never who runs it."""
+        return cls(
+            name=venue.name,
+            address=venue.address,
+            postal_code=venue.postal_code,
+            city=venue.city,
+            latitude=venue.latitude,
+            longitude=venue.longitude,
+        )
+
+
+class BookingVenue(CamelModel):
+    id: str
+    name: str
+    address: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @classmethod
+    def of(cls, venue: Any) -> BookingVenue:
+        """The public view, with the venue's id."""
+        return cls(id=venue.id, **PublicVenue.of(venue).model_dump())
 
 
 def _snake(camel: str) -> str:

@@ -1,7 +1,9 @@
 """Fixed-window rate limits on DynamoDB: one counter item per (scope, subject, window).
 
 ``hit`` adds one and refuses (429) past the limit; ``check`` refuses without
-counting, for callers that count only failures. moto never expires TTL items
+counting, for callers that count only failures. A caller that reads the counter
+itself (the countermark API reads it in its one batch) asks ``counter_key`` for
+the key and ``refuse_if_spent`` for the verdict. moto never expires TTL items
 and DynamoDB's TTL is lazy, so the window is also checked in code: the key
 names the window, and old windows are simply never read again.
 """
@@ -32,16 +34,26 @@ def _key(limit: Limit, subject: str, start: str) -> str:
     return f"{limit.scope}#{subject}#{start}"
 
 
+def counter_key(limit: Limit, subject: str, now: float) -> str:
+    """The key of ``subject``'s counter in the window ``now`` falls in: what ``hit`` writes."""
+    start, _ = _window(limit, now)
+    return _key(limit, subject, start)
+
+
+def refuse_if_spent(limit: Limit, counter: RateLimit | None, now: float) -> None:
+    """Raises RateLimited when ``counter`` (this window's, or None: never hit) has used up the limit."""
+    if counter is not None and counter.window_ends > now and counter.count >= limit.limit:
+        raise RateLimited(retry_after=int(counter.window_ends - now) + 1)
+
+
 def check(limit: Limit, subject: str, now: float | None = None) -> None:
     """Raises RateLimited when ``subject`` has used up this window (reads, never writes)."""
     now = time.time() if now is None else now
-    start, ends = _window(limit, now)
     try:
-        counter = RateLimit.get(_key(limit, subject, start), consistent_read=True)
+        counter = RateLimit.get(counter_key(limit, subject, now), consistent_read=True)
     except RateLimit.DoesNotExist:
-        return
-    if counter.window_ends > now and counter.count >= limit.limit:
-        raise RateLimited(retry_after=int(ends - now) + 1)
+        counter = None
+    refuse_if_spent(limit, counter, now)
 
 
 def hit(limit: Limit, subject: str, now: float | None = None) -> int:

@@ -41,5 +41,6 @@ def make_handler(app: Any, **handlers: EventHandler) -> EventHandler:
         return target(event, context)
 
     handler.app = app  # type: ignore[attr-defined]
-    handler.event_kinds = ("http", *handlers)  # type: ignore[attr-defined]
+    # A function without routes has no blueprint; an HTTP event still gets the contract's 404.
+    handler.event_kinds = (("http",) if app.routes else ()) + tuple(handlers)  # type: ignore[attr-defined]
     return handler

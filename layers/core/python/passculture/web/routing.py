@@ -53,11 +53,16 @@ class Auth(enum.Enum):
 
 @dataclass
 class Reply:
-    """A reply with a status or headers other than the route's defaults."""
+    """A reply with a status, headers or a content type other than the route's defaults.
+
+    ``body`` is what a handler would return (a schema, a dict, None) and is sent as
+    JSON; with another ``content_type`` it is text, sent as it is (the CSV export).
+    """
 
     body: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON
 
 
 @dataclass
@@ -68,8 +73,8 @@ class Req:
     request_id: str
     body: Any = None
     query: Any = None
-    principal: Any = None  # passculture.services.auth.Principal
-    credentials: Any = None  # passculture.services.auth.Credentials (countermark API)
+    principal: Any = None  # passculture.services.accounts.auth.Principal
+    credentials: Any = None  # passculture.services.accounts.auth.Credentials (countermark API)
 
     @property
     def headers(self) -> Any:
@@ -331,13 +336,13 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
         return
     authorization = req.headers.get("authorization")
     if spec.auth is Auth.COUNTERMARK:
-        from passculture.services.auth import parse_authorization
+        from passculture.services.accounts.auth import parse_authorization
 
         req.credentials = parse_authorization(authorization)
         if req.credentials is None:
             raise Unauthorized("Authentication is required", field="global")
         return
-    from passculture.services.auth import authenticate_user
+    from passculture.services.accounts.auth import authenticate_user
 
     req.principal = authenticate_user(authorization)
     if spec.auth is Auth.TEAM:
@@ -346,10 +351,10 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
 
 def _to_response(result: Any, status: int, request_id: str) -> Response:
     headers = {"X-Request-Id": request_id}
-    if isinstance(result, Response):
-        result.headers.setdefault("X-Request-Id", request_id)
-        return result
     if isinstance(result, Reply):
+        if result.content_type != JSON:
+            text_headers = {"Content-Type": result.content_type, **headers, **result.headers}
+            return Response(body=result.body or "", status_code=result.status, headers=text_headers)
         status, headers, result = result.status, {**headers, **result.headers}, result.body
     if result is None:
         return Response(body="", status_code=204 if status in (200, 204) else status, headers=headers)
@@ -384,7 +389,7 @@ def _contract_middleware(app: Chalice) -> Callable[..., Any]:
 
 
 def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chalice:
-    """A function's Chalice app, from fresh blueprints and the shared error contract."""
+    """A function's Chalice app, from fresh blueprints (none for a function without routes) and the error contract."""
     app = Chalice(app_name=name)
     app.debug = False
     app.route_specs = []  # type: ignore[attr-defined]

@@ -1,0 +1,8 @@
+"""Pure rules, below both schemas and services: no I/O, no tables, no settings, nothing heavy.
+
+What belongs here is a rule that a request schema and a service both need and that
+needs nothing but its arguments: email, password, department and role checks
+(``accounts``), SIREN/SIRET numbers (``siren``), geohashes, distances and postal
+codes (``geo``), the countermark format (``countermark``) and euro amounts in
+words (``money``). Nothing here imports models, adapters, services or schemas.
+"""

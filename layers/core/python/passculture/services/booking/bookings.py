@@ -1,0 +1,371 @@
+"""Booking an offer's stock, listing and cancelling one's bookings.
+
+A booking is one ``TransactWriteItems`` (``Transaction``) of up to five kinds
+of items, each carrying the rule it enforces as a DynamoDB condition, so the
+rules hold under any concurrency:
+
+- ``stock``: ``booked += quantity`` if the stock is not deleted, its date and
+  quantity are the ones read, and ``booked <= quantity - wanted``;
+- ``wallet:<credit>``: ``balance -= cents`` if ``balance >= cents`` (and, for
+  the national credit, if the cap's spent counter stays under the cap);
+- ``booking``: the booking put under its countermark, ``attribute_not_exists``;
+- ``guard``: the ``uniques`` item allowing one live booking per user per stock;
+- ``idem``: with an ``Idempotency-Key``, the ``uniques`` item naming the
+  booking this key created.
+
+The reads before it give the precise error in the usual cases; the conditions
+decide in the racy ones, and each failed label maps to its precise error.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from passculture.config import get_settings
+from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound
+from passculture.models.base import Transaction, TransactionConflict, backoff, utcnow
+from passculture.models.bookings import Booking
+from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
+from passculture.models.uniques import Unique, unique_key
+from passculture.models.venues import Venue
+from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
+from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
+from passculture.services.accounts.auth import Principal
+from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
+from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
+from passculture.services.catalogue.publication import refresh_if_places_changed
+from passculture.vocabulary import CapKind
+
+# Token collisions, a stock or wallet changed between read and write, DynamoDB
+# transaction conflicts: each costs one more attempt, never an error, up to this.
+MAX_ATTEMPTS = 6
+# Places left (as read before the transaction) under which a booking checks whether the stock filled up.
+NEARLY_FULL = 5
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A booking as its booker sees it: with its venue, and until when it can be cancelled."""
+
+    booking: Booking
+    venue: Venue | None
+    cancellable_until: datetime | None
+
+
+@dataclass
+class BookingResult:
+    booking: Booking
+    created: bool  # False when an Idempotency-Key replayed an earlier booking
+    venue: Venue | None = None
+
+    @property
+    def view(self) -> BookingView:
+        return view_of(self.booking, self.venue)
+
+
+# -- booking -------------------------------------------------------------------
+
+
+def require_can_book(principal: Principal) -> None:
+    """Young users whose email is confirmed; the credit itself is checked with the wallet."""
+    if "young" not in principal.roles:
+        raise Forbidden("Only young users with the Pass Culture credit can book offers")
+    if principal.user.email_confirmed_at is None:
+        raise Forbidden("Confirm your email address before booking", field="email")
+
+
+def idempotency_guard_key(user_id: str, key: str) -> str:
+    return unique_key("idem", f"{user_id}#{key}")
+
+
+def check_idempotency_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput("1 to 128 visible ASCII characters (a UUID is a good key)", field="Idempotency-Key")
+    return key
+
+
+def check_stock(stock: Stock, quantity: int, now: datetime) -> None:
+    """The stock-side refusals, most definitive first."""
+    if stock.is_deleted:
+        raise NotFound("No such stock", field="stockId")
+    if stock.begins_at is not None and stock.begins_at <= now:
+        raise Conflict("This event has already taken place", field="stockId")
+    if stock.booking_limit_at is not None and stock.booking_limit_at <= now:
+        raise Conflict("Bookings for this date are closed", field="stockId")
+    if stock.quantity is not None:
+        remaining = int(stock.quantity) - int(stock.booked or 0)
+        if remaining <= 0:
+            raise Conflict("Sold out: no place left", field="stockId")
+        if remaining < quantity:
+            raise Conflict(f"Only {remaining} place left", field="quantity")
+
+
+def stock_condition(stock: Stock, quantity: int) -> Any:
+    """Not deleted, same date and quantity as read, and room for ``quantity`` more."""
+    not_deleted = Stock.is_deleted.does_not_exist() | (Stock.is_deleted == False)  # noqa: E712
+    condition = not_deleted & (Stock.begins_key == stock.begins_key)
+    if stock.quantity is None:
+        return condition & Stock.quantity.does_not_exist()
+    total = int(stock.quantity)
+    room = Stock.booked <= total - quantity
+    if total >= quantity:
+        room = Stock.booked.does_not_exist() | room
+    return condition & (Stock.quantity == total) & room
+
+
+def _find_stock(stock_id: str) -> Stock | None:
+    try:
+        return Stock.get(stock_id, consistent_read=True)
+    except Stock.DoesNotExist:
+        return None
+
+
+def _get_stock(stock_id: str) -> Stock:
+    stock = _find_stock(stock_id)
+    if stock is None:
+        raise NotFound("No such stock", field="stockId")
+    return stock
+
+
+def _get_bookable_offer(offer_id: str, price_cents: int) -> Offer:
+    try:
+        offer = Offer.get(offer_id)
+    except Offer.DoesNotExist as exc:
+        raise NotFound("No such stock", field="stockId") from exc
+    if offer.status != "published" or not offer.is_active:
+        raise NotFound("No such stock", field="stockId")
+    if get_settings().free_offers_only and price_cents > 0:
+        # Paid offers are not shown in the app during the free-only phase.
+        raise NotFound("No such stock", field="stockId")
+    return offer
+
+
+def book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None = None) -> BookingResult:
+    """Books ``quantity`` places of a stock; with a key, a retry answers the first booking (with its venue)."""
+    idempotency_key = check_idempotency_key(idempotency_key)
+    try:
+        result = _book(principal, stock_id, quantity, idempotency_key)
+    except DomainError:
+        # The first attempt may have taken the last place or the last euro: a
+        # retry must answer that booking, not the refusal it now deserves.
+        replay = _replay(principal.user_id, idempotency_key, stock_id) if idempotency_key is not None else None
+        if replay is None:
+            raise
+        result = replay
+    if result.venue is None:
+        result.venue = venue_of(result.booking.venue_id)
+    return result
+
+
+def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None) -> BookingResult:
+    require_can_book(principal)
+    user = principal.user
+    now = utcnow()
+    # The wallet Query and the stock GetItem do not depend on each other: one round trip of latency.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending_credits = pool.submit(wallets_of, user.id)
+        stock = _find_stock(stock_id)
+        credits = pending_credits.result()
+    if not any(c.credit_id == NATIONAL_CREDIT_ID for c in credits):
+        raise Forbidden("You have no Pass Culture credit: booking needs one")
+    if stock is None:
+        raise NotFound("No such stock", field="stockId")
+    offer = _get_bookable_offer(stock.offer_id, int(stock.price_cents or 0))
+    if quantity == 2 and not offer.is_duo:
+        raise InvalidInput("Only duo offers can be booked for two", field="quantity")
+    check_stock(stock, quantity, now)
+    cap_kind = CapKind.of_offer(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
+    amount = int(stock.price_cents or 0) * quantity
+    plan = plan_debits(credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now)
+    # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
+    venue = venue_of(offer.venue_id)
+
+    for attempt in range(MAX_ATTEMPTS):
+        booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
+        failed = _commit(booking, stock, plan, quantity, idempotency_key, now)
+        if failed is None:  # a DynamoDB transaction conflict: nothing was written
+            backoff(attempt)
+            continue
+        if not failed:
+            if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
+                # This booking may have taken the last place: the offer leaves the feed then.
+                refresh_if_places_changed(offer.id, stock.id)
+            return BookingResult(booking, created=True, venue=venue)
+        if "idem" in failed:
+            replay = _replay(user.id, idempotency_key or "", stock_id)
+            if replay is not None:
+                replay.venue = venue
+                return replay
+        if "guard" in failed:
+            raise Conflict("You have already booked this date", field="stockId")
+        if "stock" in failed:
+            stock = _get_stock(stock_id)
+            check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
+        if any(label.startswith("wallet:") for label in failed):
+            plan = plan_debits(
+                wallets_of(user.id),
+                amount,
+                category=offer.category,
+                venue_id=offer.venue_id,
+                cap_kind=cap_kind,
+                now=now,
+            )
+        # Left: a countermark collision, or a stock or wallet that changed and still allows it.
+    raise Conflict("Too many bookings of this date at once; please try again", field="global")
+
+
+def _new_booking(
+    principal: Principal,
+    stock: Stock,
+    offer: Offer,
+    venue: Venue | None,
+    quantity: int,
+    amount: int,
+    plan: DebitPlan,
+    now: datetime,
+) -> Booking:
+    user = principal.user
+    return Booking(
+        new_countermark(),
+        user_id=user.id,
+        stock_id=stock.id,
+        offer_id=offer.id,
+        venue_id=offer.venue_id,
+        siren=offer.siren,
+        quantity=quantity,
+        amount_cents=amount,
+        debits=plan.as_map(),
+        cap_kind=None if plan.cap_kind is None else plan.cap_kind.value,
+        status="booked",
+        offer_name=offer.name,
+        offer_category=offer.category,
+        begins_at=stock.begins_at,
+        user_email=user.email,
+        user_public_name=user.public_name or user.first_name,
+        user_date_of_birth=user.date_of_birth,
+        venue_name=venue.name if venue else None,
+        venue_address=venue.address if venue else None,
+        venue_department_code=(venue.department_code if venue else None) or offer.department_code,
+        created_at=now,
+    )
+
+
+def _commit(
+    booking: Booking, stock: Stock, plan: DebitPlan, quantity: int, idempotency_key: str | None, now: datetime
+) -> dict[str, str] | None:
+    """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict."""
+    tx = Transaction()
+    tx.update(
+        "stock", Stock(stock.id), actions=[Stock.booked.add(quantity)], condition=stock_condition(stock, quantity)
+    )
+    for wallet, cents in plan.debits:
+        actions, condition = debit_update(wallet, cents, plan.cap_kind)
+        tx.update(f"wallet:{wallet.credit_id}", Wallet(booking.user_id, wallet.credit_id), actions, condition)
+    tx.save("booking", booking, condition=Booking.token.does_not_exist())
+    guard = Unique(booking_guard_key(booking.user_id, stock.id), target=booking.token, created_at=now)
+    tx.save("guard", guard, condition=Unique.key.does_not_exist())
+    if idempotency_key is not None:
+        idem = Unique(idempotency_guard_key(booking.user_id, idempotency_key), target=booking.token, created_at=now)
+        tx.save("idem", idem, condition=Unique.key.does_not_exist())
+    try:
+        return tx.commit()
+    except TransactionConflict:
+        return None
+
+
+def _replay(user_id: str, idempotency_key: str, stock_id: str) -> BookingResult | None:
+    """The booking an earlier request with this key created, if any."""
+    try:
+        guard = Unique.get(idempotency_guard_key(user_id, idempotency_key), consistent_read=True)
+        booking = Booking.get(guard.target, consistent_read=True)
+    except (Unique.DoesNotExist, Booking.DoesNotExist):
+        return None
+    if booking.stock_id != stock_id:
+        raise Conflict("This Idempotency-Key was used for another booking", field="Idempotency-Key")
+    return BookingResult(booking, created=False)
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def cancellable_until(booking: Booking, begins_at: datetime | None = None) -> datetime | None:
+    """Events: the deadline before the start; things (None): any time before use."""
+    begins_at = begins_at if begins_at is not None else booking.begins_at
+    if begins_at is None:
+        return None
+    return begins_at - timedelta(hours=get_settings().cancellation_deadline_hours)
+
+
+def view_of(booking: Booking, venue: Venue | None) -> BookingView:
+    """The booking, its venue, and its cancellation deadline while it can still be cancelled."""
+    return BookingView(booking, venue, cancellable_until(booking) if booking.status == "booked" else None)
+
+
+def venues_by_id(venue_ids: set[str]) -> dict[str, Venue]:
+    """The venues, in one BatchGetItem per 100."""
+    if not venue_ids:
+        return {}
+    return {venue.id: venue for venue in Venue.batch_get(sorted(venue_ids))}
+
+
+def venue_of(venue_id: str) -> Venue | None:
+    try:
+        return Venue.get(venue_id)
+    except Venue.DoesNotExist:
+        return None
+
+
+def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[BookingView], str | None]:
+    """The user's bookings, newest first, with their venues (one Query, one BatchGetItem)."""
+    from passculture.services.pagination import paginate
+
+    bookings, next_cursor = paginate(
+        partial(Booking.user_index.query, user_id, scan_index_forward=False), limit, cursor
+    )
+    venues = venues_by_id({b.venue_id for b in bookings})
+    return [view_of(b, venues.get(b.venue_id)) for b in bookings], next_cursor
+
+
+# -- cancelling ----------------------------------------------------------------
+
+
+def cancel_my_booking(principal: Principal, token: str) -> BookingView:
+    """The booker cancels until the deadline; the mirror transaction refunds exactly."""
+    token = normalise_countermark(token)
+    if not is_well_formed(token):
+        raise NotFound("No such booking", field="booking")
+    try:
+        booking = Booking.get(token, consistent_read=True)
+    except Booking.DoesNotExist as exc:
+        raise NotFound("No such booking", field="booking") from exc
+    if booking.user_id != principal.user_id:
+        raise NotFound("No such booking", field="booking")
+    if booking.status == "cancelled":
+        raise Gone("This booking is already cancelled", field="booking")
+    if booking.status != "booked":
+        raise Conflict(f"This booking is {booking.status}: it can no longer be cancelled", field="booking")
+    deadline = cancellable_until(booking, _current_begins_at(booking))
+    if deadline is not None and utcnow() >= deadline:
+        hours = get_settings().cancellation_deadline_hours
+        raise Conflict(f"Bookings can be cancelled until {hours} h before the event", field="booking")
+    cancelled = cancel_booking(booking, f"user:{principal.user_id}")
+    return view_of(cancelled, venue_of(cancelled.venue_id))
+
+
+def _current_begins_at(booking: Booking) -> datetime | None:
+    """The date the stock has now (a pro may have moved it since the booking)."""
+    if booking.begins_at is None:
+        return None
+    try:
+        return Stock.get(booking.stock_id).begins_at or booking.begins_at
+    except Stock.DoesNotExist:
+        return booking.begins_at

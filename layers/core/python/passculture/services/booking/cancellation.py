@@ -1,0 +1,70 @@
+"""Cancelling a booking: the mirror of the booking transaction.
+
+One Transaction: the booking goes from ``booked`` to ``cancelled`` (conditioned
+on its status, so two cancellations cannot both refund), the stock's ``booked``
+count goes down by the booking's quantity (unless the stock itself is being
+deleted), each wallet credit gets back exactly what it paid (``debits``), the
+national credit's cap counter is given back, and the one-booking-per-stock guard
+is removed so the user may book again. Emails follow from the bookings stream.
+"""
+
+from __future__ import annotations
+
+from passculture.errors import Conflict, Gone
+from passculture.models.base import Transaction, utcnow
+from passculture.models.bookings import Booking
+from passculture.models.stocks import Stock
+from passculture.models.uniques import Unique, unique_key
+from passculture.models.wallets import Wallet
+from passculture.services.booking.wallets import refund_update
+from passculture.vocabulary import CapKind
+
+
+def booking_guard_key(user_id: str, stock_id: str) -> str:
+    """The ``uniques`` key that allows one live booking per user per stock."""
+    return unique_key("booking", f"{user_id}#{stock_id}")
+
+
+def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = True) -> Booking:
+    """Cancels a ``booked`` booking and refunds it; Gone if it is already cancelled,
+    Conflict if it was used meanwhile (the caller maps these to its own contract)."""
+    now = utcnow()
+    tx = Transaction()
+    tx.update(
+        "booking",
+        booking,
+        actions=[
+            Booking.status.set("cancelled"),
+            Booking.cancelled_at.set(now),
+            Booking.cancelled_by.set(cancelled_by),
+        ],
+        condition=Booking.status == "booked",
+    )
+    if free_place:
+        tx.update(
+            "stock", Stock(booking.stock_id), actions=[Stock.booked.add(-booking.quantity)], condition=Stock.id.exists()
+        )
+    cap_kind = CapKind.of_booking(booking.cap_kind)
+    for credit_id, cents in sorted(booking.debits_by_credit().items()):
+        tx.update(
+            f"wallet:{credit_id}",
+            Wallet(booking.user_id, credit_id),
+            actions=refund_update(credit_id, cents, cap_kind),
+            condition=Wallet.user_id.exists(),
+        )
+    tx.delete("guard", Unique(booking_guard_key(booking.user_id, booking.stock_id)))
+    failed = tx.commit()
+    if "booking" in failed:
+        current = Booking.get(booking.token, consistent_read=True)
+        if current.status == "cancelled":
+            raise Gone("This booking is already cancelled", field="booking")
+        raise Conflict(f"This booking is {current.status}", field="booking")
+    if failed:
+        raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
+    # What the transaction wrote, without reading it back.
+    booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
+    if free_place:
+        from passculture.services.catalogue.publication import refresh_if_places_changed
+
+        refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
+    return booking

@@ -1,0 +1,240 @@
+"""The app's feed: published offers around a point, ranked for discovery.
+
+Served from the sparse ``feed_index`` of offers (hash ``feed_cell``, a geohash
+prefix set by ``catalogue/publication.py`` on offers visible in the app), never
+from a table scan: one Query per geohash cell covering the circle, run a few
+at a time, then the exact haversine distance filters what the cells brought.
+
+The cells (``rules/geo.py``: precision 4, about 26 km x 19.5 km in
+metropolitan France) fit radii of 1 to 100 km: a 5 km feed reads 1 to 4
+cells, a 20 km one about 6 to 12, the 100 km maximum about 80.
+
+Ranking: offers with a hook first; within that, categories take turns (round
+robin, the category with the nearest offer first), each category's offers
+nearest first. ``highlighted`` marks offers the territory of the caller's
+department highlights. The structure's name is never part of an item: the feed
+is about discovering offers, not brands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from passculture.config import get_settings
+from passculture.errors import InvalidInput
+from passculture.models.base import utcnow
+from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
+from passculture.models.venues import Venue
+from passculture.rules.geo import covering_cells, haversine_km
+from passculture.services.catalogue.publication import DIGITAL_CELL
+
+# A dense cell (inner Paris) contributes at most this many offers per feed.
+CELL_READ_LIMIT = 1000
+QUERY_WORKERS = 8
+NEXT_DATES_SHOWN = 3
+
+
+# -- reading the index ---------------------------------------------------------
+
+
+def _query_cell(cell: str, category: str | None) -> list[Offer]:
+    condition = (Offer.category == category) if category else None
+    items: list[Offer] = []
+    for offer in Offer.feed_index.query(cell, filter_condition=condition, page_size=200):
+        items.append(offer)
+        if len(items) >= CELL_READ_LIMIT:
+            break
+    return items
+
+
+def read_cells(cells: list[str], category: str | None) -> list[Offer]:
+    """Each cell's offers: one Query per cell, a few in flight at once."""
+    if not cells:
+        return []
+    # The first runs alone: it creates the connection the others then share.
+    offers = _query_cell(cells[0], category)
+    if len(cells) > 1:
+        with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(cells) - 1)) as pool:
+            for batch in pool.map(lambda c: _query_cell(c, category), cells[1:]):
+                offers.extend(batch)
+    return offers
+
+
+def highlighted_offer_ids(department: str | None) -> set[str]:
+    """Offers the territory of ``department`` highlights: one Query of its ``offer#`` items."""
+    if not department:
+        return set()
+    from passculture.models.territories import TerritoryItem
+
+    items = TerritoryItem.query(
+        department,
+        TerritoryItem.id.startswith("offer#"),
+        filter_condition=TerritoryItem.highlighted == True,  # noqa: E712
+    )
+    return {item.id.removeprefix("offer#") for item in items}
+
+
+# -- ranking -------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    offer: Offer
+    distance_km: float | None  # None: a digital offer
+
+    @property
+    def order(self) -> tuple[bool, float, str]:
+        return (self.distance_km is None, self.distance_km or 0.0, self.offer.id)
+
+
+def has_hook(offer: Offer) -> bool:
+    return bool((offer.hook or "").strip())
+
+
+def rank(candidates: list[Candidate]) -> list[Candidate]:
+    """Hook first; then categories in turn, the one with the nearest offer first; nearest first."""
+    ranked: list[Candidate] = []
+    for tier in (True, False):
+        groups: dict[str, list[Candidate]] = {}
+        for candidate in sorted((c for c in candidates if has_hook(c.offer) is tier), key=lambda c: c.order):
+            groups.setdefault(candidate.offer.category, []).append(candidate)
+        queues = sorted(groups.values(), key=lambda g: g[0].order)
+        depth = max((len(q) for q in queues), default=0)
+        for i in range(depth):
+            ranked.extend(q[i] for q in queues if i < len(q))
+    return ranked
+
+
+# -- the feed ------------------------------------------------------------------
+
+
+def media_url(key: str | None) -> str | None:
+    """Public address of a media object (a CDN in front of the bucket in production)."""
+    if not key:
+        return None
+    settings = get_settings()
+    if settings.media_base_url:
+        return f"{settings.media_base_url.rstrip('/')}/{key}"
+    return f"https://{settings.media_bucket}.s3.{settings.region}.amazonaws.com/{key}"
+
+
+def future_dates(offer: Offer, now: datetime) -> list[datetime]:
+    return [d for d in (offer.next_dates or []) if d > now]
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One offer of a feed page, with what the app shows beside it."""
+
+    offer: Offer
+    distance_km: float | None  # None: a digital offer
+    next_dates: list[datetime]
+    highlighted: bool
+    image_url: str | None
+    thumb_url: str | None
+
+
+def entry_of(candidate: Candidate, highlighted: set[str], now: datetime) -> FeedEntry:
+    offer = candidate.offer
+    return FeedEntry(
+        offer=offer,
+        distance_km=candidate.distance_km,
+        next_dates=future_dates(offer, now)[:NEXT_DATES_SHOWN],
+        highlighted=offer.id in highlighted,
+        image_url=media_url(offer.image_key),
+        thumb_url=media_url(offer.thumb_key),
+    )
+
+
+def _fingerprint(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def feed(
+    *,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    category: str | None,
+    include_digital: bool,
+    department: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[FeedEntry], str | None]:
+    """One page of the ranked feed and the cursor of the next one."""
+    from passculture.services.pagination import decode_cursor, encode_cursor
+
+    fingerprint = _fingerprint(latitude, longitude, radius_km, category, include_digital)
+    offset = 0
+    if cursor:
+        position = decode_cursor(cursor) or {}
+        if position.get("q") != fingerprint or not isinstance(position.get("o"), int):
+            raise InvalidInput("This cursor belongs to another feed", field="cursor")
+        offset = position["o"]
+
+    now = utcnow()
+    cells = covering_cells(latitude, longitude, radius_km)
+    if include_digital:
+        cells.append(DIGITAL_CELL)
+    candidates: dict[str, Candidate] = {}
+    for offer in read_cells(cells, category):
+        if offer.next_dates and not future_dates(offer, now):
+            continue  # every date passed since the last refresh of the offer
+        if offer.feed_cell == DIGITAL_CELL or offer.latitude is None or offer.longitude is None:
+            if include_digital:
+                candidates[offer.id] = Candidate(offer, None)
+            continue
+        distance = haversine_km(latitude, longitude, float(offer.latitude), float(offer.longitude))
+        if distance <= radius_km:
+            candidates[offer.id] = Candidate(offer, distance)
+    ranked = rank(list(candidates.values()))
+    page = ranked[offset : offset + limit]
+    highlighted = highlighted_offer_ids(department) if page else set()
+    items = [entry_of(c, highlighted, now) for c in page]
+    more = offset + limit < len(ranked)
+    return items, encode_cursor({"o": offset + limit, "q": fingerprint}) if more else None
+
+
+# -- one offer -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicOfferView:
+    """A published offer's page: its venue, its future stocks by date (each with whether it can be booked now)."""
+
+    offer: Offer
+    venue: Venue | None
+    stocks: list[tuple[Stock, bool]]
+    image_url: str | None
+    thumb_url: str | None
+
+
+def public_offer(offer_id: str) -> PublicOfferView:
+    """A published offer's practical information: venue address, dates, places left, prices."""
+    from passculture.errors import NotFound
+    from passculture.services.catalogue.publication import is_bookable, live_stocks
+
+    try:
+        offer = Offer.get(offer_id)
+    except Offer.DoesNotExist as exc:
+        raise NotFound("No such offer") from exc
+    if offer.feed_cell is None:
+        raise NotFound("No such offer")
+    try:
+        venue: Venue | None = Venue.get(offer.venue_id)
+    except Venue.DoesNotExist:
+        venue = None
+    now = utcnow()
+    free_only = get_settings().free_offers_only
+    stocks = [
+        (stock, is_bookable(stock, now) and not (free_only and stock.price_cents))
+        for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now))
+        if stock.begins_at is None or stock.begins_at > now
+    ]
+    return PublicOfferView(offer, venue, stocks, media_url(offer.image_key), media_url(offer.thumb_key))

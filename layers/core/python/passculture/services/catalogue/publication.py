@@ -1,0 +1,188 @@
+"""The publication rule: what status an offer has and whether the app shows it.
+
+An offer is visible in the app only when its structure is validated, the offer
+is active, it has a future bookable stock and, while ``FREE_OFFERS_ONLY`` is
+on, its price is 0. Offers of a structure not yet validated wait in
+``pending``; validating the structure refreshes them (no action by the pro).
+
+Statuses: ``inactive`` (deactivated, or the structure was rejected/deleted),
+``pending`` (structure not validated yet), ``draft`` (no date or stock yet),
+``published`` (everything the pro controls is done). Visibility in the app is
+``feed_cell`` being set (the sparse feed index), which also needs a future
+bookable stock and the free-only phase rule.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from passculture.config import get_settings
+from passculture.models.base import utcnow
+from passculture.models.offerers import Offerer
+from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
+from passculture.rules.geo import FEED_CELL_PRECISION
+
+logger = logging.getLogger(__name__)
+
+DIGITAL_CELL = "digital"
+
+
+def live_stocks(offer_id: str) -> list[Stock]:
+    return [s for s in Stock.offer_index.query(offer_id) if not s.is_deleted]
+
+
+def is_bookable(stock: Stock, now: datetime) -> bool:
+    if stock.is_deleted:
+        return False
+    if stock.begins_at is not None and stock.begins_at <= now:
+        return False
+    if stock.booking_limit_at is not None and stock.booking_limit_at <= now:
+        return False
+    return stock.quantity is None or stock.booked < stock.quantity
+
+
+def offer_status(offer: Offer, offerer_status: str, stocks: list[Stock]) -> str:
+    if not offer.is_active or offerer_status in ("rejected", "deleted"):
+        return "inactive"
+    if offerer_status != "validated":
+        return "pending"
+    if not stocks:
+        return "draft"
+    return "published"
+
+
+def feed_cell(offer: Offer, status: str, stocks: list[Stock], now: datetime) -> str | None:
+    """The feed index cell when the app shows the offer, else None."""
+    if status != "published":
+        return None
+    bookable = [s for s in stocks if is_bookable(s, now)]
+    if get_settings().free_offers_only:
+        bookable = [s for s in bookable if s.price_cents == 0]
+    if not bookable:
+        return None
+    if offer.is_digital or not offer.geohash:
+        return DIGITAL_CELL
+    return offer.geohash[:FEED_CELL_PRECISION]
+
+
+FEED_NEXT_DATES = 5
+
+
+def feed_summary(stocks: list[Stock], now: datetime) -> tuple[list[datetime], int | None]:
+    """(the next bookable dates, the lowest bookable price): what the feed shows without reading stocks."""
+    bookable = [s for s in stocks if is_bookable(s, now)]
+    dates = sorted(s.begins_at for s in bookable if s.begins_at is not None)[:FEED_NEXT_DATES]
+    prices = [int(s.price_cents) for s in bookable]
+    return dates, (min(prices) if prices else None)
+
+
+def offerer_status_of(siren: str) -> str:
+    """The structure's status; a structure that no longer exists counts as deleted."""
+    try:
+        return Offerer.get(siren, consistent_read=True).status
+    except Offerer.DoesNotExist:
+        return "deleted"
+
+
+def begins_key(begins_at: datetime | None) -> str:
+    """The stock index's sort key: the start in ISO form, or "thing" (sorted after every date)."""
+    return begins_at.isoformat() if begins_at is not None else "thing"
+
+
+def refresh_offer(
+    offer: Offer,
+    offerer_status: str | None = None,
+    stocks: list[Stock] | None = None,
+    actions: list[Any] | None = None,
+) -> Offer:
+    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves what changed.
+
+    ``actions`` are the caller's own changes to the offer, already applied to
+    ``offer`` in memory: they are written in the same update. ``stocks`` are the
+    offer's live stocks when the caller knows them (the stock index is only
+    eventually consistent just after a write).
+    """
+    if offerer_status is None:
+        offerer_status = offerer_status_of(offer.siren)
+    stocks = live_stocks(offer.id) if stocks is None else [s for s in stocks if not s.is_deleted]
+    now = utcnow()
+    status = offer_status(offer, offerer_status, stocks)
+    cell = feed_cell(offer, status, stocks, now)
+    writes: list[Any] = list(actions or [])
+    if (status, cell) != (offer.status, offer.feed_cell):
+        writes.append(Offer.status.set(status))
+        writes.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
+    dates, min_price = feed_summary(stocks, now)
+    if (dates, min_price) != (offer.next_dates or [], offer.min_price_cents):
+        writes.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
+        price = Offer.min_price_cents
+        writes.append(price.set(min_price) if min_price is not None else price.remove())
+    if writes:
+        writes.append(Offer.updated_at.set(utcnow()))
+        offer.update(actions=writes, condition=Offer.id.exists())
+    return offer
+
+
+def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0) -> None:
+    """After a booking or a cancellation: the feed follows a stock that just filled up or reopened.
+
+    Only a stock at its quantity matters, so this costs one consistent read of
+    the stock and, when it is full (or was full before ``freed`` came back),
+    a refresh of its offer. It never fails the booking or cancellation it follows.
+    """
+    try:
+        stock = Stock.get(stock_id, consistent_read=True)
+        if stock.quantity is None:
+            return
+        booked, quantity = int(stock.booked or 0), int(stock.quantity)
+        if booked >= quantity or (freed and booked + freed >= quantity):
+            offer = Offer.get(offer_id)
+            # The stock index may not show the new count yet: use the one just read.
+            stocks = [stock if s.id == stock.id else s for s in live_stocks(offer.id)]
+            refresh_offer(offer, stocks=stocks)
+    except Exception:
+        logger.exception("feed refresh after a change of places failed for offer %s", offer_id)
+
+
+def refresh_offerer_offers(siren: str) -> int:
+    """Refreshes every offer of a structure after its status changed; returns how many changed."""
+    from passculture.services.pagination import paginate
+
+    offerer_status = offerer_status_of(siren)
+
+    changed, cursor = 0, None
+    while True:
+        offers, cursor = paginate(partial(Offer.siren_index.query, siren), 100, cursor)
+        for offer in offers:
+            before = (offer.status, offer.feed_cell)
+            refresh_offer(offer, offerer_status)
+            changed += before != (offer.status, offer.feed_cell)
+        if cursor is None:
+            return changed
+
+
+def refresh_published_offers() -> int:
+    """Re-applies the rule to every published offer; returns how many changed.
+
+    Run on a schedule: the feed loses offers whose dates have passed, and a
+    switch of the ``FREE_OFFERS_ONLY`` phase reaches every offer (only published
+    offers can be in the app). A Query on the status index, never a Scan.
+    """
+    from passculture.services.pagination import paginate
+
+    statuses: dict[str, str] = {}
+    changed, cursor = 0, None
+    while True:
+        offers, cursor = paginate(partial(Offer.status_index.query, "published"), 100, cursor)
+        for offer in offers:
+            if offer.siren not in statuses:
+                statuses[offer.siren] = offerer_status_of(offer.siren)
+            before = (offer.status, offer.feed_cell)
+            refresh_offer(offer, statuses[offer.siren])
+            changed += before != (offer.status, offer.feed_cell)
+        if cursor is None:
+            return changed

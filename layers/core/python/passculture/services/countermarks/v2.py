@@ -1,0 +1,462 @@
+"""The countermark API, compatible with Pass Culture's published v2: check, use, keep, cancel.
+
+Every call first reads, in ONE ``BatchGetItem`` spanning tables, what it needs:
+the caller's API key (or user), the booking, and the two failure counters
+(caller and source address). Then the contract's checks run in order: 429
+(counters spent), 401 (credentials), 404 (unknown token, malformed token, or
+another structure's: one answer for all three), then the route's own 410/403.
+``use`` and ``keep`` are one conditional ``UpdateItem`` on the status, so two
+cashiers validating the same code get one 204 and one 410; ``cancel`` is the
+shared cancellation transaction.
+
+Only 401s and 404s count against the limits (they are what guessing produces;
+410/403 answer only for the caller's own bookings). Every refused call is logged
+on ``passculture.countermarks`` with route, caller, source and reason.
+
+A call's ``Attempt`` is fixed when it starts (``claim_of`` reads who the
+credentials name, before any read); ``_resolve`` returns the verified caller
+and the booking, or raises the contract's first refusal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from passculture.config import get_settings
+from passculture.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited, Unauthorized
+from passculture.models.api_keys import ApiKey
+from passculture.models.base import batch_get, utcnow
+from passculture.models.bookings import Booking
+from passculture.models.rate_limits import RateLimit
+from passculture.rules.countermark import is_well_formed, normalise_countermark
+from passculture.services import ratelimit
+from passculture.services.accounts.auth import Credentials, api_key_matches, api_key_prefix
+
+audit = logging.getLogger("passculture.countermarks")
+
+# Pass Culture's own messages: integrated ticketing systems may show them to cashiers.
+NOT_FOUND = "Cette contremarque n'a pas été trouvée"
+ALREADY_USED = "Cette réservation a déjà été validée"
+CANCELLED = "Cette réservation a été annulée"
+REIMBURSED = "Cette réservation a été remboursée"
+NOT_USED_YET = "Cette réservation n'a pas encore été validée"
+ALREADY_CANCELLED = "Cette contremarque a déjà été annulée"
+CANNOT_CANCEL_USED = "Impossible d'annuler une réservation consommée"
+BAD_CREDENTIALS = "Invalid credentials"
+
+MAX_EMAIL_LENGTH = 254
+NO_SIREN = "-"  # not a SIREN: no membership has it
+
+# last_used_at is refreshed at most this often, so the hot path rarely writes the key.
+LAST_USED_RESOLUTION = timedelta(hours=1)
+
+
+def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Limit]:
+    """(per caller, per source address): failed attempts allowed per window.
+
+    A Basic caller's failures include wrong passwords, so its allowance is no
+    larger than sign-in's: this route is no side door for password guessing.
+    """
+    settings = get_settings()
+    window = settings.countermark_failure_window_seconds
+    per_caller = settings.countermark_caller_failures
+    if kind == "basic":
+        per_caller = min(per_caller, settings.signin_limit_per_window)
+    return (
+        ratelimit.Limit("countermark-caller", per_caller, window),
+        ratelimit.Limit("countermark-source", settings.countermark_source_failures, window),
+    )
+
+
+# -- who is calling ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who the credentials say the caller is, read from them alone (no I/O yet)."""
+
+    kind: str  # the credentials' kind, which sets the caller's allowance
+    subject: str  # the caller's rate-limit subject: key:<prefix>, user:<id>, email:<address>...
+    name: str | None = None  # the API key's prefix, or the user id an access token names
+    refusal: tuple[str, Unauthorized] | None = None  # (reason, error) when they are unusable as presented
+
+
+def claim_of(credentials: Credentials) -> Claim:
+    if credentials.kind == "api_key":
+        prefix = api_key_prefix(credentials.secret)
+        # parse_authorization only calls a well-shaped bearer an API key
+        refusal = None if prefix is not None else ("bad-api-key", Unauthorized(BAD_CREDENTIALS))
+        return Claim("api_key", f"key:{prefix}", prefix, refusal)
+    if credentials.kind == "token":
+        from passculture.services.accounts.auth import decode_access_token
+
+        try:
+            user_id = decode_access_token(credentials.secret)
+        except Unauthorized as exc:
+            return Claim("token", credentials.subject, refusal=("bad-access-token", exc))
+        return Claim("token", f"user:{user_id}", user_id)
+    if len(credentials.email) > MAX_EMAIL_LENGTH:  # no such account, and too long for a DynamoDB key
+        return Claim("basic", "anonymous", refusal=("bad-password", Unauthorized(BAD_CREDENTIALS)))
+    return Claim("basic", credentials.subject)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One call, fixed when it starts: what is logged, and counted when it is refused."""
+
+    route: str
+    token: str
+    source_ip: str
+    claim: Claim
+    now: float
+
+    @property
+    def kind(self) -> str:
+        return self.claim.kind
+
+    @property
+    def subject(self) -> str:
+        return self.claim.subject
+
+    @property
+    def source(self) -> str:
+        return f"ip:{self.source_ip}"
+
+    def masked_token(self) -> str:
+        return (self.token[:2] + "****") if self.token else "-"
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor: str  # written on the booking: "key:<prefix>" | "user:<id>"
+    api_key: ApiKey | None = None
+
+
+def _now() -> float:
+    """The rate-limit clock (epoch seconds); tests move it to a later window."""
+    return time.time()
+
+
+def _begin(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> Attempt:
+    token = normalise_countermark(raw_token)
+    return Attempt(route, token, source_ip or "unknown", claim_of(credentials), _now())
+
+
+def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool, count_source: bool) -> NoReturn:
+    """Logs a refused call, counts it where asked, raises 429 past a limit, else ``exc``."""
+    caller_limit, source_limit = failure_limits(attempt.kind)
+    retry_after = 0
+    counted = []
+    if count_caller:
+        counted.append((caller_limit, attempt.subject))
+    if count_source:
+        counted.append((source_limit, attempt.source))
+    for limit, subject in counted:
+        try:
+            ratelimit.hit(limit, subject, now=attempt.now)
+        except RateLimited as limited:
+            retry_after = max(retry_after, limited.retry_after)
+    _log_refusal(attempt, 429 if retry_after else exc.status, reason)
+    if retry_after:
+        raise RateLimited(retry_after) from exc
+    raise exc
+
+
+def _log_refusal(attempt: Attempt, status: int, reason: str) -> None:
+    audit.warning(
+        "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
+        attempt.route,
+        status,
+        reason,
+        attempt.subject,
+        attempt.source_ip,
+        attempt.masked_token(),
+    )
+
+
+def _not_found(attempt: Attempt, reason: str) -> NoReturn:
+    _deny(attempt, NotFound(NOT_FOUND), reason, count_caller=True, count_source=True)
+
+
+def _unknown(attempt: Attempt) -> NoReturn:
+    _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _first_batch(attempt: Attempt, extra: list[tuple[type, dict[str, Any]]]) -> tuple[dict[type, list[Any]], Any]:
+    """``extra`` + the booking (when the token can exist) + both failure counters, in one read.
+
+    429 when this caller or this source has used up its failures.
+    """
+    limits = list(zip(failure_limits(attempt.kind), (attempt.subject, attempt.source), strict=True))
+    keys = [ratelimit.counter_key(limit, subject, attempt.now) for limit, subject in limits]
+    wanted = list(extra)
+    if is_well_formed(attempt.token):
+        wanted.append((Booking, {"token": _s(attempt.token)}))
+    wanted += [(RateLimit, {"key": _s(key)}) for key in keys]
+    found = batch_get(wanted)
+    counters = {counter.key: counter for counter in found[RateLimit]}
+    for (limit, _), key in zip(limits, keys, strict=True):
+        try:
+            ratelimit.refuse_if_spent(limit, counters.get(key), attempt.now)
+        except RateLimited:
+            _log_refusal(attempt, 429, "limit-spent")
+            raise
+    bookings = found.get(Booking) or []
+    return found, bookings[0] if bookings else None
+
+
+def _resolve(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
+    """The verified caller and the booking, or the contract's first failing check (logged, counted)."""
+    claim = attempt.claim
+    if claim.refusal is not None:
+        reason, error = claim.refusal
+        _deny(attempt, error, reason, count_caller=False, count_source=True)
+    if claim.kind == "api_key":
+        found, booking = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
+        key = found[ApiKey][0] if found[ApiKey] else None
+        if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
+            # Only the source is counted: anyone may present a known prefix with a wrong secret,
+            # and counting it against the key would let them lock its structure out.
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
+        if booking is None:
+            _unknown(attempt)
+        if booking.siren != key.siren:
+            _not_found(attempt, "other-structure")
+        return Caller(actor=attempt.subject, api_key=key), booking
+    if claim.kind == "token":
+        from passculture.models.users import User
+
+        found, booking = _first_batch(attempt, [(User, {"id": _s(claim.name or "")})])
+        user = found[User][0] if found[User] else None
+        if user is None or not user.is_active:
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", count_caller=False, count_source=True)
+    else:
+        from passculture.services.accounts.signin import authenticate_password
+
+        # The counters are read before the password is hashed: a spent caller costs no argon2 run.
+        _, booking = _first_batch(attempt, [])
+        user = authenticate_password(credentials.email, credentials.secret)
+        if user is None:
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=True, count_source=True)
+    return _member_of_booking(attempt, user.id, booking)
+
+
+def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) -> tuple[Caller, Booking]:
+    from passculture.services.accounts.access import membership_of
+
+    # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
+    membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
+    if booking is None:
+        _unknown(attempt)
+    if membership is None or membership.status != "validated":
+        _not_found(attempt, "other-structure")
+    return Caller(actor=f"user:{user_id}"), booking
+
+
+def _open(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> tuple[Attempt, Caller, Booking]:
+    """The call's attempt, its verified caller and the booking (or the contract's first refusal)."""
+    attempt = _begin(route, credentials, raw_token, source_ip)
+    caller, booking = _resolve(attempt, credentials)
+    return attempt, caller, booking
+
+
+def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
+    audit.info(
+        "countermark %s route=%s by=%s source=%s token=%s",
+        what,
+        attempt.route,
+        caller.actor,
+        attempt.source_ip,
+        attempt.masked_token(),
+    )
+    key = caller.api_key
+    if key is None:
+        return
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        from pynamodb.exceptions import UpdateError
+
+        try:
+            key.update(actions=[ApiKey.last_used_at.set(now)], condition=ApiKey.prefix.exists())
+        except UpdateError:  # revoked and gone meanwhile: nothing to note
+            audit.info("api key %s vanished before last_used_at was noted", key.prefix)
+
+
+# -- the routes' rules ---------------------------------------------------------
+
+
+def _require_usable(booking: Booking, now: datetime) -> None:
+    """The check and use rules after authorisation: 410 used (with ``usedAt``), 410 cancelled, 403 too early."""
+    if booking.status == "reimbursed":
+        raise Gone({"payment": [REIMBURSED]})
+    if booking.status == "used":
+        # usedAt and beginsAt (below) are additions after the published key: the Guichet shows them.
+        used_at = {"usedAt": [booking.used_at.isoformat()]} if booking.used_at else {}
+        raise Gone({"booking": [ALREADY_USED], **used_at})
+    if booking.status == "cancelled":
+        raise Gone({"booking": [CANCELLED]})
+    hours = get_settings().countermark_window_hours
+    if booking.begins_at is not None and booking.begins_at > now + timedelta(hours=hours):
+        raise Forbidden(
+            {
+                "beginningDatetime": [
+                    f"Vous ne pouvez pas valider cette contremarque plus de {hours}h avant le début de l'évènement"
+                ],
+                "beginsAt": [booking.begins_at.isoformat()],
+            }
+        )
+
+
+def _require_kept(booking: Booking) -> None:
+    """The keep rules: only a used booking goes back to booked."""
+    if booking.status == "booked":
+        raise Gone({"booking": [NOT_USED_YET]})
+    if booking.status == "cancelled":
+        raise Gone({"booking": [CANCELLED]})
+    if booking.status == "reimbursed":
+        raise Gone({"payment": [REIMBURSED]})
+
+
+def _require_cancellable(booking: Booking) -> None:
+    if booking.status == "cancelled":
+        raise Gone({"global": [ALREADY_CANCELLED]})
+    if booking.status in ("used", "reimbursed"):
+        raise Forbidden({"global": [CANNOT_CANCEL_USED]})
+
+
+def _refuse(attempt: Attempt, exc: DomainError) -> NoReturn:
+    """A refusal about the caller's own booking: logged, never counted."""
+    field, messages = next(iter(exc.errors.items()))
+    _deny(attempt, exc, f"{field}:{messages[0]!r}", count_caller=False, count_source=False)
+
+
+def _reread(token: str) -> Booking:
+    try:
+        return Booking.get(token, consistent_read=True)
+    except Booking.DoesNotExist as exc:
+        raise NotFound(NOT_FOUND) from exc
+
+
+def _conditional_status(booking: Booking, to: str, expected: str, actions: list[Any]) -> bool:
+    """One conditional UpdateItem: ``status`` goes from ``expected`` to ``to``.
+
+    False when it lost a race: the status was not ``expected``, or a transaction
+    (a cancellation) held the item at that instant; the caller reads it again.
+    """
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        booking.update(actions=[Booking.status.set(to), *actions], condition=Booking.status == expected)
+    except UpdateError as exc:
+        if exc.cause_response_code in ("ConditionalCheckFailedException", "TransactionConflictException"):
+            return False
+        raise
+    return True
+
+
+def check(credentials: Credentials, raw_token: str, source_ip: str) -> CheckedBooking:
+    """``GET /v2/bookings/token/{token}``."""
+    attempt, caller, booking = _open("check", credentials, raw_token, source_ip)
+    try:
+        _require_usable(booking, utcnow())
+    except DomainError as exc:
+        _refuse(attempt, exc)
+    _succeeded(attempt, caller, "checked")
+    return checked(booking)
+
+
+def use(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/use/token/{token}``: booked -> used, recording who and when."""
+    attempt, caller, booking = _open("use", credentials, raw_token, source_ip)
+    for _ in range(3):
+        try:
+            _require_usable(booking, utcnow())
+        except DomainError as exc:
+            _refuse(attempt, exc)
+        stamp = [Booking.used_at.set(utcnow()), Booking.used_by.set(caller.actor)]
+        if _conditional_status(booking, "used", "booked", stamp):
+            _succeeded(attempt, caller, "used")
+            return
+        # Lost a race: answer what the booking has become, as a check would.
+        booking = _reread(attempt.token)
+    raise Conflict("The booking keeps changing; try again", field="booking")
+
+
+def keep(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/keep/token/{token}``: used -> booked (undoes a validation)."""
+    attempt, caller, booking = _open("keep", credentials, raw_token, source_ip)
+    for _ in range(3):
+        try:
+            _require_kept(booking)
+        except DomainError as exc:
+            _refuse(attempt, exc)
+        if _conditional_status(booking, "booked", "used", [Booking.used_at.remove(), Booking.used_by.remove()]):
+            _succeeded(attempt, caller, "kept")
+            return
+        booking = _reread(attempt.token)
+    raise Conflict("The booking keeps changing; try again", field="booking")
+
+
+def cancel(credentials: Credentials, raw_token: str, source_ip: str) -> None:
+    """``PATCH /v2/bookings/cancel/token/{token}``: the structure cancels; place and credit given back."""
+    from passculture.services.booking.cancellation import cancel_booking
+
+    attempt, caller, booking = _open("cancel", credentials, raw_token, source_ip)
+    try:
+        _require_cancellable(booking)
+        try:
+            cancel_booking(booking, caller.actor)
+        except Gone as exc:
+            raise Gone({"global": [ALREADY_CANCELLED]}) from exc
+        except Conflict:
+            # Used meanwhile gives the answer a check would have given; anything else stays a 409.
+            _require_cancellable(_reread(attempt.token))
+            raise
+    except (Gone, Forbidden) as exc:
+        _refuse(attempt, exc)
+    _succeeded(attempt, caller, "cancelled")
+
+
+# -- the reply -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedBooking:
+    """A booking the caller may validate, with the venue and birth date the published reply shows."""
+
+    booking: Booking
+    venue_name: str | None
+    venue_address: str | None
+    venue_department_code: str | None
+    date_of_birth: str | None
+
+
+def checked(booking: Booking) -> CheckedBooking:
+    """Venue and birth date come from the booking when it carries them (older ones: one more read)."""
+    if booking.venue_name is None:
+        return CheckedBooking(booking, *_read_venue_and_user(booking))
+    return CheckedBooking(
+        booking, booking.venue_name, booking.venue_address, booking.venue_department_code, booking.user_date_of_birth
+    )
+
+
+def _read_venue_and_user(booking: Booking) -> tuple[str | None, str | None, str | None, str | None]:
+    """For bookings written without the venue fields: one more BatchGetItem (venue and booker)."""
+    from passculture.models.users import User
+    from passculture.models.venues import Venue
+
+    found = batch_get([(Venue, {"id": _s(booking.venue_id)}), (User, {"id": _s(booking.user_id)})])
+    venue = found[Venue][0] if found[Venue] else None
+    user = found[User][0] if found[User] else None
+    birth = booking.user_date_of_birth or (user.date_of_birth if user else None)
+    if venue is None:
+        return None, None, None, birth
+    return venue.name, venue.address, venue.department_code, birth

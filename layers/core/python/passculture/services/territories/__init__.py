@@ -1,0 +1,1 @@
+"""Local authorities: local validation and highlights, labelled local credit programmes."""
