@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from passculture.web import Req, RouteSet
+from passculture.web import Reply, Req, RouteSet
 
 if TYPE_CHECKING:
     from passculture.schemas.offers import ImageUploadOut, OfferOut, OfferPage
@@ -120,15 +120,25 @@ def make_blueprint() -> Blueprint:
         response="stocks:StockCreated",
         status=201,
         errors=(404, 409),
+        headers=[
+            (
+                "Idempotency-Key",
+                "A retry with the same key answers the stocks the first request created (200), adding nothing",
+            )
+        ],
     )
-    def create_stocks(req: Req, id: str) -> StockOut | StockList:
-        """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`."""
+    def create_stocks(req: Req, id: str) -> Reply:
+        """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`, all or none."""
         from passculture.schemas.stocks import StockIn, StockList, StockOut
         from passculture.services.catalogue.stocks import create_stocks
 
-        if isinstance(req.body, StockIn):
-            return StockOut.of(create_stocks(req.principal, id, [req.body])[0])
-        return StockList.of(create_stocks(req.principal, id, req.body.stocks))
+        single = isinstance(req.body, StockIn)
+        items = [req.body] if single else req.body.stocks
+        result = create_stocks(req.principal, id, items, req.headers.get("idempotency-key"))
+        body = StockOut.of(result.stocks[0]) if single else StockList.of(result.stocks)
+        if result.created:
+            return Reply(body, 201)
+        return Reply(body, 200, {"Idempotent-Replayed": "true"})
 
     @routes.patch("/stocks/{id}", body="stocks:StockPatch", response="stocks:StockOut", errors=(404, 409))
     def update_stock(req: Req, id: str) -> StockOut:

@@ -78,6 +78,8 @@ class Settings:
     dynamodb_connect_timeout: float
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
+    # Every AWS call of one API request ends within this (API Gateway gives up at 29 s).
+    request_deadline_seconds: float
     max_body_bytes: int
     cors_allow_origin: str
     signin_limit_per_window: int  # failed or in-flight signins per email
@@ -137,6 +139,7 @@ def get_settings() -> Settings:
         dynamodb_connect_timeout=float(_str("DYNAMODB_CONNECT_TIMEOUT", "2")),
         dynamodb_read_timeout=float(_str("DYNAMODB_READ_TIMEOUT", "5")),
         dynamodb_max_retries=_int("DYNAMODB_MAX_RETRIES", 3),
+        request_deadline_seconds=float(_str("REQUEST_DEADLINE_SECONDS", "25")),
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
         cors_allow_origin=_str("CORS_ALLOW_ORIGIN", "*"),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),

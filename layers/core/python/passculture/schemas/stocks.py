@@ -14,6 +14,7 @@ from passculture.schemas.crossfield import CrossChecked, given
 # Pass Culture's ceiling for one offer's price: 300 €.
 MAX_PRICE_CENTS = 30_000
 MAX_QUANTITY = 1_000_000
+# One TransactWriteItems holds at most 100 items: one request's dates are one transaction.
 MAX_BATCH = 100
 
 
@@ -64,7 +65,7 @@ class StockIn(CrossChecked):
 
 
 class StockBatchIn(CamelModel):
-    """Many dates at once (up to 100), written in batches."""
+    """Many dates at once (up to 100), written together or not at all."""
 
     stocks: list[StockIn] = Field(min_length=1, max_length=MAX_BATCH)
 

@@ -29,6 +29,7 @@ _STATUS_TEXT = {
     410: "Gone",
     413: "Body too large",
     429: "Rate limited; see Retry-After",
+    503: "The data store is busy or slow; retry after Retry-After",
 }
 
 
