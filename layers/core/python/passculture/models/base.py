@@ -171,11 +171,12 @@ class Transaction:
         tx.save("booking", booking, condition=Booking.token.does_not_exist())
         failed = tx.commit()   # {} on success, else {"stock": "ConditionalCheckFailed", ...}
 
-    Every commit carries a ``ClientRequestToken`` (random unless given), so
-    botocore retrying a commit whose answer was lost does not apply it twice nor
-    fail on its own writes. A token derived from an intent (``request_token``)
-    also makes another request's retry of that intent a no-op within DynamoDB's
-    10 minutes; when that retry's items differ, ``commit`` raises ``AlreadyCommitted``.
+    Every commit carries a ``ClientRequestToken`` (botocore draws one per call
+    when none is given, the same for its retries), so botocore retrying a commit
+    whose answer was lost does not apply it twice nor fail on its own writes. A
+    token derived from an intent (``request_token``) also makes another
+    request's retry of that intent a no-op within DynamoDB's 10 minutes; when
+    that retry's items differ, ``commit`` raises ``AlreadyCommitted``.
     A transaction cancelled for throttling raises (the web layer answers 503).
     """
 
@@ -207,7 +208,7 @@ class Transaction:
         from pynamodb.exceptions import TransactWriteError
         from pynamodb.transactions import TransactWrite
 
-        tx = TransactWrite(connection=connection(), client_request_token=self.client_request_token or new_id())
+        tx = TransactWrite(connection=connection(), client_request_token=self.client_request_token)
         for kind, args, kwargs in self._items:
             getattr(tx, kind)(*args, **kwargs)
         try:
