@@ -163,3 +163,45 @@ def test_dates_whose_answer_was_lost_are_created_once(faults):
     assert answer.status_code == 201, answer.body
     assert len(calls) == 2
     assert len(list(Stock.offer_index.query(offer.id))) == 20
+
+
+# -- another request retrying the same intent -----------------------------------------
+
+
+def test_dates_retried_before_the_index_shows_them_are_answered_with_the_first_ones(moto_server, monkeypatch):
+    from passculture.services.catalogue import stocks as stocks_service
+    from tests.factories import make_member
+
+    offerer = make_offerer()
+    admin = make_member(offerer)
+    offer = make_offer(make_venue(offerer), status="draft")
+    begins = utcnow() + timedelta(days=30)
+    body = {"stocks": [{"beginsAt": (begins + timedelta(days=n)).isoformat(), "priceCents": 0} for n in range(5)]}
+    key = {"Idempotency-Key": "c3d4-dates"}
+    with Client(load_app("offers")) as client:
+        first = post(client, f"/offers/{offer.id}/stocks", admin, body, key)
+        # The index lags: the retry's transaction reuses the first one's token with other items (a mismatch).
+        monkeypatch.setattr(stocks_service, "live_stocks", lambda offer_id: [])
+        again = post(client, f"/offers/{offer.id}/stocks", admin, body, key)
+    assert (first.status_code, again.status_code) == (201, 200), again.body
+    assert [s["id"] for s in again.json_body["stocks"]] == [s["id"] for s in first.json_body["stocks"]]
+    monkeypatch.undo()
+    assert len(list(Stock.offer_index.query(offer.id))) == 5
+
+
+def test_a_second_cancellation_that_raced_past_the_status_check_is_done_for_its_canceller(moto_server):
+    from passculture.errors import Gone
+    from passculture.services.booking.cancellation import cancel_booking
+
+    stock, young = booking_scene()
+    with Client(load_app("bookings")) as client:
+        token = post(client, "/bookings", young, {"stockId": stock.id, "quantity": 1}).json_body["token"]
+    read_by_both = Booking.get(token, consistent_read=True)
+    cancel_booking(Booking.get(token, consistent_read=True), f"user:{young.id}")
+    # Same booking, same canceller, read while still booked: DynamoDB refuses its token as a mismatch.
+    again = cancel_booking(read_by_both, f"user:{young.id}")
+    assert again.status == "cancelled"
+    with pytest.raises(Gone):
+        cancel_booking(Booking.get(token, consistent_read=True), "offerer:someone-else")
+    assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 50_000
+    assert Stock.get(stock.id, consistent_read=True).booked == 0
