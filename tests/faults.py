@@ -187,3 +187,20 @@ def simulated_clock(monkeypatch: Any) -> Iterator[SimulatedClock]:
     monkeypatch.setattr(transport, "_clock", clock)
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=clock.sleep))
     yield clock
+
+
+@contextmanager
+def read_timeout(monkeypatch: Any, seconds: float) -> Iterator[None]:
+    """pynamodb's clients created from now on time attempts out after ``seconds`` (tests run with a patient 30 s)."""
+    from dataclasses import replace
+
+    from passculture.config import get_settings
+    from passculture.models import all_models, base
+
+    settings = replace(get_settings(), dynamodb_read_timeout=seconds)
+    monkeypatch.setattr(base, "get_settings", lambda: settings)
+    for model in all_models():
+        monkeypatch.setattr(model.Meta, "read_timeout_seconds", seconds)
+    _forget_clients()
+    yield
+    _forget_clients()

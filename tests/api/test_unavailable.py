@@ -31,14 +31,15 @@ from tests.factories import (
     make_young,
     publish,
 )
-from tests.faults import injected, simulated_clock, throttled, timing_out, transaction_cancelled
+from tests.faults import injected, read_timeout, simulated_clock, throttled, timing_out, transaction_cancelled
 
 DEADLINE = 25.0
 
 
 @pytest.fixture
 def clock(aws, monkeypatch):
-    with simulated_clock(monkeypatch) as clock:
+    # Production's 5 s read timeout (the tests' own is a patient 30 s).
+    with read_timeout(monkeypatch, 5.0), simulated_clock(monkeypatch) as clock:
         yield clock
 
 
