@@ -6,8 +6,9 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-delivers the media bucket's S3 events (``infra.local_s3``), each with Lambda's
-timeout, retries and failure queue (``infra.invocation``), and serves two
+delivers the media bucket's S3 events (``infra.local_s3``) and runs the jobs
+the functions start (in background threads), each with Lambda's timeout,
+retries and failure queue (``infra.invocation``), and serves two
 local-only routes: ``GET /health`` and ``GET /_local/outbox`` (``infra.outbox``).
 On its twin it sets the signing key and the team password itself; elsewhere
 nothing has a default.
@@ -439,7 +440,8 @@ class LocalRuntime:
 
         from infra.bootstrap import LOCAL_TEAM_PASSWORD, bootstrap
         from infra.catalog import EVENT_SOURCES, FUNCTIONS, invoked_asynchronously, load_handler
-        from infra.invocation import FailureQueue
+        from infra.invocation import FailureQueue, ThreadInvoker
+        from passculture.adapters.invocations import install as install_invoker
         from passculture.adapters.secrets import jwt_secret
         from passculture.config import get_settings
 
@@ -450,6 +452,8 @@ class LocalRuntime:
             handler.app.__class__ = LocalChalice  # one current_request per thread
         # The on-failure queues the deployed functions have, under the same names.
         failures = {name: FailureQueue(name).setup() for name in FUNCTIONS if invoked_asynchronously(name)}
+        # A job a function starts runs beside the request, in a thread, as Lambda runs an asynchronous invoke.
+        install_invoker(ThreadInvoker(handlers, self.stop_event, failures))
         every = float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 3600)
         scheduler = Scheduler(handlers, every, self.stop_event, failures)
         workers = [scheduler.loop]

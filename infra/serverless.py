@@ -134,7 +134,7 @@ def source_events(name: str, sources: tuple[dict[str, str], ...]) -> list[dict[s
                     }
                 }
             )
-        elif kind != "s3":
+        elif kind not in ("s3", "job"):  # S3: on the bucket; jobs: our own invocations, no trigger
             raise ValueError(f"unknown event kind {kind!r} for the {name} function")
     return events
 
@@ -160,6 +160,21 @@ def async_settings(name: str) -> dict[str, Any]:
     }
 
 
+def deployed_name(name: str) -> str:
+    """The function's name once deployed (``infra.catalog.function_name``), as serverless variables."""
+    return f"${{self:service}}-${{sls:stage}}-{name}"
+
+
+def invoked_environment(name: str) -> dict[str, Any]:
+    """``<FUNCTION>_FUNCTION_NAME`` of each function whose jobs it starts or hands on (``config.function_name``)."""
+    from infra.reach import reach
+
+    invoked = reach(name).invokes
+    if not invoked:
+        return {}
+    return {"environment": {f"{target.upper()}_FUNCTION_NAME": deployed_name(target) for target in invoked}}
+
+
 def functions_document() -> dict[str, Any]:
     """``infra/functions.yml``: every function, its handler, artifact and events."""
     from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_app
@@ -174,6 +189,7 @@ def functions_document() -> dict[str, Any]:
             **FUNCTION_SETTINGS.get(name, {}),
             "timeout": timeout(name),
             **async_settings(name),
+            **invoked_environment(name),
             "package": {"artifact": artifact_path(name)},
             "events": events,
         }
@@ -473,6 +489,19 @@ def role_statements(name: str) -> list[dict[str, Any]]:
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [{"Fn::GetAtt": [stream_failures_queue_id(name, t), "Arn"]} for t in streams],
+            }
+        )
+    if reached.invokes:
+        # Starting a job (or handing its rest on) is an asynchronous invoke of the function that runs it.
+        statements.append(
+            {
+                "Sid": "Jobs",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [
+                    _arn("arn:", partition, ":lambda:", *region_account, ":function:", deployed_name(target))
+                    for target in reached.invokes
+                ],
             }
         )
     if reached.media:

@@ -368,6 +368,42 @@ def test_deleting_a_stock_cancels_its_bookings_and_refunds_each_credit_exactly(a
     assert Stock.get(stock.id).booked == 3
 
 
+def test_deleting_a_stock_answers_at_once_and_its_bookings_are_cancelled_by_a_job(api, scene, jobs):
+    offer = make_offer(scene.venue)
+    stock = make_stock(offer, price_cents=2500, quantity=10)
+    bookings = [book(stock, offer, scene.venue) for _ in range(3)]
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 204
+    # Deleted at once: nobody can book it any more; the bookings wait for the job.
+    assert Stock.get(stock.id).is_deleted is True
+    assert {Booking.get(b.token).status for b in bookings} == {"booked"}
+    [(function, event)] = jobs.pending
+    assert (function, event["job"], event["args"]["stock_id"]) == ("offers", "stock-bookings", stock.id)
+    jobs.run()
+    assert {Booking.get(b.token).status for b in bookings} == {"cancelled"}
+    assert {Wallet.get(b.user_id, "national").balance_cents for b in bookings} == {50_000}
+
+
+def test_a_stock_whose_cancellations_cannot_be_started_is_not_deleted(api, scene, jobs):
+    from passculture.adapters.invocations import install
+
+    offer = make_offer(scene.venue)
+    stock = make_stock(offer)
+    booking = book(stock, offer, scene.venue)
+
+    def lambda_unavailable(function, event):
+        raise ConnectionError("Lambda did not answer")
+
+    install(lambda_unavailable)
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 500
+    # Nothing half done: the stock is back, its booking kept; the pro tries again.
+    assert Stock.get(stock.id).is_deleted is False
+    assert Booking.get(booking.token).status == "booked"
+    install(jobs)
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 204
+    jobs.run()
+    assert Booking.get(booking.token).status == "cancelled"
+
+
 def test_deleting_a_things_stock_lets_the_offer_have_a_new_one(api, scene):
     offer = make_offer(scene.venue, category="BOOK")
     first = api.post(f"/offers/{offer.id}/stocks", as_=scene.admin, json={"priceCents": 1200})

@@ -369,7 +369,8 @@ def test_the_gateway_response_check_finds_a_response_without_cors_or_shape(resou
 # What the import walk finds today, written out so a change to it is a visible diff.
 EXPECTED_TABLES = {
     "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits"},
-    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks"},
+    # A structure's offers are republished by the offers function's job, not here: no stocks.
+    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers"},
     "offers": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"},
     # The app side never reads a structure's members.
     "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
@@ -503,6 +504,43 @@ def test_only_offers_reaches_the_bucket_and_only_mailers_reach_ses(service, reso
         "validation",
         "notify",
     }
+
+
+def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_them(service, resources):
+    invoking = {name: reach(name).invokes for name in FUNCTIONS if reach(name).invokes}
+    # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on.
+    assert invoking == {"validation": ("offers",), "offers": ("offers",)}
+    for name in FUNCTIONS:
+        found = statements(service, resources, name)
+        environment = service["functions"][name].get("environment", {})
+        if name not in invoking:
+            assert "Jobs" not in found and not any(key.endswith("_FUNCTION_NAME") for key in environment)
+            continue
+        assert found["Jobs"]["Action"] == ["lambda:InvokeFunction"]
+        targets = [r["Fn::Join"][1] for r in found["Jobs"]["Resource"]]
+        assert [t[-1] for t in targets] == [f"${{self:service}}-${{sls:stage}}-{t}" for t in invoking[name]]
+        assert all(t[:3] == ["arn:", {"Ref": "AWS::Partition"}, ":lambda:"] and t[-2] == ":function:" for t in targets)
+        # The name the code invokes (config.function_name) is the one the role may invoke.
+        assert environment == {
+            f"{t.upper()}_FUNCTION_NAME": f"${{self:service}}-${{sls:stage}}-{t}" for t in invoking[name]
+        }
+
+
+def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
+    from infra.catalog import runs_jobs
+    from passculture.services.jobs import OWNERS
+
+    assert all(runs_jobs(owner) for owner in OWNERS.values())
+    modules = set().union(*(reach(name).modules for name in FUNCTIONS))
+    started = set()
+    for module in sorted(modules):
+        for node in ast.walk(ast.parse(module_file(module).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "start_job":
+                kind = node.args[0]
+                # A computed kind would escape the walk that grants lambda:InvokeFunction.
+                assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
+                started.add(kind.value)
+    assert started == {"offerer-offers", "stock-bookings"}  # the hourly refresh is started by its schedule
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):

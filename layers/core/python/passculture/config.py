@@ -93,6 +93,10 @@ class Settings:
     # One CSV export response stays far below Lambda's 6 MB response limit.
     csv_export_max_rows: int
     csv_export_max_bytes: int
+    # Background jobs (services/jobs.py): a job hands over to a new invocation of its function
+    # once less than this is left of the current one, or after this many pages (0: time decides).
+    job_margin_seconds: float
+    job_max_pages: int
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -151,4 +155,14 @@ def get_settings() -> Settings:
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
         csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
+        job_margin_seconds=float(_str("JOB_MARGIN_SECONDS", "10")),
+        job_max_pages=_int("JOB_MAX_PAGES", 0),
     )
+
+
+def function_name(function: str) -> str:
+    """The deployed name of one of our functions, from ``<FUNCTION>_FUNCTION_NAME`` (``OFFERS_FUNCTION_NAME``).
+
+    ``serverless.yml`` sets it in the functions that start that function's jobs; empty when unset.
+    """
+    return _str(f"{function.upper()}_FUNCTION_NAME", "")

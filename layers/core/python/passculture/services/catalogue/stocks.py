@@ -9,7 +9,7 @@ answers the stocks the first request created. A thing's single stock is
 guarded by a ``uniques`` item ``thing-stock#<offer id>`` in the same
 transaction, so two clicks cannot give a thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
 conditional update on ``booked <= quantity`` (409 otherwise), and deleting a
-stock cancels and refunds its bookings (``catalogue.stock_cancellation``).
+stock cancels and refunds its bookings in the background (``catalogue.stock_cancellation``).
 """
 
 from __future__ import annotations
@@ -222,14 +222,17 @@ def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stoc
     return stock
 
 
-def delete_stock(principal: Principal, stock_id: str) -> int:
-    """Deletes a stock (kept, marked deleted, for the bookings' history); cancels and refunds its bookings.
+def delete_stock(principal: Principal, stock_id: str) -> None:
+    """Deletes a stock (kept, marked deleted, for the bookings' history); its bookings are cancelled after.
 
-    Returns how many bookings were cancelled.
+    The deletion is written here, so no booking lands on the stock any more; the
+    cancellations and refunds run as the ``stock-bookings`` job, however many
+    bookings there are. If that job cannot be started, the stock is restored and
+    the error raised: nothing is left deleted with bookings nobody will refund.
     """
     from pynamodb.exceptions import UpdateError
 
-    from passculture.services.catalogue.stock_cancellation import cancel_stock_bookings
+    from passculture.services.jobs import start_job
 
     stock, offer = stock_for(principal, stock_id)
     try:
@@ -237,6 +240,11 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound("No such stock") from exc
+        raise
+    try:
+        start_job("stock-bookings", {"stock_id": stock.id, "cancelled_by": f"offerer:{principal.user_id}"})
+    except Exception:
+        stock.update(actions=[Stock.is_deleted.set(False)], condition=Stock.is_deleted == True)  # noqa: E712
         raise
     if stock.begins_at is None:
         # The offer may get a new stock for its thing.
@@ -248,7 +256,5 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    cancelled = cancel_stock_bookings(stock, f"offerer:{principal.user_id}")
     others = [s for s in live_stocks(offer.id) if s.id != stock.id]
     refresh_offer(offer, stocks=others)
-    return cancelled
