@@ -107,7 +107,7 @@ class StaticSite:
         """``GET /<prefix>``; ``/<prefix>/`` goes back to it (relative asset URLs resolve from there)."""
         if (req.raw.context.get("path") or "").endswith("/"):
             # "../<prefix>" keeps any stage prefix ("/prod/guichet/" -> "/prod/guichet").
-            return Reply(None, 308, {"Location": f"../{self.prefix}"})
+            return Reply("", 308, {"Location": f"../{self.prefix}"}, content_type="text/plain; charset=utf-8")
         return self._reply(req, self.page, REVALIDATE)
 
     def asset_reply(self, req: Any, name: str) -> Reply:
@@ -122,5 +122,5 @@ class StaticSite:
         headers = self.headers(static, cache_control)
         if_none_match = req.headers.get("if-none-match")
         if if_none_match and static.etag in {tag.strip() for tag in if_none_match.split(",")}:
-            return Reply(None, 304, headers)
+            return Reply("", 304, headers, content_type=static.content_type)
         return Reply(static.body, 200, headers, content_type=static.content_type)
