@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -24,6 +24,11 @@ def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a timezone offset (ISO 8601, e.g. 2026-05-01T20:00:00+02:00)")
     return value.astimezone(UTC)
+
+
+def examples(*bodies: Any) -> ConfigDict:
+    """A request schema's examples: shown in the OpenAPI document, and each one must validate (a test checks)."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
 
 
 # Times in requests must carry an offset; they are stored in UTC.

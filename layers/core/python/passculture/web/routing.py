@@ -17,15 +17,19 @@ A route names its schemas by class or, to keep pydantic out of the function's
 cold import, by reference: ``body="accounts:ProSignupIn"`` is
 ``passculture.schemas.accounts.ProSignupIn``, imported when a request (or the
 OpenAPI generator) first needs it (``schema(ref)``).
+
+A route's docstring is its description in the OpenAPI document (Markdown): the
+first line its summary, the whole of it the operation's description.
 """
 
 from __future__ import annotations
 
 import enum
+import inspect
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -96,6 +100,16 @@ class Req:
 
 
 @dataclass(frozen=True)
+class OtherReply:
+    """A success a route answers besides its own status (a replayed booking's 200), for the document."""
+
+    status: int
+    description: str
+    headers: tuple[tuple[str, str], ...] = ()  # response headers: (name, description)
+    has_body: bool = True  # the route's response body, or none (a 304)
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     """One route as the OpenAPI document and serverless.yml see it."""
 
@@ -112,6 +126,11 @@ class RouteSpec:
     v2_errors: bool
     produces: tuple[str, ...]
     headers: tuple[tuple[str, str], ...] = ()  # request headers the route reads: (name, description)
+    description: str = ""  # the handler's whole docstring (Markdown)
+    error_notes: tuple[tuple[int, str], ...] = ()  # what a documented error status means on this route
+    response_headers: tuple[tuple[str, str], ...] = ()  # headers of the success answer: (name, description)
+    also: tuple[OtherReply, ...] = ()
+    deprecated: str = ""  # why, and what to use instead; empty: not deprecated
 
 
 def schema(ref: SchemaRef) -> Any:
@@ -288,17 +307,24 @@ class RouteSet:
         response: SchemaRef = None,
         status: int = 200,
         summary: str = "",
-        errors: Iterable[int] = (),
+        errors: Iterable[int] | Mapping[int, str] = (),
         v2_errors: bool = False,
         produces: Iterable[str] = (JSON,),
         headers: Iterable[tuple[str, str]] = (),
+        response_headers: Iterable[tuple[str, str]] = (),
+        also: Iterable[OtherReply] = (),
+        deprecated: str = "",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declares a route; ``errors`` lists the statuses its handler answers (or maps each to what it means)."""
+
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            description = inspect.cleandoc(handler.__doc__ or "")
+            notes = dict(errors) if isinstance(errors, Mapping) else {}
             spec = RouteSpec(
                 path=path,
                 method=method.upper(),
                 name=handler.__name__,
-                summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                summary=summary or description.split("\n")[0],
                 auth=auth,
                 body=_checked(body),
                 query=_checked(query),
@@ -308,6 +334,11 @@ class RouteSet:
                 v2_errors=v2_errors,
                 produces=tuple(produces),
                 headers=tuple(headers),
+                description=description,
+                error_notes=tuple(sorted(notes.items())),
+                response_headers=tuple(response_headers),
+                also=tuple(also),
+                deprecated=deprecated,
             )
             blueprint = self.blueprint
 
@@ -355,7 +386,8 @@ def cors_config() -> CORSConfig:
 
 
 def _implied_errors(auth: Auth, body: SchemaRef, query: SchemaRef) -> set[int]:
-    implied: set[int] = set()
+    """What the dispatcher itself may answer on this route, whatever its handler does."""
+    implied: set[int] = {500}
     if auth is not Auth.PUBLIC:
         implied.add(401)
     if auth is Auth.TEAM:
