@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format gen bench package clean
+.PHONY: run test lint format gen bench package clean resend-mail
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 run: $(BIN)/.installed  ## serve the whole API on the local twin (http://127.0.0.1:$${PORT:-8000})
 	$(BIN)/python -m infra.local
+
+resend-mail: $(BIN)/.installed  ## send the parked emails again, through the running `make run` server (PORT=...)
+	$(BIN)/python -m infra.resend_mail
 
 # -rs: the browser tests say in one line when they are skipped (no Chromium).
 test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit, api, e2e, browser)

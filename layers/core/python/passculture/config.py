@@ -91,6 +91,14 @@ class Settings:
     # One CSV export response stays far below Lambda's 6 MB response limit.
     csv_export_max_rows: int
     csv_export_max_bytes: int
+    # Emails: notify's claim on one email is a lease a little longer than the function's timeout;
+    # after this many failed attempts an email is parked in failed_mails.
+    notify_lease_seconds: int
+    notify_max_attempts: int
+    # How far ahead an event's date (and its booking limit) may be.
+    max_event_days_ahead: int
+    # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
+    lambda_function_name: str
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -148,4 +156,8 @@ def get_settings() -> Settings:
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
         csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
+        notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 70),
+        notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
+        max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
+        lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
     )
