@@ -94,7 +94,7 @@ def park(
         parked=PARKED,
         function=function,
         kind=email.kind,
-        ref=email.ref,
+        ref=without_lone_surrogates(email.ref),
         # Stored as they will be sent: DynamoDB takes no lone surrogate.
         recipients=[without_lone_surrogates(r) for r in email.recipients],
         subject=header_text(email.subject),
@@ -111,7 +111,7 @@ def park(
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise
-    logger.error("email %s (%s, %s) parked after %d attempt(s): %s", item.id, email.kind, email.ref, attempts, reason)
+    logger.error("email %s (%s, %s) parked after %d attempt(s): %s", item.id, item.kind, item.ref, attempts, item.reason)
     metrics.count("EmailsParked", function=function)
     return True
 
