@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format gen bench package clean
+.PHONY: help run test lint format gen bench package clean resend-mail
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ help:  ## list the targets, one line each (from the comment after each target)
 # node_modules: Swagger UI's files, which /docs serves.
 run: $(BIN)/.installed node_modules/.installed  ## serve the whole API on a local AWS twin at http://127.0.0.1:8000 (PORT=...)
 	$(BIN)/python -m infra.local
+
+resend-mail: $(BIN)/.installed  ## send the parked emails again, through the running `make run` server (PORT=...)
+	$(BIN)/python -m infra.resend_mail
 
 # -rs: the browser tests say in one line when they are skipped (no Chromium).
 test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit, api, e2e, browser)

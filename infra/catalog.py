@@ -49,10 +49,18 @@ EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
 }
 
 
+# Operators' commands a function takes (``{"action": "<name>"}``, sent with ``aws lambda invoke``):
+# no event source, so nothing in serverless.yml.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "notify": ("resend-mail",),
+}
+
+
 def event_kinds(name: str) -> tuple[str, ...]:
-    """Every kind of event the function takes: ``http`` when it has routes, then its other sources."""
+    """Every kind of event the function takes: ``http`` when it has routes, then its other sources, then ``action``."""
     http = ("http",) if name in HTTP_FUNCTIONS else ()
-    return http + tuple(dict.fromkeys(source["kind"] for source in EVENT_SOURCES.get(name, ())))
+    action = ("action",) if ACTIONS.get(name) else ()
+    return http + tuple(dict.fromkeys(source["kind"] for source in EVENT_SOURCES.get(name, ()))) + action
 
 
 def load_handler(name: str) -> Any:

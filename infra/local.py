@@ -8,8 +8,9 @@ with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
 delivers the media bucket's S3 events (``infra.local_s3``) and runs the jobs
 the functions start (in background threads), each with Lambda's timeout,
-retries and failure queue (``infra.invocation``), and serves two
-local-only routes: ``GET /health`` and ``GET /_local/outbox`` (``infra.outbox``).
+retries and failure queue (``infra.invocation``), and serves the local-only
+routes: ``GET /health``, ``GET /_local/outbox`` (``infra.outbox``) and
+``POST /_local/resend-mail`` (the parked emails, sent again: ``make resend-mail``).
 On its twin it sets the signing key and the team password itself; elsewhere
 nothing has a default.
 """
@@ -189,6 +190,8 @@ class LocalApi:
             if self.backend.outbox is None:  # real SES keeps no outbox to read
                 return _json(404, NOT_FOUND)
             return 200, {"Content-Type": "application/json"}, self.backend.outbox.body()
+        if method == "POST" and path == "/_local/resend-mail":
+            return self.resend_mail()
         if method == "POST" and path.startswith("/_local/schedules/"):
             name = path.rsplit("/", 1)[1]
             if name not in self.scheduler.jobs:
@@ -210,6 +213,14 @@ class LocalApi:
         for key, values in (response.get("multiValueHeaders") or {}).items():
             out_headers[key] = ", ".join(values)
         return response["statusCode"], out_headers, data
+
+    def resend_mail(self) -> tuple[int, dict[str, str], bytes]:
+        """The parked emails sent again: notify's ``resend-mail`` action, as ``aws lambda invoke`` runs it."""
+        from infra.invocation import invoke
+
+        if "notify" not in self.handlers:
+            return _json(404, NOT_FOUND)
+        return _json(200, invoke(self.handlers["notify"], {"action": "resend-mail"}, "notify"))
 
     def preflight(self, function: str, template: str) -> tuple[int, dict[str, str], bytes]:
         """A browser's CORS preflight, answered as API Gateway's mock OPTIONS method does."""

@@ -355,12 +355,50 @@ def _failures_queue(queue_name: str) -> dict[str, Any]:
     }
 
 
+# Alarms on the metrics the code emits (``adapters/metrics.py``, Embedded Metric Format). Their
+# notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action.
+ALARM_TOPIC_CONDITION = "HasAlarmTopic"
+ALARMS: dict[str, dict[str, Any]] = {
+    "EmailsParkedAlarm": {
+        "metric": "EmailsParked",
+        "description": "An email could not be sent and was parked in failed_mails: resend it (README, Failure modes)",
+    },
+}
+
+
+def alarm_resource(metric: str, description: str) -> dict[str, Any]:
+    """A CloudWatch alarm: at least one point of ``metric`` for this stage in 5 minutes."""
+    from passculture.adapters.metrics import NAMESPACE
+
+    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"${{self:service}}-${{sls:stage}}-{metric}",
+            "AlarmDescription": description,
+            "Namespace": NAMESPACE,
+            "MetricName": metric,
+            "Dimensions": [{"Name": "stage", "Value": "${sls:stage}"}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            # No point in a period is no parked email, not an unknown state.
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": actions,
+            "OKActions": actions,
+        },
+    }
+
+
 def events_document() -> dict[str, Any]:
-    """``infra/resources/events.yml``: where events that keep failing are parked (README "Failure modes").
+    """``infra/resources/events.yml``: where what keeps failing is parked, and the alarms (README "Failure modes").
 
     A stream's queue gets the failed batch's coordinates in the stream; an
     asynchronous invocation's queue gets the whole event. ``python -m infra.replay``
-    reads either and invokes the function again.
+    reads either and invokes the function again. Emails are parked by the code
+    itself, whole, in the ``failed_mails`` table; each one counts in ``EmailsParked``.
     """
     from infra.catalog import EVENT_SOURCES, FUNCTIONS
 
@@ -373,7 +411,10 @@ def events_document() -> dict[str, Any]:
                 resources[stream_failures_queue_id(name, source["table"])] = _failures_queue(queue)
         if invoked_asynchronously(name):
             resources[async_failures_queue_id(name)] = _failures_queue(failure_queue_name(name, stage))
-    return {"Resources": resources}
+    for logical_id, alarm in ALARMS.items():
+        resources[logical_id] = alarm_resource(alarm["metric"], alarm["description"])
+    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}}
+    return {"Conditions": conditions, "Resources": resources}
 
 
 # -- IAM: one role per function --------------------------------------------------------

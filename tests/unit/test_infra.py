@@ -156,6 +156,39 @@ def test_functions_invoked_asynchronously_park_what_still_fails_in_their_queue(s
             assert "AsyncFailures" not in statements(service, resources, name)
 
 
+def test_a_parked_email_raises_the_alarm_of_its_stage(service, resources):
+    from passculture.adapters.metrics import NAMESPACE
+
+    alarm = resources["EmailsParkedAlarm"]
+    assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+    properties = alarm["Properties"]
+    # The metric notify and the accounts emails emit (EMF), summed over 5 minutes, alarming from 1.
+    assert (properties["Namespace"], properties["MetricName"]) == (NAMESPACE, "EmailsParked")
+    assert properties["Dimensions"] == [{"Name": "stage", "Value": "${sls:stage}"}]
+    assert (properties["Statistic"], properties["Period"], properties["EvaluationPeriods"]) == ("Sum", 300, 1)
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert properties["TreatMissingData"] == "notBreaching"
+    # It notifies the stage's SNS topic, and nothing when the param is empty (the default).
+    topic = {"Fn::If": ["HasAlarmTopic", ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    assert properties["AlarmActions"] == topic
+    conditions = {}
+    for part in service["resources"]:
+        conditions.update(part.get("Conditions") or {})
+    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}
+    assert service["params"]["default"]["alarmTopicArn"] == ""
+
+
+def test_notify_s_lease_outlives_its_invocation_and_it_parks_before_lambda_gives_up():
+    from infra import catalog
+    from passculture.config import get_settings
+
+    settings = get_settings()
+    assert settings.notify_lease_seconds > catalog.timeout("notify")
+    # N failed attempts, or N timeouts and the delivery after them that parks: all within Lambda's
+    # deliveries of one record (the first and its retries), so the email is parked, not left behind.
+    assert settings.notify_max_attempts + 1 <= 1 + catalog.STREAM_DELIVERY["maximumRetryAttempts"]
+
+
 def test_an_s3_source_becomes_a_bucket_notification_with_its_permission(monkeypatch):
     import infra.catalog
 
@@ -368,9 +401,10 @@ def test_the_gateway_response_check_finds_a_response_without_cors_or_shape(resou
 
 # What the import walk finds today, written out so a change to it is a visible diff.
 EXPECTED_TABLES = {
-    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits"},
+    # The emails that could not be sent are parked whole in failed_mails.
+    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits", "failed_mails"},
     # A structure's offers are republished by the offers function's job, not here: no stocks.
-    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers"},
+    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "failed_mails"},
     "offers": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"},
     # The app side never reads a structure's members.
     "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
@@ -379,7 +413,7 @@ EXPECTED_TABLES = {
         *("api_keys", "rate_limits"),
     },
     "openagenda": {"users", "providers"},
-    "notify": {"users", "uniques", "venues"},  # euros() is a rule now: no reach into wallets
+    "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
     "territories": {"users"},  # authentication loads the caller: nothing else yet
 }
 

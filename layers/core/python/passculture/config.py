@@ -97,6 +97,14 @@ class Settings:
     # once less than this is left of the current one, or after this many pages (0: time decides).
     job_margin_seconds: float
     job_max_pages: int
+    # Emails: notify's claim on one email is a lease a little longer than the function's timeout;
+    # after this many failed attempts an email is parked in failed_mails.
+    notify_lease_seconds: int
+    notify_max_attempts: int
+    # How far ahead an event's date (and its booking limit) may be.
+    max_event_days_ahead: int
+    # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
+    lambda_function_name: str
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -157,6 +165,10 @@ def get_settings() -> Settings:
         csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
         job_margin_seconds=float(_str("JOB_MARGIN_SECONDS", "10")),
         job_max_pages=_int("JOB_MAX_PAGES", 0),
+        notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 70),
+        notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
+        max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
+        lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
     )
 
 

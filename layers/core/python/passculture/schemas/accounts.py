@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from passculture.rules.accounts import check_department, check_password
+from passculture.rules.dates import check_birth_date
 from passculture.rules.siren import check_siren
 from passculture.schemas.base import CamelModel, Email, Name, examples
 from passculture.schemas.venues import VenueSummaryOut
@@ -20,10 +21,7 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 
 
 def _past_birth_date(value: date) -> date:
-    today = datetime.now(UTC).date()
-    if value >= today or value.year < 1900:
-        raise ValueError("A date of birth is a past date (YYYY-MM-DD)")
-    return value
+    return check_birth_date(value, datetime.now(UTC).date())
 
 
 # -- requests ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from passculture.rules.accounts import check_email, check_role
+from passculture.rules.text import check_description
 from passculture.schemas.accounts import OffererOut, UserOut
 from passculture.schemas.base import CamelModel, PageQuery, examples
 from passculture.vocabulary import OffererStatus, OfferStatus
@@ -34,7 +35,10 @@ class OffererStatusIn(CamelModel):
     )
 
     status: Literal["validated", "rejected", "deleted"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(check_description)]
+        | None
+    ) = None
 
 
 class RolesIn(CamelModel):

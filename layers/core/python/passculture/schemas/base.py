@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.alias_generators import to_camel
 
 from passculture.rules.accounts import check_email
+from passculture.rules.text import check_description, check_name
 
 T = TypeVar("T")
 
@@ -23,7 +24,10 @@ class CamelModel(BaseModel):
 def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a timezone offset (ISO 8601, e.g. 2026-05-01T20:00:00+02:00)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 shifted past the calendar's ends
+        raise ValueError("is out of range") from exc
 
 
 def examples(*bodies: Any) -> ConfigDict:
@@ -33,8 +37,11 @@ def examples(*bodies: Any) -> ConfigDict:
 
 # Times in requests must carry an offset; they are stored in UTC.
 AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
+# One line (no control character nor line separator: rules/text.py); a description keeps its line breaks.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140), AfterValidator(check_name)
+]
+Description = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_description)]
 # Checked, stripped and lower-cased: every email the API takes.
 Email = Annotated[str, AfterValidator(check_email)]
 

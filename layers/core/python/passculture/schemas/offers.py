@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.rules.text import check_name
 from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery, examples
 from passculture.schemas.crossfield import CrossChecked, given
 from passculture.schemas.stocks import StockOut
@@ -25,7 +26,9 @@ def _check_url(value: str) -> str:
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_check_url)]
 # The accroche: one or two sentences that make people want to go.
-Hook = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Hook = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(check_name)
+]
 Duration = Annotated[int, Field(ge=1, le=60 * 24 * 30, description="minutes")]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 

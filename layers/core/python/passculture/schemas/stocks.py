@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, TypeAdapter
 
+from passculture.config import get_settings
 from passculture.models.base import utcnow
+from passculture.rules.dates import check_future_within
 from passculture.schemas.base import AwareDatetime, CamelModel, examples
 from passculture.schemas.crossfield import CrossChecked, given
 
@@ -29,9 +31,8 @@ SOME_EVENINGS = {
 
 
 def _future(value: datetime) -> datetime:
-    if value <= utcnow():
-        raise ValueError("must be in the future")
-    return value
+    """After now, and within ``MAX_EVENT_DAYS_AHEAD`` (no year 9999)."""
+    return check_future_within(value, utcnow(), get_settings().max_event_days_ahead)
 
 
 FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future)]

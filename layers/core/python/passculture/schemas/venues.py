@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from passculture.rules.geo import department_of_postal_code
 from passculture.rules.siren import check_siret
+from passculture.rules.text import check_name
 from passculture.schemas.base import CamelModel, Email, Name, Page, examples
 from passculture.schemas.crossfield import CrossChecked, given
 
@@ -28,8 +29,12 @@ def _check_postal_code(value: str) -> str:
 
 Siret = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siret)]
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_postal_code)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(check_name)
+]
+City = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(check_name)
+]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 

@@ -22,6 +22,8 @@ def event_kind(event: Any) -> str:
         return "schedule"
     if isinstance(event.get("job"), str):
         return "job"  # our own asynchronous invocation (services.jobs)
+    if isinstance(event.get("action"), str) and "Records" not in event:
+        return "action"  # an operator's command, sent with ``aws lambda invoke``
     records = event.get("Records") or []
     source = (records[0].get("eventSource") or records[0].get("EventSource")) if records else None
     if source == "aws:dynamodb":
@@ -32,7 +34,7 @@ def event_kind(event: Any) -> str:
 
 
 def make_handler(app: Any, **handlers: EventHandler) -> EventHandler:
-    """``handler(event, context)`` for a function: ``schedule=``, ``dynamodb=``, ``s3=``, ``job=`` as needed."""
+    """``handler(event, context)`` for a function: ``schedule=``, ``dynamodb=``, ``s3=``, ``job=``, ``action=``."""
 
     def handler(event: dict[str, Any], context: Any = None) -> Any:
         kind = event_kind(event)
