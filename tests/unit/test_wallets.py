@@ -9,7 +9,7 @@ import pytest
 from passculture.errors import Conflict
 from passculture.models.base import utcnow
 from passculture.models.wallets import Wallet
-from passculture.services.booking.wallets import in_perimeter, plan_debits
+from passculture.services.booking.wallets import in_perimeter, is_current, plan_debits
 from passculture.vocabulary import CapKind
 
 NOW = utcnow()
@@ -107,3 +107,27 @@ def test_local_credit_does_not_count_against_the_national_cap():
         "local#a": 3_000,
         "national": 500,
     }
+
+
+def test_a_credit_is_current_from_its_start_to_just_before_its_end():
+    assert is_current(local(starts=NOW, ends=NOW + timedelta(days=1)), NOW)
+    assert not is_current(local(starts=NOW + timedelta(microseconds=1)), NOW)
+    assert is_current(local(ends=NOW + timedelta(microseconds=1)), NOW)
+    assert not is_current(local(ends=NOW), NOW)
+
+
+def test_one_cent_is_paid_like_any_amount():
+    assert plan([national()], 1) == {"national": 1}
+    assert plan([national(), local(balance=1)], 1) == {"local#a": 1}
+    assert plan([national(), local(balance=1)], 2) == {"local#a": 1, "national": 1}
+
+
+def test_an_empty_local_credit_pays_nothing_and_is_not_in_the_plan():
+    assert plan([national(), local(balance=0)], 1_000) == {"national": 1_000}
+
+
+def test_a_local_credit_without_an_end_is_spent_after_those_that_expire():
+    endless = local("local#a-endless", balance=1_000)
+    endless.ends_at = None
+    dated = local("local#z-dated", balance=1_000, ends=NOW + timedelta(days=300))
+    assert plan([national(), endless, dated], 1_500) == {"local#z-dated": 1_000, "local#a-endless": 500}
