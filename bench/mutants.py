@@ -12,7 +12,8 @@ equivalent ones found, with their reason from ``bench/mutants_equivalent.txt``.
 
 It works on a copy of the project under ``build/mutants/`` (cosmic-ray
 rewrites the module on disk), and keeps one session per module there: a run
-stopped halfway resumes where it was, unless the module or its tests changed.
+stopped halfway resumes where it was; after tests changed, only the survivors
+are tried again (``--fresh`` starts over); after the module changed, all of it.
 
     python -m bench.mutants                     # every module (long: an hour or more on 2 busy cores)
     python -m bench.mutants wallets auth        # some of them
@@ -137,24 +138,30 @@ def copy_project(dest: Path) -> None:
             shutil.copy2(source, dest / name)
 
 
-def fingerprint(module: Module) -> str:
-    digest = hashlib.sha256()
-    for name in (module.path, *module.tests, "tests/conftest.py", "tests/factories.py", "tests/windows.py"):
-        digest.update((ROOT / name).read_bytes())
-    return digest.hexdigest()[:12]
+def digest(*names: str) -> str:
+    hashed = hashlib.sha256()
+    for name in names:
+        hashed.update((ROOT / name).read_bytes())
+    return hashed.hexdigest()[:12]
+
+
+def test_digest(module: Module) -> str:
+    return digest(*module.tests, "tests/conftest.py", "tests/factories.py", "tests/windows.py")
 
 
 def cosmic_ray(*args: str, env: dict[str, str], cwd: Path) -> None:
     subprocess.run([str(Path(sys.executable).with_name("cosmic-ray")), *args], cwd=cwd, env=env, check=True)
 
 
-def run_module(name: str, module: Module) -> dict:
+def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
     """Mutates one module (resuming its session if it exists) and returns its results."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    tree = WORK / f"{name}-{fingerprint(module)}"
-    session = tree.with_suffix(".sqlite")
+    tree = WORK / name
+    session = WORK / f"{name}.sqlite"
+    state_file = WORK / f"{name}.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() and session.exists() else {}
     env = {
         **os.environ,
         "PYTHONPATH": f"{tree / 'layers/core/python'}:{tree}",
@@ -162,22 +169,26 @@ def run_module(name: str, module: Module) -> dict:
     }
     tests = " ".join(module.tests)
     command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --timeout=300 {tests}"
-    if not session.exists():
+    if fresh or state.get("module") != digest(module.path):
+        session.unlink(missing_ok=True)
+        state = {}
+    if state.get("tests") != test_digest(module):
         copy_project(tree)
         started = time.monotonic()
         baseline = subprocess.run(command, shell=True, cwd=tree, env=env, capture_output=True, text=True)
         if baseline.returncode != 0:
             sys.exit(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
         print(f"{name}: tests pass unmutated in {time.monotonic() - started:.0f} s", flush=True)
-        config = tree / "mutants.toml"
-        config.write_text(
-            "[cosmic-ray]\n"
-            f"module-path = {json.dumps(module.path)}\n"
-            f"timeout = {TEST_TIMEOUT}\n"
-            "excluded-modules = []\n"
-            f"test-command = {json.dumps(command)}\n"
-            '[cosmic-ray.distributor]\nname = "local"\n'
-        )
+    config = tree / "mutants.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(module.path)}\n"
+        f"timeout = {TEST_TIMEOUT}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        '[cosmic-ray.distributor]\nname = "local"\n'
+    )
+    if not state:
         cosmic_ray("init", str(config), str(session), env=env, cwd=tree)
         with use_db(str(session), WorkDB.Mode.open) as db:
             out_of_scope = [
@@ -187,7 +198,15 @@ def run_module(name: str, module: Module) -> dict:
                 or item.mutations[0].definition_name not in module.functions
             ]
             db.set_multiple_results(out_of_scope, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
-    cosmic_ray("exec", str(tree / "mutants.toml"), str(session), env=env, cwd=tree)
+    elif state.get("tests") != test_digest(module):
+        # Tests were added: the killed stay killed, the survivors are tried again.
+        with use_db(str(session), WorkDB.Mode.open) as db, db._session_maker.begin() as rows:
+            from cosmic_ray.work_db import WorkResultStorage
+            from cosmic_ray.work_item import TestOutcome
+
+            rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
+    state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
+    cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
     lines = (ROOT / module.path).read_text().splitlines()
     known = equivalents()
     killed, survivors, equivalent = 0, [], []
@@ -233,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.mutants", description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], help="modules to mutate (default: all)")
     parser.add_argument("--list", action="store_true", help="print the modules, their scope and tests")
+    parser.add_argument("--fresh", action="store_true", help="start over, even where only tests changed")
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     if args.list:
@@ -244,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in names:
-        results[name] = run_module(name, MODULES[name])
+        results[name] = run_module(name, MODULES[name], fresh=args.fresh)
     print("\nMutation scores (killed / not equivalent):")
     for name, result in results.items():
         report(name, result)

@@ -79,6 +79,9 @@ def test_exactly_what_is_left_books(scene, kind):
     assert result.created and first.created
     assert result.booking.amount_cents == 1_234
     assert spent_on(kind, national(young)) == ROOM[kind]
+    # Only its own cap counts it: an event counts against neither.
+    untouched = {"physical cap", "digital cap"} - {kind}
+    assert {other: spent_on(other, national(young)) for other in untouched} == dict.fromkeys(untouched, 0)
     assert Stock.get(stock.id, consistent_read=True).booked == 1
 
 

@@ -61,6 +61,9 @@ def test_perimeters():
     assert in_perimeter({"venueIds": ["v"]}, category="MUSIC", venue_id="v")
     assert not in_perimeter({"venueIds": ["w"]}, category="MUSIC", venue_id="v")
     assert not in_perimeter({"labelOnly": True}, category="BOOK", venue_id="v")
+    # A label-only credit pays for nothing, whatever else its perimeter lists; no perimeter pays for nothing.
+    assert not in_perimeter({"labelOnly": True, "categories": ["BOOK"]}, category="BOOK", venue_id="v")
+    assert not in_perimeter(None, category="BOOK", venue_id="v")
 
 
 def test_local_credit_in_perimeter_pays_first_then_national():
