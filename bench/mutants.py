@@ -114,7 +114,7 @@ TEST_TIMEOUT = 600.0  # seconds for one mutant's tests: a mutant that loops fore
 
 
 def equivalents() -> dict[tuple[str, str, str], str]:
-    """{(module, operator, line as written): reason} from ``bench/mutants_equivalent.txt``."""
+    """{(module, operator, the line as the mutant has it): reason} from ``bench/mutants_equivalent.txt``."""
     out = {}
     for raw in EQUIVALENT.read_text().splitlines():
         if not raw.strip() or raw.startswith("#"):
@@ -226,7 +226,7 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
                 "source": line,
                 "mutated": _mutated_line(result.diff or ""),
             }
-            reason = known.get((name, mutation.operator_name, line))
+            reason = known.get((name, mutation.operator_name, found["mutated"]))
             if reason is None:
                 survivors.append(found)
             else:
@@ -245,7 +245,7 @@ def report(name: str, result: dict) -> None:
     for s in sorted(result["survivors"], key=lambda s: s["line"]):
         print(f"  SURVIVED line {s['line']} ({s['function']}, {s['operator']}): {s['source']}  ->  {s['mutated']}")
     for s in sorted(result["equivalent"], key=lambda s: s["line"]):
-        print(f"  equivalent line {s['line']} ({s['operator']}): {s['source']}  -- {s['reason']}")
+        print(f"  equivalent line {s['line']} ({s['operator']}): {s['mutated']}  -- {s['reason']}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,6 +64,7 @@ def test_perimeters():
     # A label-only credit pays for nothing, whatever else its perimeter lists; no perimeter pays for nothing.
     assert not in_perimeter({"labelOnly": True, "categories": ["BOOK"]}, category="BOOK", venue_id="v")
     assert not in_perimeter(None, category="BOOK", venue_id="v")
+    assert not in_perimeter({}, category="BOOK", venue_id="v")
 
 
 def test_local_credit_in_perimeter_pays_first_then_national():
@@ -134,3 +135,24 @@ def test_a_local_credit_without_an_end_is_spent_after_those_that_expire():
     endless.ends_at = None
     dated = local("local#z-dated", balance=1_000, ends=NOW + timedelta(days=300))
     assert plan([national(), endless, dated], 1_500) == {"local#z-dated": 1_000, "local#a-endless": 500}
+
+
+def test_an_expired_national_credit_pays_nothing():
+    expired = national()
+    expired.ends_at = NOW
+    with pytest.raises(Conflict, match="Your Pass Culture credit has expired"):
+        plan([expired], 1_000)
+
+
+def test_an_empty_balance_cannot_pay_one_cent():
+    with pytest.raises(Conflict, match="costs 0,01 €, your credit has 0 €"):
+        plan([national(balance=0)], 1)
+
+
+def test_a_cap_refusal_says_what_is_left_of_which_cap():
+    with pytest.raises(Conflict, match="5 € left of your 200 € for physical goods, this booking needs 10 €"):
+        plan([national(physical_spent=19_500)], 1_000, cap_kind=CapKind.PHYSICAL)
+    closed = national()
+    closed.digital_cap_cents = 0
+    with pytest.raises(Conflict, match="0 € left of your 0 € for digital offers"):
+        plan([closed], 1, cap_kind=CapKind.DIGITAL)
