@@ -119,7 +119,7 @@ def equivalents() -> dict[tuple[str, str, str], str]:
     for raw in EQUIVALENT.read_text().splitlines():
         if not raw.strip() or raw.startswith("#"):
             continue
-        module, operator, line, reason = (part.strip() for part in raw.split(" | ", 3))
+        module, operator, reason, line = (part.strip() for part in raw.split(" | ", 3))
         out[(module, operator, line)] = reason
     return out
 
