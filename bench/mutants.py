@@ -138,6 +138,21 @@ def copy_project(dest: Path) -> None:
             shutil.copy2(source, dest / name)
 
 
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the annotations are: never evaluated here (``from __future__ import annotations``), so never mutated."""
+    import ast
+
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        found = []
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            found.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            found.append(node.returns)
+        spans += [((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in found]
+    return spans
+
+
 def digest(*names: str) -> str:
     hashed = hashlib.sha256()
     for name in names:
@@ -190,21 +205,25 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
     )
     if not state:
         cosmic_ray("init", str(config), str(session), env=env, cwd=tree)
-        with use_db(str(session), WorkDB.Mode.open) as db:
-            out_of_scope = [
-                item.job_id
-                for item in db.pending_work_items
-                if not OPERATORS.match(item.mutations[0].operator_name)
-                or item.mutations[0].definition_name not in module.functions
-            ]
-            db.set_multiple_results(out_of_scope, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
-    elif state.get("tests") != test_digest(module):
-        # Tests were added: the killed stay killed, the survivors are tried again.
-        with use_db(str(session), WorkDB.Mode.open) as db, db._session_maker.begin() as rows:
+    annotations = annotation_spans(ROOT / module.path)
+
+    def out_of_scope(mutation) -> bool:
+        return (
+            not OPERATORS.match(mutation.operator_name)
+            or mutation.definition_name not in module.functions
+            or any(start <= tuple(mutation.start_pos) < end for start, end in annotations)
+        )
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        if state and state.get("tests") != test_digest(module):
+            # Tests were added: the killed stay killed, the survivors are tried again.
             from cosmic_ray.work_db import WorkResultStorage
             from cosmic_ray.work_item import TestOutcome
 
-            rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
+            with db._session_maker.begin() as rows:
+                rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
+        skipped = [item.job_id for item in db.work_items if out_of_scope(item.mutations[0])]
+        db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
     state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
     cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
     lines = (ROOT / module.path).read_text().splitlines()
