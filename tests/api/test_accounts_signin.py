@@ -48,6 +48,16 @@ def test_a_disabled_account_cannot_sign_in(client):
     assert signin(client, user.email).status_code == 401
 
 
+def test_a_disabled_accounts_existing_token_is_refused_at_once(client):
+    pro = make_member(make_offerer())
+    headers = {"Authorization": f"Bearer {signin(client, pro.email).json_body['accessToken']}"}
+    assert send(client, "GET", "/users/current", headers=headers).status_code == 200
+    User(pro.id).update(actions=[User.is_active.set(False)])
+    answer = send(client, "GET", "/users/current", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json_body == {"errors": {"global": ["This account is disabled"]}}
+
+
 def test_signin_needs_both_fields(client):
     answer = send(client, "POST", "/users/signin", {})
     assert answer.status_code == 400
