@@ -199,7 +199,7 @@ def _router() -> Any:
 def build_scene() -> tuple[dict[str, Probe], str]:
     """The data on the twin, and each function's first request; returns (probes, a user id the bare app reads)."""
     from passculture.models.base import utcnow
-    from passculture.services.auth import Principal
+    from passculture.services.accounts.auth import Principal
     from passculture.services.booking.bookings import book
     from tests.factories import (
         auth,

@@ -69,7 +69,7 @@ def verify_sender() -> None:
 
 def generated_password() -> str:
     """A random password (24 characters) that the signup rules accept."""
-    from passculture.services.accounts_rules import check_password
+    from passculture.rules.accounts import check_password
 
     while True:
         password = secrets.token_urlsafe(18)

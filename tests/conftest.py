@@ -18,6 +18,9 @@ os.environ.update(
         # Cheap hashes: the parameters are a setting, the algorithm is the same.
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_KIB": "1024",
+        # The concurrency tests send hundreds of requests at once to one moto server on a shared
+        # 2-core machine: a 5 s read timeout there is a test flake, not a finding.
+        "DYNAMODB_READ_TIMEOUT": "30",
     }
 )
 

@@ -256,7 +256,7 @@ def test_look_alike_characters_are_flagged_and_such_a_code_is_not_sent(open_guic
 
 def test_an_expired_session_brings_sign_in_back_keeps_the_code_and_resumes(open_guichet, server, scene):
     from passculture.models.base import utcnow
-    from passculture.services.auth import issue_access_token
+    from passculture.services.accounts.auth import issue_access_token
 
     guichet = open_guichet("phone")
     page, theatre = guichet.page, scene.theatre

@@ -6,8 +6,8 @@ import re
 
 from infra.bootstrap import LOCAL_TEAM_PASSWORD, ensure_team_account, generated_password
 from passculture.config import get_settings
-from passculture.services.accounts_rules import check_password
-from passculture.services.auth import authenticate_password
+from passculture.rules.accounts import check_password
+from passculture.services.accounts.signin import authenticate_password
 
 
 def team_can_sign_in_with(password: str) -> bool:
