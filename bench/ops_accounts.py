@@ -72,22 +72,23 @@ def current_pro_two_structures(api) -> Request:
 
 
 OPERATIONS = [
-    # One read picks the path (new or known SIREN, and whether to ask SIRENE); one transaction decides:
-    # user + email guard + token + offerer + virtual venue + admin membership.
+    # The source's signup counted; one read picks the path (new or known SIREN, and whether to ask
+    # SIRENE); one transaction decides: user + email guard + token + offerer + virtual venue + admin membership.
     Operation(
         "POST /users/signup/pro new SIREN",
         signup_pro_new_siren,
         201,
-        {"GetItem": 1, "TransactWriteItems": 1},
+        {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1},
     ),
-    # Joining: user + guard + token + membership + offerer condition check; then the admins to tell.
+    # Joining: user + guard + token + membership + offerer condition check; then the structure's
+    # join-request emails of the day counted, and the admins to tell.
     Operation(
         "POST /users/signup/pro known SIREN",
         signup_pro_known_siren,
         201,
-        {"GetItem": 1, "TransactWriteItems": 1, "Query": 1, "BatchGetItem": 1},
+        {"UpdateItem": 2, "GetItem": 1, "TransactWriteItems": 1, "Query": 1, "BatchGetItem": 1},
     ),
-    Operation("POST /users/signup (young)", signup_young, 201, {"TransactWriteItems": 1}),
+    Operation("POST /users/signup (young)", signup_young, 201, {"UpdateItem": 1, "TransactWriteItems": 1}),
     # The email's and the source's failure counters in one read, the (email, source) attempt counted,
     # the email guard and the user, then that attempt forgotten.
     Operation(

@@ -39,7 +39,7 @@ def make_blueprint() -> Blueprint:
         body="accounts:ProSignupIn",
         response="accounts:ProSignupOut",
         status=201,
-        errors=(409,),
+        errors=(409, 429),
     )
     def signup_pro(req: Req) -> ProSignupOut:
         """Signs a pro up: admin of a new structure, or pending editor of a known SIREN."""
@@ -55,6 +55,7 @@ def make_blueprint() -> Blueprint:
             first_name=body.first_name,
             last_name=body.last_name,
             phone=body.phone,
+            source_ip=req.source_ip,
         )
         return ProSignupOut.of(signup)
 
@@ -64,7 +65,7 @@ def make_blueprint() -> Blueprint:
         body="accounts:YoungSignupIn",
         response="accounts:YoungSignupOut",
         status=201,
-        errors=(409,),
+        errors=(409, 429),
     )
     def signup_young(req: Req) -> YoungSignupOut:
         """Signs a young user up; the national credit comes with the email confirmation."""
@@ -73,7 +74,12 @@ def make_blueprint() -> Blueprint:
 
         body = req.body
         user = signup_young(
-            body.email, body.password, body.public_name, body.date_of_birth.isoformat(), body.department_code
+            body.email,
+            body.password,
+            body.public_name,
+            body.date_of_birth.isoformat(),
+            body.department_code,
+            source_ip=req.source_ip,
         )
         return YoungSignupOut.of(user)
 

@@ -26,6 +26,11 @@ class Limit:
     window_seconds: int
 
 
+def clock() -> float:
+    """The windows' clock (epoch seconds); tests move it to a later window."""
+    return time.time()
+
+
 def _window(limit: Limit, now: float) -> tuple[str, int]:
     start = int(now) // limit.window_seconds * limit.window_seconds
     return str(start), start + limit.window_seconds
@@ -78,7 +83,7 @@ def read(keys: list[str]) -> dict[str, RateLimit]:
 
 def check(limit: Limit, subject: str, now: float | None = None) -> None:
     """Raises RateLimited when ``subject`` has used up this window (reads, never writes)."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     try:
         counter = RateLimit.get(counter_key(limit, subject, now), consistent_read=True)
     except RateLimit.DoesNotExist:
@@ -88,7 +93,7 @@ def check(limit: Limit, subject: str, now: float | None = None) -> None:
 
 def hit(limit: Limit, subject: str, now: float | None = None) -> int:
     """Counts one attempt; raises RateLimited once the count passes the limit. Returns the count."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     start, ends = _window(limit, now)
     counter = RateLimit(_key(limit, subject, start))
     counter.update(
@@ -105,6 +110,6 @@ def hit(limit: Limit, subject: str, now: float | None = None) -> int:
 
 def clear(limit: Limit, subject: str, now: float | None = None) -> None:
     """Forgets the current window's count (after a success, for example)."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     start, _ = _window(limit, now)
     RateLimit(_key(limit, subject, start)).delete()

@@ -20,7 +20,6 @@ hash (``authenticate_password``).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -68,7 +67,7 @@ class PasswordGuard:
         return cls(
             normalise_email(email),
             f"ip:{source_ip or 'unknown'}",
-            time.time() if now is None else now,
+            ratelimit.clock() if now is None else now,
             password_limits(),
         )
 
