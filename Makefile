@@ -1,4 +1,4 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`; `make help` lists every target.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,15 +7,22 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format gen bench package clean
+.PHONY: help run test lint format gen bench package clean resend-mail
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(BIN)/.installed  ## serve the whole API on the local twin (http://127.0.0.1:$${PORT:-8000})
+help:  ## list the targets, one line each (from the comment after each target)
+	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# node_modules: Swagger UI's files, which /docs serves.
+run: $(BIN)/.installed node_modules/.installed  ## serve the whole API on a local AWS twin at http://127.0.0.1:8000 (PORT=...)
 	$(BIN)/python -m infra.local
+
+resend-mail: $(BIN)/.installed  ## send the parked emails again, through the running `make run` server (PORT=...)
+	$(BIN)/python -m infra.resend_mail
 
 # -rs: the browser tests say in one line when they are skipped (no Chromium).
 test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit, api, e2e, browser)
@@ -23,21 +30,21 @@ test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit,
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 -rs
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed  ## ruff: the lint and the format check that make test starts with
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(BIN)/.installed
+format: $(BIN)/.installed  ## fix what ruff can: imports, lint fixes, formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 gen: $(BIN)/.installed  ## rewrite generated files (OpenAPI document, serverless pieces)
 	$(BIN)/python -m infra.generate
 
-bench: $(BIN)/.installed  ## print cold-import and DynamoDB-call figures
+bench: $(BIN)/.installed  ## print the benchmarks' figures (cold import, DynamoDB calls, outbox, throughput)
 	$(BIN)/python -m bench
 
-# The Serverless Framework v3 (MIT) and its dependencies, exactly as locked.
+# The Serverless Framework v3 (MIT), axe-core and swagger-ui-dist, exactly as locked.
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
@@ -45,5 +52,5 @@ node_modules/.installed: package.json package-lock.json
 package: $(BIN)/.installed node_modules/.installed  ## build the artifacts, `serverless package` offline, cfn-lint
 	$(BIN)/python -m infra.package --stage $(PACKAGE_STAGE)
 
-clean:
+clean:  ## remove the virtualenv, node_modules and every build output
 	rm -rf $(VENV) build .serverless node_modules

@@ -20,10 +20,15 @@ class Api:
 
     def __init__(self) -> None:
         from infra.catalog import FUNCTIONS, load_handler
+        from infra.invocation import InProcessInvoker
         from infra.local import Router
+        from passculture.adapters.invocations import install
 
         self.handlers = {name: load_handler(name) for name in FUNCTIONS}
         self.router = Router(self.handlers)
+        # A job a request starts runs in its own invocation: kept here, not run, so a figure is the request's own.
+        self.jobs = InProcessInvoker(deferred=True)
+        install(self.jobs)
 
     def route(self, request: Request) -> tuple[str, str, dict[str, str]]:
         """(function, route template, path parameters) serving ``request``; LookupError when none does."""

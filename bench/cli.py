@@ -1,4 +1,4 @@
-"""``python -m bench``: cold-start, DynamoDB-call, throughput, outbox and hot-date figures (a table, or ``--json``)."""
+"""``python -m bench``: cold start, DynamoDB calls, throughput, outbox, hot date, agendas and jobs (``--json``)."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-repeat", type=int, default=5, help="cold first requests per function (default 5)")
     parser.add_argument("--no-hot-stock", action="store_true", help="skip the hot-date simulation")
     parser.add_argument("--no-ical", action="store_true", help="skip the agenda feed parsing speed")
+    parser.add_argument("--no-jobs", action="store_true", help="skip the background jobs' offers per second")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
 
@@ -276,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(file=out)
             print_ical(figures["ical"], out)
+    if not args.no_jobs:
+        from bench.jobs import print_jobs, run_jobs
+
+        figures["jobs"] = run_jobs()
+        if not args.json:
+            print(file=out)
+            print_jobs(figures["jobs"], out)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         json.dump(figures, out, indent=2)

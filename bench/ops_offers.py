@@ -69,13 +69,13 @@ OPERATIONS = [
     ),
     # The caller, the venue, the membership, the structure's status; one conditional put.
     Operation("POST /offers", create_offer, expect_status=201, expect_calls={"GetItem": 4, "PutItem": 1}),
-    # Ten dates are one BatchWriteItem, not ten round trips; the offer's stocks are read once (Query),
-    # and its new status written once.
+    # Ten dates are one TransactWriteItems (all or none), not ten round trips; the offer's stocks are
+    # read once (Query), and its new status written once.
     Operation(
         "POST /offers/{id}/stocks with ten dates",
         ten_dates,
         expect_status=201,
-        expect_calls={"GetItem": 4, "Query": 1, "BatchWriteItem": 1, "UpdateItem": 1},
+        expect_calls={"GetItem": 4, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1},
     ),
     # One Query on the offers' siren index, after the caller and the membership.
     Operation("GET /offers?siren= (5 offers)", structure_offers, expect_calls={"GetItem": 2, "Query": 1}),

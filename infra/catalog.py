@@ -35,18 +35,32 @@ def load_apps() -> dict[str, Any]:
 HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks")
 
 # Events other than HTTP that each function receives: serverless.yml, the local
-# runner and the sample-event test all read this table.
+# runner and the sample-event test all read this table. A ``job`` source is the
+# function's own background jobs (``passculture.services.jobs``): events our functions
+# send it with an asynchronous invoke, no trigger to deploy.
 EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
     "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"},),
     "notify": ({"kind": "dynamodb", "table": "bookings"},),
-    "offers": ({"kind": "s3", "prefix": "uploads/"}, {"kind": "schedule", "rate": "rate(1 hour)"}),
+    "offers": (
+        {"kind": "s3", "prefix": "uploads/"},
+        {"kind": "schedule", "rate": "rate(1 hour)"},
+        {"kind": "job"},
+    ),
+}
+
+
+# Operators' commands a function takes (``{"action": "<name>"}``, sent with ``aws lambda invoke``):
+# no event source, so nothing in serverless.yml.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "notify": ("resend-mail",),
 }
 
 
 def event_kinds(name: str) -> tuple[str, ...]:
-    """Every kind of event the function takes: ``http`` when it has routes, then its other sources."""
+    """Every kind of event the function takes: ``http`` when it has routes, then its other sources, then ``action``."""
     http = ("http",) if name in HTTP_FUNCTIONS else ()
-    return http + tuple(dict.fromkeys(source["kind"] for source in EVENT_SOURCES.get(name, ())))
+    action = ("action",) if ACTIONS.get(name) else ()
+    return http + tuple(dict.fromkeys(source["kind"] for source in EVENT_SOURCES.get(name, ()))) + action
 
 
 def load_handler(name: str) -> Any:
@@ -76,12 +90,12 @@ STREAM_DELIVERY: dict[str, Any] = {
     "functionResponseType": "ReportBatchItemFailures",
 }
 
-# S3 notifications and EventBridge schedules invoke asynchronously: Lambda retries a failed
-# or timed-out invocation twice, about 1 then 2 minutes later, then sends the event to the
-# function's on-failure queue.
+# S3 notifications, EventBridge schedules and jobs invoke asynchronously: Lambda retries a
+# failed or timed-out invocation twice, about 1 then 2 minutes later, then sends the event
+# to the function's on-failure queue.
 ASYNC_DELIVERY: dict[str, int] = {"maximumRetryAttempts": 2, "maximumEventAge": 6 * 3600}
 
-ASYNC_KINDS = ("s3", "schedule")
+ASYNC_KINDS = ("s3", "schedule", "job")
 
 
 def timeout(name: str) -> int:
@@ -89,8 +103,13 @@ def timeout(name: str) -> int:
 
 
 def invoked_asynchronously(name: str) -> bool:
-    """Whether S3 or a schedule invokes the function (and so it has an asynchronous failure queue)."""
+    """Whether S3, a schedule or a job invokes the function (and so it has an asynchronous failure queue)."""
     return any(source["kind"] in ASYNC_KINDS for source in EVENT_SOURCES.get(name, ()))
+
+
+def runs_jobs(name: str) -> bool:
+    """Whether the function runs background jobs (and so hands their rest to itself)."""
+    return any(source["kind"] == "job" for source in EVENT_SOURCES.get(name, ()))
 
 
 def function_name(name: str, stage: str) -> str:

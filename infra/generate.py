@@ -1,6 +1,7 @@
 """Writes the files derived from the code, or checks they are current (``--check``).
 
-- ``layers/core/python/passculture/openapi.json`` from the routes and schemas;
+- ``layers/core/python/passculture/openapi.json`` from the routes and schemas, introduced by
+  ``docs/api.md`` (the API's conventions);
 - the derived parts of ``serverless.yml`` (``infra/serverless.py``): ``infra/functions.yml``
   (each function's routes and event sources) and ``infra/resources/{tables,media,events,iam}.yml``
   (the tables from the pynamodb models, the bucket, one role per function).
@@ -16,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+API_INTRODUCTION = ROOT / "docs" / "api.md"
 
 
 def openapi_document() -> dict[str, Any]:
     from infra.catalog import load_apps
     from passculture.web.openapi import build_document
 
-    return build_document(load_apps())
+    return build_document(load_apps(), API_INTRODUCTION.read_text(encoding="utf-8").strip())
 
 
 def generated_files() -> dict[Path, str]:

@@ -11,7 +11,11 @@ The values are those of ``infra.catalog``, which ``serverless.yml`` is generated
   times while its oldest record is younger than ``maximumRecordAgeInSeconds``
   (splitting a failing batch in two is not reproduced: the handler reports its
   failed records itself);
-- an asynchronous invocation (S3, schedule) is retried ``maximumRetryAttempts`` times;
+- an asynchronous invocation (S3, schedule, job) is retried ``maximumRetryAttempts`` times;
+  a job event one of our functions sends another (``passculture.adapters.invocations``)
+  runs in a background thread of its own (``ThreadInvoker``), as Lambda runs it
+  beside the request that started it; tests and the bench run them in their own
+  thread instead (``InProcessInvoker``);
 - before each retry the runner waits ``LOCAL_RETRY_SECONDS`` (1 s), doubled at
   each retry, where Lambda waits about a minute, then two;
 - what still fails is sent to the function's on-failure queue, created on the
@@ -213,3 +217,68 @@ class AsyncInvoker:
         if self.failures is not None:
             self.failures.send(async_failure_record(self.function, event, error, attempts))
         return False
+
+
+class ThreadInvoker:
+    """The local runner's asynchronous invoke: each event runs in a thread of its own, as an ``AsyncInvoker`` runs it.
+
+    Installed with ``passculture.adapters.invocations.install``; ``function`` is
+    the short name (``offers``), as our code names it.
+    """
+
+    def __init__(
+        self, handlers: dict[str, Any], stop: threading.Event, failures: dict[str, FailureQueue] | None = None
+    ) -> None:
+        self.handlers = handlers
+        self.stop = stop
+        self.failures = failures or {}
+
+    def __call__(self, function: str, event: dict[str, Any]) -> None:
+        invoker = AsyncInvoker(self.handlers[function], function, self.stop, self.failures.get(function))
+        # The payload crosses Lambda as JSON: what cannot be sent fails here, in the caller, as it would there.
+        payload = json.loads(json.dumps(event))
+        threading.Thread(target=invoker, args=(payload,), name=f"{function}-async", daemon=True).start()
+
+
+class InProcessInvoker:
+    """Runs asynchronous invocations in this process, one after the other, for tests and the bench.
+
+    Immediate (the default): the first invocation runs at once, and those it
+    starts run after it, before the call that started it returns (no recursion:
+    a chain of a thousand invocations is a loop). Deferred: invocations wait in
+    ``pending`` until ``run()``. Every invocation is kept in ``invocations``.
+    An invocation that raises stops the run and raises to its caller.
+    """
+
+    def __init__(self, deferred: bool = False, timeout: float | None = None) -> None:
+        self.deferred = deferred
+        self.timeout = timeout
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+        self.invocations: list[tuple[str, dict[str, Any]]] = []
+        self.results: list[Any] = []
+        self._running = False
+
+    def __call__(self, function: str, event: dict[str, Any]) -> None:
+        payload = json.loads(json.dumps(event))
+        self.pending.append((function, payload))
+        self.invocations.append((function, payload))
+        if not self.deferred:
+            self.run()
+
+    def run(self) -> int:
+        """Runs what is pending, and what that starts, until nothing is; returns how many invocations ran."""
+        from infra.catalog import load_handler
+        from infra.events import LambdaContext
+
+        if self._running:
+            return 0  # the running loop below picks it up
+        ran = 0
+        self._running = True
+        try:
+            while self.pending:
+                function, event = self.pending.pop(0)
+                self.results.append(load_handler(function)(event, LambdaContext(function, self.timeout)))
+                ran += 1
+        finally:
+            self._running = False
+        return ran

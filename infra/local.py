@@ -6,9 +6,11 @@ only code that knows it is local: it starts moto's server on 127.0.0.1 (unless
 sender identity and team account, then serves each function's Lambda handler
 with the same API Gateway proxy events production sends. Beside the server it
 runs the schedules, feeds ``notify`` from the bookings table's DynamoDB stream,
-delivers the media bucket's S3 events (``infra.local_s3``), each with Lambda's
-timeout, retries and failure queue (``infra.invocation``), and serves two
-local-only routes: ``GET /health`` and ``GET /_local/outbox`` (``infra.outbox``).
+delivers the media bucket's S3 events (``infra.local_s3``) and runs the jobs
+the functions start (in background threads), each with Lambda's timeout,
+retries and failure queue (``infra.invocation``), and serves the local-only
+routes: ``GET /health``, ``GET /_local/outbox`` (``infra.outbox``) and
+``POST /_local/resend-mail`` (the parked emails, sent again: ``make resend-mail``).
 On its twin it sets the signing key and the team password itself; elsewhere
 nothing has a default.
 """
@@ -188,6 +190,8 @@ class LocalApi:
             if self.backend.outbox is None:  # real SES keeps no outbox to read
                 return _json(404, NOT_FOUND)
             return 200, {"Content-Type": "application/json"}, self.backend.outbox.body()
+        if method == "POST" and path == "/_local/resend-mail":
+            return self.resend_mail()
         if method == "POST" and path.startswith("/_local/schedules/"):
             name = path.rsplit("/", 1)[1]
             if name not in self.scheduler.jobs:
@@ -209,6 +213,14 @@ class LocalApi:
         for key, values in (response.get("multiValueHeaders") or {}).items():
             out_headers[key] = ", ".join(values)
         return response["statusCode"], out_headers, data
+
+    def resend_mail(self) -> tuple[int, dict[str, str], bytes]:
+        """The parked emails sent again: notify's ``resend-mail`` action, as ``aws lambda invoke`` runs it."""
+        from infra.invocation import invoke
+
+        if "notify" not in self.handlers:
+            return _json(404, NOT_FOUND)
+        return _json(200, invoke(self.handlers["notify"], {"action": "resend-mail"}, "notify"))
 
     def preflight(self, function: str, template: str) -> tuple[int, dict[str, str], bytes]:
         """A browser's CORS preflight, answered as API Gateway's mock OPTIONS method does."""
@@ -439,7 +451,8 @@ class LocalRuntime:
 
         from infra.bootstrap import LOCAL_TEAM_PASSWORD, bootstrap
         from infra.catalog import EVENT_SOURCES, FUNCTIONS, invoked_asynchronously, load_handler
-        from infra.invocation import FailureQueue
+        from infra.invocation import FailureQueue, ThreadInvoker
+        from passculture.adapters.invocations import install as install_invoker
         from passculture.adapters.secrets import jwt_secret
         from passculture.config import get_settings
 
@@ -450,6 +463,8 @@ class LocalRuntime:
             handler.app.__class__ = LocalChalice  # one current_request per thread
         # The on-failure queues the deployed functions have, under the same names.
         failures = {name: FailureQueue(name).setup() for name in FUNCTIONS if invoked_asynchronously(name)}
+        # A job a function starts runs beside the request, in a thread, as Lambda runs an asynchronous invoke.
+        install_invoker(ThreadInvoker(handlers, self.stop_event, failures))
         every = float(os.environ.get("LOCAL_SCHEDULE_SECONDS") or 3600)
         scheduler = Scheduler(handlers, every, self.stop_event, failures)
         workers = [scheduler.loop]

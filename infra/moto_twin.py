@@ -5,16 +5,25 @@ Used by the local runner, the benchmarks and the tests that need real concurrent
 
 from __future__ import annotations
 
+import hashlib
+import json
 import socket
 import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 _dynamodb_lock = threading.Lock()
 _patched = False
+# DynamoDB remembers a transaction's ClientRequestToken this long after it completed.
+REQUEST_TOKEN_SECONDS = 600
+_clock = time.monotonic  # tests move it past the window
+_tokens_lock = threading.Lock()
 
 
 def serialise_dynamodb() -> None:
-    """Applies each DynamoDB request atomically, as DynamoDB does, and keeps cancelled transactions out of streams.
+    """Applies each DynamoDB request atomically, as DynamoDB does, keeps cancelled transactions out of streams,
+    and honours transactions' ClientRequestToken.
 
     moto's server runs requests in threads, checks a condition and then
     writes without a lock, and applies a transaction by snapshotting and
@@ -37,7 +46,57 @@ def serialise_dynamodb() -> None:
 
         handler_class.call_action = atomic_call_action
     _keep_stream_shards()
+    _honour_request_tokens()
     _patched = True
+
+
+def _honour_request_tokens() -> None:
+    """A ``TransactWriteItems`` with a ``ClientRequestToken`` seen in the last 10 minutes is not applied again.
+
+    As DynamoDB does: the same token with the same request answers what the
+    first one answered, without writing; with other parameters it is an
+    ``IdempotentParameterMismatchException``. moto ignores the token, so a
+    retried commit whose answer was lost would fail its own conditions. The
+    tokens are kept on moto's backend (a reset forgets them), for committed
+    transactions only.
+    """
+    from moto.dynamodb.exceptions import DynamodbException
+    from moto.dynamodb.responses import DynamoHandler
+
+    class IdempotentParameterMismatch(DynamodbException):
+        def __init__(self) -> None:
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
+
+    transact_write_items = DynamoHandler.transact_write_items
+
+    def remembering(handler: Any) -> Any:
+        token = handler.body.get("ClientRequestToken")
+        if not token:
+            return transact_write_items(handler)
+        others = {k: v for k, v in handler.body.items() if k not in ("ClientRequestToken", "ReturnConsumedCapacity")}
+        digest = hashlib.sha256(json.dumps(others, sort_keys=True).encode()).hexdigest()
+        backend = handler.dynamodb_backend
+        now = _clock()
+        with _tokens_lock:
+            seen: OrderedDict[str, tuple[str, Any, float]] = backend.__dict__.setdefault(
+                "_passculture_request_tokens", OrderedDict()
+            )
+            while seen and next(iter(seen.values()))[2] < now - REQUEST_TOKEN_SECONDS:
+                seen.popitem(last=False)
+            if token in seen:
+                first_digest, answer, _ = seen[token]
+                if first_digest != digest:
+                    raise IdempotentParameterMismatch()
+                return answer
+        answer = transact_write_items(handler)
+        with _tokens_lock:
+            seen[token] = (digest, answer, _clock())
+        return answer
+
+    DynamoHandler.transact_write_items = remembering
 
 
 def _keep_stream_shards() -> None:

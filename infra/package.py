@@ -2,12 +2,14 @@
 
 1. ``build/layers/core``: the ``passculture`` package, the pinned runtime
    dependencies of ``requirements.txt`` built for Lambda's python3.11 (Amazon
-   Linux 2: manylinux x86_64 up to glibc 2.26), and Chalice's two runtime files.
+   Linux 2: manylinux x86_64 up to glibc 2.26), Chalice's two runtime files, and
+   Swagger UI's files from ``node_modules`` beside the API reference page.
 2. ``build/functions/<name>.zip``: ``functions/<name>`` alone, one per function.
    Both carry ``.pyc`` files compiled as unchecked hashes: Lambda's task folder
    is read-only and zips lose mtimes, so timestamp-checked ``.pyc`` would be
    recompiled (in memory) on every cold start.
-3. Each function is imported from its zip and the layer alone, as Lambda would.
+3. Each function is imported from its zip and the layer alone, as Lambda would;
+   the static pages (the Guichet, the API reference) read all their files there.
 4. ``serverless package`` (v3, from ``node_modules``) with ``layers:`` asks
    CloudFormation about the last deployed stack: moto's proxy answers on
    127.0.0.1, with fake credentials, so this runs without AWS.
@@ -155,8 +157,41 @@ def build_layer() -> None:
     for name in CHALICE_RUNTIME_FILES:
         shutil.copy2(chalice_runtime_dir() / name, chalice_dir / name)
     shutil.copytree(CORE_SOURCE, site / "passculture", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    vendor_reference(site)
     compile_tree(site, "/opt/python", workers=0)  # one process per core
     log(f"layer: {_size(LAYER_DIR)} MB unzipped in {LAYER_DIR}")
+
+
+def vendor_reference(site: Path) -> None:
+    """Swagger UI's files, from the npm package ``package-lock.json`` pins, beside the reference page (``/docs``)."""
+    from passculture.web import reference
+
+    source = ROOT / "node_modules" / reference.PACKAGE
+    if not source.is_dir():
+        raise SystemExit(f"{source.relative_to(ROOT)} is missing: run `npm ci` (make package does)")
+    target = site / reference.VENDOR.relative_to(CORE_SOURCE.parent)
+    target.mkdir()
+    for name in (*reference.VENDORED, *reference.SHIPPED_WITH, "package.json"):
+        shutil.copy2(source / name, target / name)
+
+
+_STATIC_CHECK = """
+import sys
+layer = sys.argv[1]
+sys.path[:0] = [layer]
+from passculture.web import guichet, reference
+assert str(reference.vendor_dir()).startswith(layer), reference.vendor_dir()
+for site in (guichet.SITE, reference.SITE):
+    assert site.page.body  # reads every asset, to name it by its hash
+"""
+
+
+def check_static_files() -> None:
+    """The static pages find every file in the layer alone (no node_modules, no repository)."""
+    env = {"PATH": os.environ.get("PATH", "")}
+    command = [sys.executable, "-I", "-S", "-c", _STATIC_CHECK, str(LAYER_DIR / "python")]
+    subprocess.run(command, check=True, env=env, cwd=tempfile.gettempdir())  # noqa: S603
+    log("static files: the Guichet and the API reference read theirs from the layer")
 
 
 # -- the functions ------------------------------------------------------------------
@@ -444,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
             ) from None
         build_functions(FUNCTIONS)
         check_imports(FUNCTIONS)
+        check_static_files()
         serverless_package(args.stage)
         check_template(FUNCTIONS, args.stage)
         lint_template()

@@ -1,4 +1,4 @@
-"""What each function's code can reach, read statically from its imports: tables, bucket, SES, SSM.
+"""What each function's code can reach, read statically from its imports: tables, bucket, SES, SSM, jobs.
 
 The walk starts at ``functions/<name>/app.py`` and follows every ``import`` and
 ``from ... import`` anywhere in a module (module level, inside functions, under
@@ -8,6 +8,11 @@ by reference (``body="accounts:ProSignupIn"`` is ``passculture.schemas.accounts`
 imported by ``passculture.web.routing.schema`` on first use). An import of a
 module that does not exist is skipped, and followed as soon as the module is
 added.
+
+The functions it may invoke are those whose jobs its code starts: each
+``start_job("<kind>", ...)`` call in the modules it reaches names its kind, and
+``passculture.services.jobs.OWNERS`` the function that runs it; a function
+that runs jobs also invokes itself (a job hands its rest to a new invocation).
 
 The code's other dynamic import, ``passculture.models.all_models()``, is for
 infrastructure and benches only: no Lambda code calls it (a test holds to that).
@@ -32,6 +37,8 @@ MODELS_PACKAGE = "passculture.models"
 STORAGE_MODULE = "passculture.adapters.storage"
 EMAIL_MODULE = "passculture.adapters.email"
 SECRETS_MODULE = "passculture.adapters.secrets"
+# A job started by its kind, a literal (a test holds every call to that).
+START_JOB = re.compile(r"\bstart_job\(\s*[\"']([a-z][a-z0-9-]*)[\"']")
 # A route's schema reference: "<module>:<Class>" (passculture.web.routing._split_ref).
 SCHEMA_REF = re.compile(r"^(?P<module>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*):(?P<name>[A-Z][A-Za-z0-9_]*)$")
 
@@ -128,6 +135,26 @@ class Reach:
     media: bool
     email: bool
     secrets: bool
+    invokes: tuple[str, ...] = ()  # functions it may invoke asynchronously (jobs it starts or hands on)
+
+
+def started_jobs(source: str) -> set[str]:
+    """The kinds of job ``source`` starts."""
+    return set(START_JOB.findall(source))
+
+
+def invoked_functions(function: str, modules: frozenset[str]) -> tuple[str, ...]:
+    from infra.catalog import runs_jobs
+    from passculture.services.jobs import OWNERS
+
+    source = "\n".join(module_file(m).read_text() for m in sorted(modules))  # type: ignore[union-attr]
+    unknown = started_jobs(source) - set(OWNERS)
+    if unknown:
+        raise LookupError(f"{function} starts jobs of no known kind: {sorted(unknown)}")
+    owners = {OWNERS[kind] for kind in started_jobs(source)}
+    if runs_jobs(function):
+        owners.add(function)
+    return tuple(sorted(owners))
 
 
 @cache
@@ -143,6 +170,7 @@ def reach(function: str) -> Reach:
         media=STORAGE_MODULE in modules,
         email=EMAIL_MODULE in modules,
         secrets=SECRETS_MODULE in modules,
+        invokes=invoked_functions(function, modules),
     )
 
 

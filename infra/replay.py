@@ -6,8 +6,8 @@
 
 Each message is what Lambda (or the local runner, on the twin) put there:
 
-- an asynchronous invocation's (the S3 image check, a schedule): the whole
-  event, invoked again as it was;
+- an asynchronous invocation's (the S3 image check, a schedule, a job): the
+  whole event, invoked again as it was (a job resumes from its cursor);
 - a stream's (notify): where the batch is in the stream, not its records; they
   are read again from the stream, which keeps them 24 hours, and invoked as one batch.
 
@@ -98,14 +98,27 @@ def lambda_invoker(stage: str) -> Invoker:
 
 
 def here_invoker() -> Invoker:
-    """Runs the function's handler in this process, as the local runner does (its timeout included)."""
+    """Runs the function's handler in this process, as the local runner does (its timeout included).
+
+    A replayed job hands its rest on to invocations that run here too, after it,
+    each within its own timeout; if one of them fails, the message stays in the
+    queue (replaying it again redoes pages, which is harmless).
+    """
     from infra.catalog import load_handler
-    from infra.invocation import invoke
+    from infra.invocation import InProcessInvoker, invoke
+    from passculture.adapters.invocations import install
+
+    following = InProcessInvoker(deferred=True)
+    install(following)
 
     def run(function: str, event: dict[str, Any]) -> tuple[bool, Any]:
         try:
             result = invoke(load_handler(function), event, function)
+            while following.pending:
+                handed, rest = following.pending.pop(0)
+                result = invoke(load_handler(handed), rest, handed)
         except Exception as exc:
+            following.pending.clear()
             return False, f"{type(exc).__name__}: {exc}"
         failed = _failed_records(result)
         return not failed, result if not failed else f"{len(failed)} records failed again"
@@ -151,6 +164,9 @@ def describe(body: dict[str, Any]) -> str:
         return "S3 " + ", ".join(r["s3"]["object"]["key"] for r in records) + f" ({why})"
     if event.get("source") == "aws.events":
         return f"schedule of {event.get('time')} ({why})"
+    if isinstance(event.get("job"), str):
+        where = "from its cursor" if event.get("cursor") is not None else "from the start"
+        return f"job {event['job']} {json.dumps(event.get('args'))} {where}, invocation {event.get('attempt')} ({why})"
     return f"event {json.dumps(event)[:80]} ({why})"
 
 

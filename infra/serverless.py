@@ -134,7 +134,7 @@ def source_events(name: str, sources: tuple[dict[str, str], ...]) -> list[dict[s
                     }
                 }
             )
-        elif kind != "s3":
+        elif kind not in ("s3", "job"):  # S3: on the bucket; jobs: our own invocations, no trigger
             raise ValueError(f"unknown event kind {kind!r} for the {name} function")
     return events
 
@@ -160,6 +160,21 @@ def async_settings(name: str) -> dict[str, Any]:
     }
 
 
+def deployed_name(name: str) -> str:
+    """The function's name once deployed (``infra.catalog.function_name``), as serverless variables."""
+    return f"${{self:service}}-${{sls:stage}}-{name}"
+
+
+def invoked_environment(name: str) -> dict[str, Any]:
+    """``<FUNCTION>_FUNCTION_NAME`` of each function whose jobs it starts or hands on (``config.function_name``)."""
+    from infra.reach import reach
+
+    invoked = reach(name).invokes
+    if not invoked:
+        return {}
+    return {"environment": {f"{target.upper()}_FUNCTION_NAME": deployed_name(target) for target in invoked}}
+
+
 def functions_document() -> dict[str, Any]:
     """``infra/functions.yml``: every function, its handler, artifact and events."""
     from infra.catalog import EVENT_SOURCES, FUNCTIONS, load_app
@@ -174,6 +189,7 @@ def functions_document() -> dict[str, Any]:
             **FUNCTION_SETTINGS.get(name, {}),
             "timeout": timeout(name),
             **async_settings(name),
+            **invoked_environment(name),
             "package": {"artifact": artifact_path(name)},
             "events": events,
         }
@@ -339,12 +355,50 @@ def _failures_queue(queue_name: str) -> dict[str, Any]:
     }
 
 
+# Alarms on the metrics the code emits (``adapters/metrics.py``, Embedded Metric Format). Their
+# notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action.
+ALARM_TOPIC_CONDITION = "HasAlarmTopic"
+ALARMS: dict[str, dict[str, Any]] = {
+    "EmailsParkedAlarm": {
+        "metric": "EmailsParked",
+        "description": "An email could not be sent and was parked in failed_mails: resend it (README, Failure modes)",
+    },
+}
+
+
+def alarm_resource(metric: str, description: str) -> dict[str, Any]:
+    """A CloudWatch alarm: at least one point of ``metric`` for this stage in 5 minutes."""
+    from passculture.adapters.metrics import NAMESPACE
+
+    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"${{self:service}}-${{sls:stage}}-{metric}",
+            "AlarmDescription": description,
+            "Namespace": NAMESPACE,
+            "MetricName": metric,
+            "Dimensions": [{"Name": "stage", "Value": "${sls:stage}"}],
+            "Statistic": "Sum",
+            "Period": 300,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            # No point in a period is no parked email, not an unknown state.
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": actions,
+            "OKActions": actions,
+        },
+    }
+
+
 def events_document() -> dict[str, Any]:
-    """``infra/resources/events.yml``: where events that keep failing are parked (README "Failure modes").
+    """``infra/resources/events.yml``: where what keeps failing is parked, and the alarms (README "Failure modes").
 
     A stream's queue gets the failed batch's coordinates in the stream; an
     asynchronous invocation's queue gets the whole event. ``python -m infra.replay``
-    reads either and invokes the function again.
+    reads either and invokes the function again. Emails are parked by the code
+    itself, whole, in the ``failed_mails`` table; each one counts in ``EmailsParked``.
     """
     from infra.catalog import EVENT_SOURCES, FUNCTIONS
 
@@ -357,7 +411,10 @@ def events_document() -> dict[str, Any]:
                 resources[stream_failures_queue_id(name, source["table"])] = _failures_queue(queue)
         if invoked_asynchronously(name):
             resources[async_failures_queue_id(name)] = _failures_queue(failure_queue_name(name, stage))
-    return {"Resources": resources}
+    for logical_id, alarm in ALARMS.items():
+        resources[logical_id] = alarm_resource(alarm["metric"], alarm["description"])
+    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}}
+    return {"Conditions": conditions, "Resources": resources}
 
 
 # -- IAM: one role per function --------------------------------------------------------
@@ -473,6 +530,19 @@ def role_statements(name: str) -> list[dict[str, Any]]:
                 "Effect": "Allow",
                 "Action": ["sqs:SendMessage"],
                 "Resource": [{"Fn::GetAtt": [stream_failures_queue_id(name, t), "Arn"]} for t in streams],
+            }
+        )
+    if reached.invokes:
+        # Starting a job (or handing its rest on) is an asynchronous invoke of the function that runs it.
+        statements.append(
+            {
+                "Sid": "Jobs",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction"],
+                "Resource": [
+                    _arn("arn:", partition, ":lambda:", *region_account, ":function:", deployed_name(target))
+                    for target in reached.invokes
+                ],
             }
         )
     if reached.media:

@@ -30,14 +30,38 @@ from moto import mock_aws
 
 @pytest.fixture
 def aws():
-    """An empty in-process AWS (moto) with every table, the bucket and the sender."""
+    """An empty in-process AWS (moto) with every table, the bucket and the sender.
+
+    A job a request starts (``services.jobs``) runs to its end before the request
+    answers (``InProcessInvoker``); the ``jobs`` fixture runs them when told instead.
+    """
     from infra.bootstrap import create_bucket, create_tables, verify_sender
+    from infra.invocation import InProcessInvoker
+    from passculture.adapters.invocations import install
 
     with mock_aws():
         create_tables()
         create_bucket()
         verify_sender()
-        yield
+        previous = install(InProcessInvoker())
+        try:
+            yield
+        finally:
+            install(previous)
+
+
+@pytest.fixture
+def jobs(aws):
+    """Jobs started meanwhile wait until the test runs them: ``jobs.run()``; ``jobs.invocations`` lists them all."""
+    from infra.invocation import InProcessInvoker
+    from passculture.adapters.invocations import install
+
+    invoker = InProcessInvoker(deferred=True)
+    previous = install(invoker)
+    try:
+        yield invoker
+    finally:
+        install(previous)
 
 
 @pytest.fixture

@@ -2,50 +2,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from chalice import Blueprint
 
-from passculture.errors import NotFound
 from passculture.web import Auth, Reply, Req, RouteSet
 
-if TYPE_CHECKING:
-    from passculture.web.guichet import StaticFile
+STATIC = {"auth": Auth.PUBLIC, "response": str}
 
 
 def make_blueprint() -> Blueprint:
     routes = RouteSet(__name__)
 
-    @routes.get("/guichet", auth=Auth.PUBLIC, response=str, produces=("text/html",))
+    @routes.get("/guichet", produces=("text/html",), **STATIC)
     def guichet_page(req: Req) -> Reply:
-        """The Guichet: the page where a venue checks and validates countermarks (HTML)."""
-        from passculture.web import guichet
+        """The Guichet: the page where a venue checks and validates countermarks (HTML).
 
-        if (req.raw.context.get("path") or "").endswith("/"):
-            # Relative asset URLs resolve from ".../guichet", not ".../guichet/"; keeps any stage prefix.
-            return Reply("", 308, {"Location": "../guichet"}, content_type="text/plain; charset=utf-8")
-        return _reply(req, guichet.page(), guichet.REVALIDATE)
+        A cashier signs in with their pro account, types or scans a countermark,
+        sees the booking and validates it (or undoes a validation), and follows
+        the structure's transactions, with their CSV export. The page calls this
+        API only, from its own origin, under a Content-Security-Policy that names
+        nothing else. `/guichet/` redirects here (308), so relative asset URLs
+        resolve under any stage prefix.
+        """
+        from passculture.web.guichet import SITE
 
-    @routes.get(
-        "/guichet/{asset}", auth=Auth.PUBLIC, response=str, produces=("text/css", "text/javascript"), errors=(404,)
-    )
+        return SITE.page_reply(req)
+
+    @routes.get("/guichet/{asset}", produces=("text/css", "text/javascript"), errors={404: "No such file"}, **STATIC)
     def guichet_asset(req: Req, asset: str) -> Reply:
-        """A file of the Guichet page (its stylesheet and script)."""
-        from passculture.web import guichet
+        """A file of the Guichet page: its stylesheet (`guichet.css`) or its script (`guichet.js`).
 
-        static = guichet.asset(asset)
-        if static is None:
-            raise NotFound("No such file", field="asset")
-        version = (req.raw.query_params or {}).get("v")
-        return _reply(req, static, guichet.FOREVER if version == static.version else guichet.REVALIDATE)
+        Asked for with the content hash the page gives (`?v=`), a file is cached
+        for a year; without it, it is revalidated (`ETag`). Any other name is a 404.
+        """
+        from passculture.web.guichet import SITE
+
+        return SITE.asset_reply(req, asset)
 
     return routes.blueprint
-
-
-def _reply(req: Req, static: StaticFile, cache_control: str) -> Reply:
-    from passculture.web import guichet
-
-    headers = guichet.headers(static, cache_control)
-    if guichet.not_modified(static, req.headers.get("if-none-match")):
-        return Reply("", 304, headers, content_type=headers["Content-Type"])
-    return Reply(static.body, 200, headers, content_type=headers["Content-Type"])

@@ -1,6 +1,8 @@
 """Lambda entry point of the notify function (handler: ``functions/notify/app.handler``).
 
 Fed by the bookings table's DynamoDB stream; it serves no HTTP route (no blueprint).
+An operator's ``{"action": "resend-mail"}`` (``aws lambda invoke``, or ``make resend-mail``
+locally) resends the parked emails (README "Failure modes").
 """
 
 from __future__ import annotations
@@ -13,11 +15,25 @@ from passculture.web.entry import make_handler
 app = create_app("notify")
 
 
+def _clock(context: Any) -> Any:
+    return getattr(context, "get_remaining_time_in_millis", None)
+
+
 def on_booking_records(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A batch of booking changes; failed records are reported for redelivery."""
     from passculture.services.notifications.booking_emails import handle_stream_batch
 
-    return handle_stream_batch(event.get("Records") or [])
+    return handle_stream_batch(event.get("Records") or [], _clock(context))
 
 
-handler = make_handler(app, dynamodb=on_booking_records)
+def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An operator's command: ``resend-mail`` (optionally ``"limit": N``) resends the parked emails."""
+    from passculture.services.notifications.failed_mails import resend_parked
+
+    if event.get("action") != "resend-mail":
+        raise ValueError(f"the notify function has no action {event.get('action')!r} (only 'resend-mail')")
+    limit = event.get("limit")
+    return resend_parked(int(limit) if limit else None, _clock(context)).as_dict()
+
+
+handler = make_handler(app, dynamodb=on_booking_records, action=on_action)

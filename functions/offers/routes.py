@@ -6,12 +6,18 @@ from typing import TYPE_CHECKING
 
 from chalice import Blueprint
 
-from passculture.web import Req, RouteSet
+from passculture.web import Reply, Req, RouteSet
 
 if TYPE_CHECKING:
     from passculture.schemas.offers import ImageUploadOut, OfferOut, OfferPage
     from passculture.schemas.stocks import StockList, StockOut
     from passculture.schemas.venues import VenueOut, VenuePage
+
+
+NO_STRUCTURE = "No such structure, or not one of mine"
+NO_VENUE = "No such venue, or not one of mine"
+NO_OFFER = "No such offer, or not one of mine"
+NO_STOCK = "No such stock, or not one of mine"
 
 
 def make_blueprint() -> Blueprint:
@@ -20,34 +26,67 @@ def make_blueprint() -> Blueprint:
     # -- venues ------------------------------------------------------------------
 
     @routes.post(
-        "/offerers/{siren}/venues", body="venues:VenueIn", response="venues:VenueOut", status=201, errors=(404, 409)
+        "/offerers/{siren}/venues",
+        body="venues:VenueIn",
+        response="venues:VenueOut",
+        status=201,
+        errors={
+            404: NO_STRUCTURE,
+            409: "The SIRET is taken, the virtual venue exists already, or the structure is rejected or deleted",
+        },
     )
     def create_venue(req: Req, siren: str) -> VenueOut:
-        """Adds a venue (a place, with or without SIRET, or the virtual venue) to a structure."""
+        """Adds a venue (a place, with or without SIRET, or the virtual venue) to a structure.
+
+        A physical venue needs its address, postal code, city, coordinates and booking
+        email (the bookings' emails go there); a SIRET is optional (public places have
+        none) and, when given, is 14 digits with a valid check digit and starts with
+        the structure's SIREN. A structure has one virtual venue, for digital offers.
+        Members of the structure only.
+        """
         from passculture.schemas.venues import VenueOut
         from passculture.services.catalogue.venues import create_venue
 
         return VenueOut.of(create_venue(req.principal, siren, req.body))
 
-    @routes.get("/offerers/{siren}/venues", query="base:PageQuery", response="venues:VenuePage", errors=(404,))
+    @routes.get(
+        "/offerers/{siren}/venues", query="base:PageQuery", response="venues:VenuePage", errors={404: NO_STRUCTURE}
+    )
     def list_venues(req: Req, siren: str) -> VenuePage:
-        """The venues of a structure."""
+        """The venues of a structure.
+
+        Its validated members and the team see them; anyone else gets the 404 of an
+        unknown SIREN.
+        """
         from passculture.schemas.venues import VenuePage
         from passculture.services.catalogue.venues import list_venues
 
         return VenuePage.of(*list_venues(req.principal, siren, req.query.limit, req.query.cursor))
 
-    @routes.get("/venues/{id}", response="venues:VenueOut", errors=(404,))
+    @routes.get("/venues/{id}", response="venues:VenueOut", errors={404: NO_VENUE})
     def get_venue(req: Req, id: str) -> VenueOut:
-        """One venue."""
+        """One venue.
+
+        Its address, location, booking email and SIRET, as its structure's members
+        see it; another structure's venue is a 404.
+        """
         from passculture.schemas.venues import VenueOut
         from passculture.services.catalogue.venues import venue_for
 
         return VenueOut.of(venue_for(req.principal, id))
 
-    @routes.patch("/venues/{id}", body="venues:VenuePatch", response="venues:VenueOut", errors=(404, 409))
+    @routes.patch(
+        "/venues/{id}",
+        body="venues:VenuePatch",
+        response="venues:VenueOut",
+        errors={404: NO_VENUE, 409: "The SIRET is another venue's"},
+    )
     def update_venue(req: Req, id: str) -> VenueOut:
-        """Changes a venue; its offers follow when it moves."""
+        """Changes a venue; its offers follow when it moves.
+
+        Any subset of the fields; `siret: null` removes the SIRET. New coordinates
+        move the venue's published offers in the feed at once.
+        """
         from passculture.schemas.venues import VenueOut
         from passculture.services.catalogue.venues import update_venue
 
@@ -55,50 +94,95 @@ def make_blueprint() -> Blueprint:
 
     # -- offers ------------------------------------------------------------------
 
-    @routes.post("/offers", body="offers:OfferIn", response="offers:OfferOut", status=201, errors=(404, 409))
+    @routes.post(
+        "/offers",
+        body="offers:OfferIn",
+        response="offers:OfferOut",
+        status=201,
+        errors={404: NO_VENUE, 409: "The structure is rejected or deleted"},
+    )
     def create_offer(req: Req) -> OfferOut:
-        """Creates an offer on a venue; it waits in `pending` until its structure is validated."""
+        """Creates an offer on a venue; it waits in `pending` until its structure is validated.
+
+        `category` is one of the ten categories; press offers are digital (on the
+        virtual venue, with a `url`), cinema ones physical. An offer is visible in the
+        app once its structure is validated, it is active and it has a future
+        bookable date (and, while the free-offers phase is on, costs nothing); until
+        it has a date it is a `draft`.
+        """
         from passculture.schemas.offers import OfferOut
         from passculture.services.catalogue.offers import create_offer
 
         return OfferOut.of(create_offer(req.principal, req.body))
 
-    @routes.get("/offers", query="offers:OfferQuery", response="offers:OfferPage", errors=(404,))
+    @routes.get(
+        "/offers",
+        query="offers:OfferQuery",
+        response="offers:OfferPage",
+        errors={404: "No such venue or structure, or not mine"},
+    )
     def list_offers(req: Req) -> OfferPage:
-        """The offers of a venue, a structure, or all of mine, newest first; filter by status and category."""
+        """The offers of a venue, a structure, or all of mine, newest first; filter by status and category.
+
+        Without `venueId` or `siren`, a pro gets the offers of every structure they
+        belong to, one structure after another behind one cursor; the team must
+        filter.
+        """
         from passculture.schemas.offers import OfferPage
         from passculture.services.catalogue.offers import list_offers
 
         return OfferPage.of(*list_offers(req.principal, req.query))
 
-    @routes.get("/offers/{id}", response="offers:OfferOut", errors=(404,))
+    @routes.get("/offers/{id}", response="offers:OfferOut", errors={404: NO_OFFER})
     def get_offer(req: Req, id: str) -> OfferOut:
-        """One offer with its status, image and stocks."""
+        """One offer with its status, image and stocks.
+
+        `status` is `draft`, `pending`, `published` or `inactive`; `imageUrl` and
+        `thumbUrl` appear once an uploaded image has been checked (`imageError` says
+        why one was refused).
+        """
         from passculture.schemas.offers import OfferOut
         from passculture.services.catalogue.offers import offer_with_stocks
 
         return OfferOut.of(offer_with_stocks(req.principal, id))
 
-    @routes.patch("/offers/{id}", body="offers:OfferPatch", response="offers:OfferOut", errors=(404,))
+    @routes.patch("/offers/{id}", body="offers:OfferPatch", response="offers:OfferOut", errors={404: NO_OFFER})
     def update_offer(req: Req, id: str) -> OfferOut:
-        """Changes an offer; `isActive` deactivates or reactivates it."""
+        """Changes an offer; `isActive` deactivates or reactivates it.
+
+        Any subset of the fields; null clears an optional one. The feed follows at
+        once.
+        """
         from passculture.schemas.offers import OfferOut
         from passculture.services.catalogue.offers import update_offer
 
         return OfferOut.of(update_offer(req.principal, id, req.body))
 
-    @routes.delete("/offers/{id}", status=204, errors=(404,))
+    @routes.delete("/offers/{id}", status=204, errors={404: NO_OFFER})
     def delete_offer(req: Req, id: str) -> None:
-        """Deactivates an offer: out of the app, its bookings and history kept."""
+        """Deactivates an offer: out of the app, its bookings and history kept.
+
+        The same as `PATCH` with `isActive: false`; existing bookings stay valid.
+        """
         from passculture.services.catalogue.offers import deactivate_offer
 
         deactivate_offer(req.principal, id)
 
     @routes.post(
-        "/offers/{id}/image", body="offers:ImageUploadIn", response="offers:ImageUploadOut", status=201, errors=(404,)
+        "/offers/{id}/image",
+        body="offers:ImageUploadIn",
+        response="offers:ImageUploadOut",
+        status=201,
+        errors={404: NO_OFFER},
     )
     def request_image_upload(req: Req, id: str) -> ImageUploadOut:
-        """A presigned S3 upload for the offer's image (JPEG, PNG or WebP, at most 10 MB, at least 400x400)."""
+        """A presigned S3 upload for the offer's image (JPEG, PNG or WebP, at most 10 MB, at least 400x400).
+
+        POST the file to `upload.url` as multipart form data, `upload.fields` first,
+        then `file`, before `expiresAt`. The upload is then checked (it must decode, at
+        least 400 x 400 pixels) and a thumbnail made: within seconds the offer shows
+        `imageUrl` and `thumbUrl`, or `imageError` and its previous image.
+        """
         from passculture.schemas.offers import ImageUploadOut
         from passculture.services.catalogue.offers import request_image_upload
 
@@ -106,9 +190,13 @@ def make_blueprint() -> Blueprint:
 
     # -- stocks ------------------------------------------------------------------
 
-    @routes.get("/offers/{id}/stocks", response="stocks:StockList", errors=(404,))
+    @routes.get("/offers/{id}/stocks", response="stocks:StockList", errors={404: NO_OFFER})
     def list_stocks(req: Req, id: str) -> StockList:
-        """The offer's live stocks, by date."""
+        """The offer's live stocks, by date.
+
+        Each with its price, quantity, places booked and left, and booking limit
+        (`quantity` and `remainingQuantity` null when unlimited).
+        """
         from passculture.schemas.stocks import StockList
         from passculture.services.catalogue.offers import stocks_of
 
@@ -119,28 +207,57 @@ def make_blueprint() -> Blueprint:
         body="stocks:StockCreation",
         response="stocks:StockCreated",
         status=201,
-        errors=(404, 409),
+        errors={
+            404: NO_OFFER,
+            409: "A thing already has its stock, or is given a date; or the `Idempotency-Key` was used for other dates",
+        },
+        headers=[
+            (
+                "Idempotency-Key",
+                "A retry with the same key answers the stocks the first request created (200), adding nothing",
+            )
+        ],
     )
-    def create_stocks(req: Req, id: str) -> StockOut | StockList:
-        """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`."""
+    def create_stocks(req: Req, id: str) -> Reply:
+        """Adds a date (or a thing's stock), or up to 100 dates at once with `{"stocks": [...]}`.
+
+        An event's date has `beginsAt`; a thing has one stock, without it. Without
+        `quantity` a stock is unlimited. `bookingLimitAt` defaults to the day before
+        the event. The dates of a batch are one transaction: all of them or none.
+        """
         from passculture.schemas.stocks import StockIn, StockList, StockOut
         from passculture.services.catalogue.stocks import create_stocks
 
-        if isinstance(req.body, StockIn):
-            return StockOut.of(create_stocks(req.principal, id, [req.body])[0])
-        return StockList.of(create_stocks(req.principal, id, req.body.stocks))
+        single = isinstance(req.body, StockIn)
+        items = [req.body] if single else req.body.stocks
+        result = create_stocks(req.principal, id, items, req.headers.get("idempotency-key"))
+        body = StockOut.of(result.stocks[0]) if single else StockList.of(result.stocks)
+        if result.created:
+            return Reply(body, 201)
+        return Reply(body, 200, {"Idempotent-Replayed": "true"})
 
-    @routes.patch("/stocks/{id}", body="stocks:StockPatch", response="stocks:StockOut", errors=(404, 409))
+    @routes.patch(
+        "/stocks/{id}",
+        body="stocks:StockPatch",
+        response="stocks:StockOut",
+        errors={404: NO_STOCK, 409: "The quantity is below the places already booked"},
+    )
     def update_stock(req: Req, id: str) -> StockOut:
-        """Changes a stock; a quantity below what is already booked is a 409."""
+        """Changes a stock; a quantity below what is already booked is a 409.
+
+        Any subset of its fields; `quantity: null` makes it unlimited.
+        """
         from passculture.schemas.stocks import StockOut
         from passculture.services.catalogue.stocks import update_stock
 
         return StockOut.of(update_stock(req.principal, id, req.body))
 
-    @routes.delete("/stocks/{id}", status=204, errors=(404,))
+    @routes.delete("/stocks/{id}", status=204, errors={404: NO_STOCK})
     def delete_stock(req: Req, id: str) -> None:
-        """Deletes a stock; its bookings are cancelled and refunded, and the bookers told."""
+        """Deletes a stock; its bookings are cancelled and refunded, and the bookers told.
+
+        The stock is kept, marked deleted, for the bookings' history.
+        """
         from passculture.services.catalogue.stocks import delete_stock
 
         delete_stock(req.principal, id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -20,6 +20,7 @@ PARIS_SUMMER = timezone(timedelta(hours=2))
 class Answer:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Api:
@@ -28,17 +29,19 @@ class Api:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def call(self, method: str, path: str, as_: Any = None, json_body: Any = None) -> Answer:
-        headers = {"Content-Type": "application/json", **(auth(as_) if as_ is not None else {})}
+    def call(
+        self, method: str, path: str, as_: Any = None, json_body: Any = None, headers: dict[str, str] | None = None
+    ) -> Answer:
+        sent = {"Content-Type": "application/json", **(auth(as_) if as_ is not None else {}), **(headers or {})}
         body = json.dumps(json_body) if json_body is not None else None
-        response = self.client.http.request(method, path, headers=headers, body=body)
-        return Answer(response.status_code, response.json_body)
+        response = self.client.http.request(method, path, headers=sent, body=body)
+        return Answer(response.status_code, response.json_body, dict(response.headers))
 
     def get(self, path: str, as_: Any = None) -> Answer:
         return self.call("GET", path, as_)
 
-    def post(self, path: str, as_: Any = None, json: Any = None) -> Answer:
-        return self.call("POST", path, as_, json if json is not None else {})
+    def post(self, path: str, as_: Any = None, json: Any = None, headers: dict[str, str] | None = None) -> Answer:
+        return self.call("POST", path, as_, json if json is not None else {}, headers)
 
     def patch(self, path: str, as_: Any = None, json: Any = None) -> Answer:
         return self.call("PATCH", path, as_, json if json is not None else {})

@@ -185,8 +185,14 @@ def test_missing_fields_are_named(client):
     assert set(answer.json_body["errors"]) == {"email", "password", "siren"}
 
 
-def test_an_email_failure_does_not_undo_a_signup(client, monkeypatch):
+def test_an_email_failure_does_not_undo_a_signup_and_the_emails_are_kept_to_resend(
+    client, sent_emails, monkeypatch, capsys
+):
+    from infra.catalog import load_handler
     from passculture.adapters import email
+    from passculture.models.failed_mails import PARKED, FailedMail
+
+    real = email.send_email
 
     def broken(*args, **kwargs):
         raise RuntimeError("SES is down")
@@ -197,6 +203,23 @@ def test_an_email_failure_does_not_undo_a_signup(client, monkeypatch):
     assert answer.status_code == 201
     signin = send(client, "POST", "/users/signin", {"email": body["email"], "password": PASSWORD})
     assert signin.status_code == 200
+    user_id = answer.json_body["user"]["id"]
+
+    parked = {m.kind: m for m in FailedMail.parked_index.query(PARKED)}
+    assert set(parked) == {"confirmation", "new-structure"}
+    confirmation, team = parked["confirmation"], parked["new-structure"]
+    assert (confirmation.recipients, confirmation.ref) == ([body["email"]], f"user:{user_id}")
+    assert "/validate/" in confirmation.body and "RuntimeError: SES is down" in confirmation.reason
+    assert (team.recipients, team.ref) == (["team@passculture.test"], f"offerer:{body['siren']}")
+    assert body["siren"] in team.subject and team.function == "accounts"
+    assert capsys.readouterr().out.count('"EmailsParked":1') == 2  # counted for the alarm
+
+    monkeypatch.setattr(email, "send_email", real)
+    report = load_handler("notify")({"action": "resend-mail"}, None)
+    assert sorted(report["resent"]) == sorted([confirmation.id, team.id])
+    # The link resent is the one saved with the signup: it confirms the address.
+    token = confirmation_token(sent_emails(), body["email"])
+    assert send(client, "PATCH", f"/users/validate/{token}").status_code == 200
 
 
 # -- young signup --------------------------------------------------------------

@@ -138,10 +138,10 @@ def test_a_structure_the_team_set_aside_is_not_bookable_though_its_refresh_faile
     _, stock = scene(make_venue(offerer))
     assert post_booking(client, make_young(), stock.id).status_code == 201
 
-    def refresh_down(siren):
-        raise TimeoutError("the refresh ran out of time")
+    def refresh_down(kind, args):
+        raise TimeoutError("the offers' job could not start")
 
-    monkeypatch.setattr("passculture.services.catalogue.publication.refresh_offerer_offers", refresh_down)
+    monkeypatch.setattr("passculture.services.jobs.start_job", refresh_down)
     with Client(load_app("validation")) as validation:
         answer = validation.http.patch(
             f"/admin/offerers/{offerer.siren}",

@@ -10,6 +10,7 @@ from chalice.test import Client
 from infra.catalog import load_app
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
 from passculture.models.territories import TerritoryItem
 from passculture.rules.geo import geohash_encode as geohash
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
@@ -196,6 +197,37 @@ def test_an_offer_not_published_is_404(client, aws):
     young = make_young()
     assert client.http.get(f"/offers/{offer.id}/public", headers=auth(young)).status_code == 404
     assert client.http.get("/offers/nope/public", headers=auth(young)).status_code == 404
+
+
+def test_a_sold_out_offer_leaves_the_feed_but_its_page_still_says_sold_out(client, aws):
+    offer = make_offer(venue_at(make_offerer(), 1))
+    full = make_stock(offer, begins_at=utcnow() + timedelta(days=4), quantity=8, booked=8)
+    publish(offer)
+    young = make_young()
+    feed = client.http.get(f"/feed?latitude={PARIS[0]}&longitude={PARIS[1]}&radiusKm=5", headers=auth(young))
+    assert offer.id not in [item["id"] for item in feed.json_body["items"]]
+    answer = client.http.get(f"/offers/{offer.id}/public", headers=auth(young))
+    assert answer.status_code == 200, answer.body
+    assert [(s["id"], s["remainingQuantity"], s["bookable"]) for s in answer.json_body["stocks"]] == [
+        (full.id, 0, False)
+    ]
+
+
+def test_a_published_offer_whose_dates_have_all_passed_is_404(client, aws):
+    offer = make_offer(venue_at(make_offerer(), 1))
+    make_stock(offer, begins_at=utcnow() + timedelta(days=4), quantity=8, booked=8)
+    publish(offer)
+    # Its last date goes by (the hourly refresh has not run yet).
+    for stock in Stock.offer_index.query(offer.id):
+        stock.update(actions=[Stock.begins_at.set(utcnow() - timedelta(hours=1))])
+    assert client.http.get(f"/offers/{offer.id}/public", headers=auth(make_young())).status_code == 404
+
+
+def test_a_deactivated_offer_is_404_even_with_future_dates(client, aws):
+    offer = make_offer(venue_at(make_offerer(), 1), is_active=False)
+    make_stock(offer, begins_at=utcnow() + timedelta(days=4))
+    publish(offer)
+    assert client.http.get(f"/offers/{offer.id}/public", headers=auth(make_young())).status_code == 404
 
 
 def test_the_public_page_needs_a_signed_in_user(client, aws):

@@ -92,7 +92,7 @@ def test_the_page_names_each_asset_by_its_content_so_assets_are_cached_for_good(
         match = re.search(rf'"guichet/{re.escape(name)}\?v=([0-9a-f]{{12}})"', html)
         assert match, name
         body = client.http.get(f"/guichet/{name}").body
-        assert match.group(1) == guichet.asset(name).version
+        assert match.group(1) == guichet.SITE.asset(name).version
         assert body.decode() == (guichet.HERE / name).read_text(encoding="utf-8")
         current = client.http.get(f"/guichet/{name}?v={match.group(1)}")
         assert current.headers["Cache-Control"] == "public, max-age=31536000, immutable"

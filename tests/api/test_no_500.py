@@ -86,3 +86,46 @@ def test_odd_inputs_never_give_a_500(callers, name, path, method):
                                 method, url, headers={**headers, "Content-Type": "application/json"}, body=body
                             )
                         )
+
+
+# -- hostile JSON: bounded before it can cost a 500 --------------------------------
+
+HOSTILE_BODIES = {
+    "50,000 levels of lists": ("[" * 50_000 + "]" * 50_000, "more than 32 levels deep"),
+    "50,000 levels of objects": ('{"a":' * 50_000 + "1" + "}" * 50_000, "more than 32 levels deep"),
+    "40 levels in an ignored field": ('{"name": "x", "extra": ' + "[" * 40 + "]" * 40 + "}", "more than 32 levels"),
+    "a 5,000-digit integer": ('{"priceCents": ' + "9" * 5_000 + "}", "longer than 64 characters"),
+    "a 5,000-digit decimal": ('{"latitude": 0.' + "5" * 5_000 + "}", "longer than 64 characters"),
+    "a number past the largest float": ('{"latitude": 1e400}', "too large"),
+    "NaN": ('{"latitude": NaN}', "NaN is not a JSON number"),
+    "-Infinity": ('{"priceCents": -Infinity}', "-Infinity is not a JSON number"),
+}
+
+
+def routes_with_a_body():
+    for name in FUNCTIONS:
+        for spec in load_app(name).route_specs:
+            if spec.body is not None:
+                yield name, spec.path, spec.method
+
+
+@pytest.mark.parametrize(("name", "path", "method"), sorted(set(routes_with_a_body())))
+def test_hostile_json_is_a_400_naming_the_problem_on_every_route_with_a_body(aws, name, path, method):
+    team = auth(make_team_user())  # passes the access checks that come before the body
+    with Client(load_app(name)) as client:
+        for what, (body, problem) in HOSTILE_BODIES.items():
+            response = client.http.request(
+                method, fill(path, "x"), headers={**team, "Content-Type": "application/json"}, body=body
+            )
+            assert response.status_code == 400, (what, response.body[:300])
+            errors = json.loads(response.body)
+            messages = [m for ms in errors.get("errors", errors).values() for m in ms]
+            assert any(problem in m for m in messages), (what, messages)
+
+
+def test_a_body_nested_as_deep_as_allowed_is_read():
+    from passculture.web.routing import MAX_JSON_DEPTH, _parse_json
+
+    deepest = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert _parse_json(deepest) == json.loads(deepest)
+    assert _parse_json('{"priceCents": ' + "9" * 64 + ', "latitude": -1.5e300}')["latitude"] == -1.5e300

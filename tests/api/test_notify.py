@@ -158,16 +158,192 @@ def test_other_changes_send_nothing(booked, sent_emails):
     assert len(sent_emails()) == 2
 
 
-def test_a_claim_left_by_a_dead_invocation_is_taken_again_later(booked, sent_emails):
-    from datetime import timedelta
+# -- the claim is a lease; what cannot be sent is parked --------------------------
 
+
+def claim_of(record, role):
     from passculture.models.uniques import Unique
     from passculture.services.notifications.booking_emails import claim_key
 
-    record = booked["records"][0]
-    old = utcnow() - timedelta(hours=1)
-    Unique(claim_key(record, "venue"), target=booked["token"], created_at=old, extra="claimed").save()
-    Unique(claim_key(record, "booker"), target=booked["token"], created_at=utcnow(), extra="claimed").save()
+    return Unique.get(claim_key(record, role), consistent_read=True)
+
+
+def claim_earlier(record, role, token, seconds_ago):
+    """A delivery that claimed ``role``'s email ``seconds_ago`` and then died (no send, no mark)."""
+    from datetime import timedelta
+
+    from passculture.config import get_settings
+    from passculture.services.notifications.booking_emails import _claim, claim_key
+
+    lease = timedelta(seconds=get_settings().notify_lease_seconds)
+    return _claim(claim_key(record, role), token, utcnow() - timedelta(seconds=seconds_ago), lease)
+
+
+def ses_error(code):
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": f"SES says {code}"}}, "SendEmail")
+
+
+def failing_for(address, error, monkeypatch):
+    """SES refuses every email to ``address`` with ``error``; the others go through. Returns the restore."""
+    from passculture.adapters import email
+
+    real = email.send_email
+
+    def send(to, subject, body):
+        if address in to:
+            raise error
+        return real(to, subject, body)
+
+    monkeypatch.setattr(email, "send_email", send)
+    return lambda: monkeypatch.setattr(email, "send_email", real)
+
+
+def failed_ids(result):
+    return [f["itemIdentifier"] for f in result["batchItemFailures"]]
+
+
+def ses_message_ids():
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return [m.id for m in ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-3"].sent_messages]
+
+
+def test_sent_is_recorded_with_ses_s_message_id(booked, sent_emails):
     notify(booked["records"])
-    # The stale claim is taken again and sent; the fresh one may still be sending elsewhere.
-    assert [to for to, _, _ in sent_emails()] == [["resa@theatre.example"]]
+    record = booked["records"][0]
+    venue, booker = claim_of(record, "venue"), claim_of(record, "booker")
+    assert (venue.extra, booker.extra) == ("sent", "sent")
+    assert sorted([venue.message_id, booker.message_id]) == sorted(ses_message_ids())
+    assert (venue.count, venue.target) == (1, booked["token"])
+
+
+def test_a_delivery_that_died_after_claiming_is_sent_by_a_redelivery_after_the_lease(booked, sent_emails):
+    from passculture.config import get_settings
+
+    record = booked["records"][0]
+    claim_earlier(record, "venue", booked["token"], get_settings().notify_lease_seconds + 1)
+    assert notify(booked["records"]) == {"batchItemFailures": []}
+    assert sorted(to[0] for to, _, _ in sent_emails()) == ["camille@example.org", "resa@theatre.example"]
+    assert claim_of(record, "venue").count == 2  # the dead attempt, then this one
+
+
+def test_a_redelivery_within_another_delivery_s_lease_is_reported_failed_not_skipped(booked, sent_emails):
+    from datetime import timedelta
+
+    from passculture.models.uniques import Unique
+
+    record = booked["records"][0]
+    claim = claim_earlier(record, "venue", booked["token"], 1)  # a delivery that may still be sending
+    assert failed_ids(notify(booked["records"])) == [record["dynamodb"]["SequenceNumber"]]
+    assert sent_emails() == []
+    # Lambda delivers the record again later; by then the lease has run out.
+    claim.update(actions=[Unique.lease_until.set(utcnow() - timedelta(seconds=1))])
+    assert notify(booked["records"]) == {"batchItemFailures": []}
+    assert sorted(to[0] for to, _, _ in sent_emails()) == ["camille@example.org", "resa@theatre.example"]
+
+
+def test_a_redelivery_waits_for_a_lease_that_ends_soon_when_it_has_the_time(booked, sent_emails):
+    from types import SimpleNamespace
+
+    from passculture.config import get_settings
+
+    record = booked["records"][0]
+    claim_earlier(record, "venue", booked["token"], get_settings().notify_lease_seconds - 0.3)
+    context = SimpleNamespace(get_remaining_time_in_millis=lambda: 60_000)
+    assert load_handler("notify")({"Records": booked["records"]}, context) == {"batchItemFailures": []}
+    assert sorted(to[0] for to, _, _ in sent_emails()) == ["camille@example.org", "resa@theatre.example"]
+
+
+def test_ses_failing_then_succeeding_sends_each_email_once(booked, sent_emails, monkeypatch):
+    record = booked["records"][0]
+    restore = failing_for("camille@example.org", ses_error("TooManyRequestsException"), monkeypatch)
+    assert failed_ids(notify(booked["records"])) == [record["dynamodb"]["SequenceNumber"]]
+    booker = claim_of(record, "booker")
+    assert booker.extra == "claimed" and booker.lease_until <= utcnow()  # released: the retry sends at once
+    restore()
+    assert notify(booked["records"]) == {"batchItemFailures": []}
+    assert sorted(to[0] for to, _, _ in sent_emails()) == ["camille@example.org", "resa@theatre.example"]
+    assert (claim_of(record, "booker").extra, claim_of(record, "booker").count) == ("sent", 2)
+
+
+def parked_emails(capsys):
+    """The EmailsParked points written on stdout (EMF) since the last call."""
+    out = capsys.readouterr().out
+    documents = [json.loads(line) for line in out.splitlines() if line.startswith('{"_aws"')]
+    return [d for d in documents if "EmailsParked" in d]
+
+
+def test_an_email_that_keeps_failing_is_parked_whole_and_the_stream_moves_on(booked, sent_emails, monkeypatch, capsys):
+    from passculture.config import get_settings
+    from passculture.models.failed_mails import FailedMail
+    from passculture.services.notifications.booking_emails import claim_key
+
+    record, attempts = booked["records"][0], get_settings().notify_max_attempts
+    later = copy.deepcopy(record)  # another booker's booking, behind it in the stream
+    later["eventID"], later["dynamodb"]["SequenceNumber"] = "a-later-record", "999999999999999999999999"
+    later["dynamodb"]["NewImage"]["user_email"] = {"S": "lou@example.org"}
+    batch = [record, later]
+    restore = failing_for("camille@example.org", ses_error("TooManyRequestsException"), monkeypatch)
+    for _ in range(attempts - 1):
+        assert failed_ids(notify(batch)) == [record["dynamodb"]["SequenceNumber"], "999999999999999999999999"]
+    capsys.readouterr()
+    assert notify(batch) == {"batchItemFailures": []}  # parked: the later record's emails go out
+    parked = FailedMail.get(claim_key(record, "booker"))
+    assert (parked.status, parked.function, parked.kind, parked.attempts) == ("parked", "notify", "booking", attempts)
+    assert (parked.recipients, parked.ref) == (["camille@example.org"], f"booking:{booked['token']}")
+    assert booked["token"] in parked.subject and "Le Misanthrope" in parked.body and booked["token"] in parked.body
+    assert "TooManyRequestsException" in parked.reason
+    assert [(p["EmailsParked"], p["function"], p["stage"]) for p in parked_emails(capsys)] == [(1, "notify", "test")]
+    assert claim_of(record, "booker").extra == "parked"
+    venue_twice = ["resa@theatre.example", "resa@theatre.example"]
+    assert sorted(to[0] for to, _, _ in sent_emails()) == ["lou@example.org", *venue_twice]
+    # Delivered again: nothing more is sent, parked or counted.
+    assert notify(batch) == {"batchItemFailures": []}
+    assert len(sent_emails()) == 3 and parked_emails(capsys) == []
+
+    restore()
+    report = load_handler("notify")({"action": "resend-mail"}, None)
+    assert claim_key(record, "booker") in report["resent"] and report["failed"] == []
+    assert [to for to, _, _ in sent_emails()][-1] == ["camille@example.org"]
+    parked.refresh()
+    assert (parked.status, parked.parked, parked.attempts) == ("resent", None, attempts + 1)
+    assert parked.message_id == ses_message_ids()[-1]
+    assert claim_key(record, "booker") not in load_handler("notify")({"action": "resend-mail"}, None)["resent"]
+    assert len(sent_emails()) == 4
+
+
+def test_an_address_ses_refuses_is_parked_at_once(booked, sent_emails, monkeypatch, capsys):
+    from passculture.models.failed_mails import FailedMail
+    from passculture.services.notifications.booking_emails import claim_key
+
+    record = booked["records"][0]
+    failing_for("resa@theatre.example", ses_error("MessageRejected"), monkeypatch)
+    assert notify(booked["records"]) == {"batchItemFailures": []}
+    parked = FailedMail.get(claim_key(record, "venue"))
+    assert (parked.attempts, parked.recipients) == (1, ["resa@theatre.example"])
+    assert "MessageRejected" in parked.reason
+    assert [to for to, _, _ in sent_emails()] == [["camille@example.org"]]
+    assert len(parked_emails(capsys)) == 1
+
+
+def test_an_email_whose_attempts_all_timed_out_is_parked_without_sending_again(booked, sent_emails, capsys):
+    from passculture.config import get_settings
+    from passculture.models.failed_mails import FailedMail
+    from passculture.services.notifications.booking_emails import claim_key
+
+    record, settings = booked["records"][0], get_settings()
+    for attempt in range(settings.notify_max_attempts):  # each delivery died while sending
+        claim_earlier(record, "venue", booked["token"], (settings.notify_max_attempts - attempt) * 100)
+    assert notify(booked["records"]) == {"batchItemFailures": []}
+    parked = FailedMail.get(claim_key(record, "venue"))
+    assert "no answer from SES" in parked.reason and parked.attempts == settings.notify_max_attempts + 1
+    assert [to for to, _, _ in sent_emails()] == [["camille@example.org"]]
+    assert len(parked_emails(capsys)) == 1
+
+
+def test_the_notify_function_refuses_an_unknown_action(aws):
+    with pytest.raises(ValueError, match="resend-mail"):
+        load_handler("notify")({"action": "drop-tables"}, None)

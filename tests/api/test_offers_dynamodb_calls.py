@@ -39,16 +39,16 @@ def dynamodb_calls(monkeypatch):
     yield calls
 
 
-def test_ten_dates_are_one_batch_write(api, scene, monkeypatch):
+def test_ten_dates_are_one_transaction(api, scene, monkeypatch):
     offer = make_offer(scene.venue, status="draft")
     dates = [{"beginsAt": later(20 + n), "priceCents": 500, "quantity": 30} for n in range(10)]
     with dynamodb_calls(monkeypatch) as calls:
         answer = api.post(f"/offers/{offer.id}/stocks", as_=scene.admin, json={"stocks": dates})
     assert answer.status == 201
-    assert calls["BatchWriteItem"] == 1
-    assert calls["PutItem"] == 0 and calls["Scan"] == 0
+    assert calls["TransactWriteItems"] == 1
+    assert calls["PutItem"] == 0 and calls["BatchWriteItem"] == 0 and calls["Scan"] == 0
     # user, offer, membership, structure; the offer's stocks; the offer's new status
-    assert calls == {"GetItem": 4, "Query": 1, "BatchWriteItem": 1, "UpdateItem": 1}
+    assert calls == {"GetItem": 4, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1}
 
 
 def test_a_structures_offers_are_one_query_on_its_index(api, scene, monkeypatch):

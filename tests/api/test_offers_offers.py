@@ -152,7 +152,7 @@ def test_an_offer_is_published_by_its_first_date_and_visible_in_the_app(api, sce
 
 
 def test_validation_publishes_what_was_created_before_it(api, aws):
-    from passculture.services.catalogue.publication import refresh_offerer_offers
+    from passculture.services.jobs import start_job
 
     offerer = make_offerer(status="pending")
     admin = make_member(offerer)
@@ -162,7 +162,7 @@ def test_validation_publishes_what_was_created_before_it(api, aws):
     before = api.get(f"/offers/{offer.body['id']}", as_=admin).body
     assert (before["status"], before["isVisibleInApp"]) == ("pending", False)
     offerer.update(actions=[Offerer.status.set("validated")])
-    refresh_offerer_offers(offerer.siren)  # what the team's validation calls
+    start_job("offerer-offers", {"siren": offerer.siren})  # what the team's validation starts (run at once here)
     after = api.get(f"/offers/{offer.body['id']}", as_=admin).body
     assert (after["status"], after["isVisibleInApp"]) == ("published", True)
 

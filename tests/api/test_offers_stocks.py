@@ -6,14 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bench.counting import count_dynamodb_calls
 from passculture.models.base import utcnow
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
 from passculture.services.booking.cancellation import booking_guard_key
+from passculture.services.catalogue import stocks as stocks_service
 from tests.api.offers_support import build_scene, later, offers_api
 from tests.factories import make_booking, make_offer, make_stock, make_young
+from tests.faults import injected, simulated_clock, throttled
 
 
 @pytest.fixture
@@ -150,6 +153,107 @@ def test_a_batch_holds_1_to_100_dates_and_no_dateless_stock(api, scene):
     assert answer.status == 400 and list(answer.body["errors"]) == ["stocks"]
 
 
+# -- a batch is all or nothing, and its retry adds nothing ---------------------------
+
+
+@pytest.fixture
+def faults(aws):
+    with injected() as faults:
+        yield faults
+
+
+@pytest.fixture
+def clock(aws, monkeypatch):
+    with simulated_clock(monkeypatch) as clock:
+        yield clock
+
+
+def dates(count: int, first_day: int = 20) -> list[dict]:
+    return [{"beginsAt": later(first_day + n), "priceCents": 500, "quantity": 10} for n in range(count)]
+
+
+def live_ids(api, scene, offer) -> list[str]:
+    return sorted(s["id"] for s in api.get(f"/offers/{offer.id}/stocks", as_=scene.admin).body["stocks"])
+
+
+def test_a_hundred_dates_are_one_transaction(api, scene):
+    offer = make_offer(scene.venue, status="draft")
+    with count_dynamodb_calls() as calls:
+        answer = api.post(f"/offers/{offer.id}/stocks", as_=scene.admin, json={"stocks": dates(100)})
+    assert answer.status == 201, answer.body
+    assert len(answer.body["stocks"]) == 100 and len(live_ids(api, scene, offer)) == 100
+    assert calls["TransactWriteItems"] == 1 and calls["BatchWriteItem"] == 0
+
+
+@pytest.mark.parametrize("key", [None, "6b0c2f4e-batch"])
+def test_throttled_dates_are_a_503_and_none_of_them_is_saved(api, scene, faults, clock, key):
+    offer = make_offer(scene.venue, status="draft")
+    calls = faults.add("TransactWriteItems", throttled())
+    headers = {"Idempotency-Key": key} if key else None
+    answer = api.post(f"/offers/{offer.id}/stocks", as_=scene.admin, json={"stocks": dates(100)}, headers=headers)
+    assert answer.status == 503 and int(answer.headers["Retry-After"]) >= 1
+    assert len(calls) == 4  # botocore's retries, each the whole batch
+    assert live_ids(api, scene, offer) == []
+
+
+def test_a_retry_with_the_same_key_creates_each_date_once(api, scene, faults, clock):
+    offer = make_offer(scene.venue, status="draft")
+    path, body, key = f"/offers/{offer.id}/stocks", {"stocks": dates(100)}, {"Idempotency-Key": "0f9e-retry"}
+    faults.add("TransactWriteItems", throttled(), times=4)
+    assert api.post(path, as_=scene.admin, json=body, headers=key).status == 503
+    created = api.post(path, as_=scene.admin, json=body, headers=key)
+    assert created.status == 201 and "Idempotent-Replayed" not in created.headers
+    again = api.post(path, as_=scene.admin, json=body, headers=key)
+    assert again.status == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert [s["id"] for s in again.body["stocks"]] == [s["id"] for s in created.body["stocks"]]
+    assert live_ids(api, scene, offer) == sorted(s["id"] for s in created.body["stocks"])
+    assert api.get(f"/offers/{offer.id}", as_=scene.admin).body["status"] == "published"
+
+
+def test_a_retry_the_offer_index_does_not_show_yet_is_answered_from_the_table(api, scene, monkeypatch):
+    offer = make_offer(scene.venue, status="draft")
+    path, body, key = f"/offers/{offer.id}/stocks", {"stocks": dates(10)}, {"Idempotency-Key": "lagging-index"}
+    created = api.post(path, as_=scene.admin, json=body, headers=key)
+    assert created.status == 201
+    # The offer index is eventually consistent: right after the first request it may show nothing.
+    monkeypatch.setattr(stocks_service, "live_stocks", lambda offer_id: [])
+    again = api.post(path, as_=scene.admin, json=body, headers=key)
+    monkeypatch.undo()
+    assert again.status == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert [s["id"] for s in again.body["stocks"]] == [s["id"] for s in created.body["stocks"]]
+    assert len(live_ids(api, scene, offer)) == 10
+
+
+def test_the_same_key_for_other_dates_is_a_409_and_adds_nothing(api, scene):
+    offer = make_offer(scene.venue, status="draft")
+    path, key = f"/offers/{offer.id}/stocks", {"Idempotency-Key": "reused"}
+    assert api.post(path, as_=scene.admin, json={"stocks": dates(3)}, headers=key).status == 201
+    other = api.post(path, as_=scene.admin, json={"stocks": dates(3, first_day=40)}, headers=key)
+    assert other.status == 409 and list(other.body["errors"]) == ["Idempotency-Key"]
+    assert len(live_ids(api, scene, offer)) == 3
+    # Another member's same key is another intent.
+    assert api.post(path, as_=scene.editor, json={"stocks": dates(3, first_day=40)}, headers=key).status == 201
+
+
+def test_a_things_stock_retried_with_its_key_is_answered_again(api, scene):
+    offer = make_offer(scene.venue, category="BOOK", status="draft")
+    path, key = f"/offers/{offer.id}/stocks", {"Idempotency-Key": "one-thing"}
+    created = api.post(path, as_=scene.admin, json={"priceCents": 800}, headers=key)
+    assert created.status == 201
+    again = api.post(path, as_=scene.admin, json={"priceCents": 800}, headers=key)
+    assert again.status == 200 and again.body["id"] == created.body["id"]
+    assert api.post(path, as_=scene.admin, json={"priceCents": 800}).status == 409  # without the key: a second stock
+
+
+def test_a_malformed_idempotency_key_is_a_400_naming_it(api, scene):
+    offer = make_offer(scene.venue)
+    answer = api.post(
+        f"/offers/{offer.id}/stocks", as_=scene.admin, json={"stocks": dates(2)}, headers={"Idempotency-Key": "é" * 3}
+    )
+    assert answer.status == 400 and list(answer.body["errors"]) == ["Idempotency-Key"]
+    assert live_ids(api, scene, offer) == []
+
+
 def test_creating_stocks_needs_a_member(api, scene):
     offer = make_offer(scene.venue)
     body = {"beginsAt": later(), "priceCents": 0}
@@ -262,6 +366,42 @@ def test_deleting_a_stock_cancels_its_bookings_and_refunds_each_credit_exactly(a
     assert Wallet.get(untouched.user_id, "national").balance_cents == 47_500
     # The stock is gone: its count is not given back to anybody.
     assert Stock.get(stock.id).booked == 3
+
+
+def test_deleting_a_stock_answers_at_once_and_its_bookings_are_cancelled_by_a_job(api, scene, jobs):
+    offer = make_offer(scene.venue)
+    stock = make_stock(offer, price_cents=2500, quantity=10)
+    bookings = [book(stock, offer, scene.venue) for _ in range(3)]
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 204
+    # Deleted at once: nobody can book it any more; the bookings wait for the job.
+    assert Stock.get(stock.id).is_deleted is True
+    assert {Booking.get(b.token).status for b in bookings} == {"booked"}
+    [(function, event)] = jobs.pending
+    assert (function, event["job"], event["args"]["stock_id"]) == ("offers", "stock-bookings", stock.id)
+    jobs.run()
+    assert {Booking.get(b.token).status for b in bookings} == {"cancelled"}
+    assert {Wallet.get(b.user_id, "national").balance_cents for b in bookings} == {50_000}
+
+
+def test_a_stock_whose_cancellations_cannot_be_started_is_not_deleted(api, scene, jobs):
+    from passculture.adapters.invocations import install
+
+    offer = make_offer(scene.venue)
+    stock = make_stock(offer)
+    booking = book(stock, offer, scene.venue)
+
+    def lambda_unavailable(function, event):
+        raise ConnectionError("Lambda did not answer")
+
+    install(lambda_unavailable)
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 500
+    # Nothing half done: the stock is back, its booking kept; the pro tries again.
+    assert Stock.get(stock.id).is_deleted is False
+    assert Booking.get(booking.token).status == "booked"
+    install(jobs)
+    assert api.delete(f"/stocks/{stock.id}", as_=scene.admin).status == 204
+    jobs.run()
+    assert Booking.get(booking.token).status == "cancelled"
 
 
 def test_deleting_a_things_stock_lets_the_offer_have_a_new_one(api, scene):

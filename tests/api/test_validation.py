@@ -157,6 +157,50 @@ def test_validation_publishes_the_offers_created_before(client, cast, team, sent
     assert any(cast.admin.email in to for to, _, _ in sent_emails())
 
 
+def test_validation_answers_at_once_and_the_offers_follow_in_a_job(client, cast, team, jobs):
+    _, offer, _ = offer_with_stock(cast.offerer)
+    answer = send(client, "PATCH", f"/admin/offerers/{cast.offerer.siren}", {"status": "validated"}, team)
+    assert answer.status_code == 200 and answer.json_body["status"] == "validated"
+    # The status is written; the offers wait for the job the PATCH started.
+    assert Offerer.get(cast.offerer.siren).status == "validated"
+    assert (Offer.get(offer.id).status, Offer.get(offer.id).feed_cell) == ("pending", None)
+    assert jobs.pending == [
+        ("offers", {"job": "offerer-offers", "args": {"siren": cast.offerer.siren}, "cursor": None, "attempt": 1})
+    ]
+    jobs.run()
+    assert Offer.get(offer.id).status == "published" and Offer.get(offer.id).feed_cell
+
+
+def test_rejection_unpublishes_once_the_job_ran(client, team, jobs):
+    offerer = make_offerer(status="validated")
+    _, offer, _ = offer_with_stock(offerer, status="published")
+    Offer.get(offer.id).update(actions=[Offer.feed_cell.set("u09t")])
+    answer = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "rejected", "reason": "Non"}, team)
+    assert answer.status_code == 200 and answer.json_body["status"] == "rejected"
+    assert Offer.get(offer.id).feed_cell == "u09t"
+    jobs.run()
+    assert (Offer.get(offer.id).status, Offer.get(offer.id).feed_cell) == ("inactive", None)
+
+
+def test_a_job_that_cannot_be_started_fails_the_patch_and_sending_it_again_starts_it(client, team, jobs):
+    from passculture.adapters.invocations import install
+
+    offerer = make_offerer(status="pending")
+    _, offer, _ = offer_with_stock(offerer)
+
+    def lambda_unavailable(function, event):
+        raise ConnectionError("Lambda did not answer")
+
+    install(lambda_unavailable)
+    failed = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "validated"}, team)
+    assert failed.status_code == 500 and set(failed.json_body) == {"errors"}
+    install(jobs)
+    again = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "validated"}, team)
+    assert again.status_code == 200
+    jobs.run()
+    assert Offer.get(offer.id).status == "published"
+
+
 def test_validated_structures_leave_the_queue(client, cast, team):
     send(client, "PATCH", f"/admin/offerers/{cast.offerer.siren}", {"status": "validated"}, team)
     items = send(client, "GET", "/admin/offerers", headers=team).json_body["items"]

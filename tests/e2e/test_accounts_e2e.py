@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -49,9 +50,26 @@ def test_a_pro_signs_up_confirms_and_is_validated_by_the_team(local_server):
     assert queue.status_code == 200
     assert siren in [item["siren"] for item in queue.json()["items"]]
     assert local_server.get("/admin/offerers", headers=pro).status_code == 403
+
+    # An offer made while the structure waits: pending, out of the app.
+    (venue,) = local_server.get(f"/offerers/{siren}/venues", headers=pro).json()["items"]
+    body = {"venueId": venue["id"], "name": "Revue en ligne", "category": "PRESS", "url": "https://example.org/revue"}
+    offer = local_server.post("/offers", json=body, headers=pro)
+    assert offer.status_code == 201, offer.text
+    stock = local_server.post(f"/offers/{offer.json()['id']}/stocks", json={"priceCents": 0}, headers=pro)
+    assert stock.status_code == 201, stock.text
+    assert local_server.get(f"/offers/{offer.json()['id']}", headers=pro).json()["status"] == "pending"
+
     validated = local_server.patch(f"/admin/offerers/{siren}", json={"status": "validated"}, headers=team)
     assert validated.status_code == 200, validated.text
+    assert validated.json()["status"] == "validated"
     assert local_server.get(f"/offerers/{siren}", headers=pro).json()["status"] == "validated"
+    # The offers follow within seconds: the job the PATCH started runs in the local runner's background.
+    deadline = time.monotonic() + 10
+    while (shown := local_server.get(f"/offers/{offer.json()['id']}", headers=pro).json())["status"] != "published":
+        assert time.monotonic() < deadline, f"the offer is still {shown['status']}"
+        time.sleep(0.2)
+    assert shown["isVisibleInApp"] is True
 
 
 def test_a_young_user_gets_the_national_credit_on_confirmation(local_server):

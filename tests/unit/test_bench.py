@@ -132,3 +132,12 @@ def test_the_import_probe_runs_a_fresh_process():
     assert [len(t.samples_ms) for t in timings.values()] == [1, 1]
     with pytest.raises(RuntimeError, match="no_such_module"):
         measure_imports(["no_such_module"], repeat=1)
+
+
+def test_validating_a_structure_or_deleting_a_stock_reads_none_of_its_offers_or_bookings(api):
+    validation = measure(operation("PATCH /admin/offerers/{siren} 20 offers"), api)
+    assert not {name for _, name in validation.calls.tables} & {table("offers"), table("stocks")}
+    deletion = measure(operation("DELETE /stocks/{id} 20 bookings"), api)
+    assert table("bookings") not in {name for _, name in deletion.calls.tables}
+    # Their work is a job each request started (twice: the warm-up run, then the measured one).
+    assert [event["job"] for _, event in api.jobs.invocations] == ["offerer-offers"] * 2 + ["stock-bookings"] * 2

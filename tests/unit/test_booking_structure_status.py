@@ -21,12 +21,12 @@ class RefreshDown(RuntimeError):
 
 @pytest.fixture
 def refresh_fails(monkeypatch):
-    """The offers' refresh raises, as when it times out or its writes are throttled."""
+    """The offers' refresh never runs: starting its job raises, as when the invoke is throttled."""
 
-    def down(siren):
-        raise RefreshDown(siren)
+    def down(kind, args):
+        raise RefreshDown(kind)
 
-    monkeypatch.setattr("passculture.services.catalogue.publication.refresh_offerer_offers", down)
+    monkeypatch.setattr("passculture.services.jobs.start_job", down)
 
 
 @pytest.fixture

@@ -156,6 +156,39 @@ def test_functions_invoked_asynchronously_park_what_still_fails_in_their_queue(s
             assert "AsyncFailures" not in statements(service, resources, name)
 
 
+def test_a_parked_email_raises_the_alarm_of_its_stage(service, resources):
+    from passculture.adapters.metrics import NAMESPACE
+
+    alarm = resources["EmailsParkedAlarm"]
+    assert alarm["Type"] == "AWS::CloudWatch::Alarm"
+    properties = alarm["Properties"]
+    # The metric notify and the accounts emails emit (EMF), summed over 5 minutes, alarming from 1.
+    assert (properties["Namespace"], properties["MetricName"]) == (NAMESPACE, "EmailsParked")
+    assert properties["Dimensions"] == [{"Name": "stage", "Value": "${sls:stage}"}]
+    assert (properties["Statistic"], properties["Period"], properties["EvaluationPeriods"]) == ("Sum", 300, 1)
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert properties["TreatMissingData"] == "notBreaching"
+    # It notifies the stage's SNS topic, and nothing when the param is empty (the default).
+    topic = {"Fn::If": ["HasAlarmTopic", ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    assert properties["AlarmActions"] == topic
+    conditions = {}
+    for part in service["resources"]:
+        conditions.update(part.get("Conditions") or {})
+    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}
+    assert service["params"]["default"]["alarmTopicArn"] == ""
+
+
+def test_notify_s_lease_outlives_its_invocation_and_it_parks_before_lambda_gives_up():
+    from infra import catalog
+    from passculture.config import get_settings
+
+    settings = get_settings()
+    assert settings.notify_lease_seconds > catalog.timeout("notify")
+    # N failed attempts, or N timeouts and the delivery after them that parks: all within Lambda's
+    # deliveries of one record (the first and its retries), so the email is parked, not left behind.
+    assert settings.notify_max_attempts + 1 <= 1 + catalog.STREAM_DELIVERY["maximumRetryAttempts"]
+
+
 def test_an_s3_source_becomes_a_bucket_notification_with_its_permission(monkeypatch):
     import infra.catalog
 
@@ -368,9 +401,11 @@ def test_the_gateway_response_check_finds_a_response_without_cors_or_shape(resou
 
 # What the import walk finds today, written out so a change to it is a visible diff.
 EXPECTED_TABLES = {
-    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits"},
+    # The emails that could not be sent are parked whole in failed_mails.
+    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits", "failed_mails"},
+    # A structure's offers are republished by the offers function's job, not here: no stocks.
     # rate_limits: accounts.offerers, which it reads structures with, also counts join-request emails.
-    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "rate_limits"},
+    "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "failed_mails", "rate_limits"},
     "offers": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"},
     # The app side never reads a structure's members.
     "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
@@ -379,7 +414,7 @@ EXPECTED_TABLES = {
         *("api_keys", "rate_limits"),
     },
     "openagenda": {"users", "providers"},
-    "notify": {"users", "uniques", "venues"},  # euros() is a rule now: no reach into wallets
+    "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
     "territories": {"users"},  # authentication loads the caller: nothing else yet
 }
 
@@ -506,6 +541,43 @@ def test_only_offers_reaches_the_bucket_and_only_mailers_reach_ses(service, reso
     }
 
 
+def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_them(service, resources):
+    invoking = {name: reach(name).invokes for name in FUNCTIONS if reach(name).invokes}
+    # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on.
+    assert invoking == {"validation": ("offers",), "offers": ("offers",)}
+    for name in FUNCTIONS:
+        found = statements(service, resources, name)
+        environment = service["functions"][name].get("environment", {})
+        if name not in invoking:
+            assert "Jobs" not in found and not any(key.endswith("_FUNCTION_NAME") for key in environment)
+            continue
+        assert found["Jobs"]["Action"] == ["lambda:InvokeFunction"]
+        targets = [r["Fn::Join"][1] for r in found["Jobs"]["Resource"]]
+        assert [t[-1] for t in targets] == [f"${{self:service}}-${{sls:stage}}-{t}" for t in invoking[name]]
+        assert all(t[:3] == ["arn:", {"Ref": "AWS::Partition"}, ":lambda:"] and t[-2] == ":function:" for t in targets)
+        # The name the code invokes (config.function_name) is the one the role may invoke.
+        assert environment == {
+            f"{t.upper()}_FUNCTION_NAME": f"${{self:service}}-${{sls:stage}}-{t}" for t in invoking[name]
+        }
+
+
+def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
+    from infra.catalog import runs_jobs
+    from passculture.services.jobs import OWNERS
+
+    assert all(runs_jobs(owner) for owner in OWNERS.values())
+    modules = set().union(*(reach(name).modules for name in FUNCTIONS))
+    started = set()
+    for module in sorted(modules):
+        for node in ast.walk(ast.parse(module_file(module).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "start_job":
+                kind = node.args[0]
+                # A computed kind would escape the walk that grants lambda:InvokeFunction.
+                assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
+                started.add(kind.value)
+    assert started == {"offerer-offers", "stock-bookings"}  # the hourly refresh is started by its schedule
+
+
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
     assert "dynamodb:Scan" not in serverless.dynamodb_actions("Offer.query(venue_id)\n")
     assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in Provider.scan():\n")
@@ -522,7 +594,8 @@ def test_batch_actions_are_granted_per_function():
     def actions(name):
         return serverless.dynamodb_actions(reached_source(name))
 
-    assert "dynamodb:BatchWriteItem" in actions("offers")  # stocks, in batches
+    assert "dynamodb:BatchGetItem" in actions("offers")  # a replayed batch of dates read back
+    assert "dynamodb:BatchWriteItem" not in actions("offers")  # dates are one transaction
     assert "dynamodb:BatchGetItem" in actions("countermarks")  # one BatchGetItem across tables
     assert "dynamodb:BatchWriteItem" not in actions("accounts")
     assert "dynamodb:BatchGetItem" not in actions("territories")

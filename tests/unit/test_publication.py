@@ -10,7 +10,8 @@ from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
-from passculture.services.catalogue.publication import refresh_offer, refresh_offerer_offers
+from passculture.services.catalogue.publication import refresh_offer
+from passculture.services.jobs import start_job
 from tests.factories import make_offer, make_offerer, make_stock, make_venue
 
 
@@ -45,7 +46,7 @@ def test_validating_the_structure_publishes_its_offers_without_any_action(aws):
     with_dates, without = make_offer(venue, status="pending"), make_offer(venue, status="pending")
     make_stock(with_dates)
     set_status(offerer, "validated")
-    assert refresh_offerer_offers(offerer.siren) == 2
+    start_job("offerer-offers", {"siren": offerer.siren})  # what the team's validation starts; run at once here
     assert (fresh(with_dates).status, fresh(with_dates).feed_cell) == ("published", "u09t")
     assert (fresh(without).status, fresh(without).feed_cell) == ("draft", None)
 
@@ -57,7 +58,7 @@ def test_rejecting_or_deleting_a_structure_takes_its_offers_out(aws):
     refresh_offer(offer)
     assert fresh(offer).feed_cell is not None
     set_status(offerer, "deleted")
-    refresh_offerer_offers(offerer.siren)
+    start_job("offerer-offers", {"siren": offerer.siren})
     assert (fresh(offer).status, fresh(offer).feed_cell) == ("inactive", None)
 
 
@@ -125,27 +126,31 @@ def test_a_structure_that_no_longer_exists_counts_as_deleted(aws):
     assert fresh(offer).status == "inactive"
 
 
+def run_schedule():
+    from infra.catalog import load_handler
+    from infra.events import LambdaContext, schedule_event
+
+    return load_handler("offers")(schedule_event(), LambdaContext("offers"))
+
+
 def test_the_schedule_takes_out_offers_whose_last_date_has_passed(aws):
     from passculture.models.stocks import Stock
-    from passculture.services.catalogue.publication import refresh_published_offers
 
     offer = make_offer(make_venue(make_offerer()))
     stock = make_stock(offer)
     refresh_offer(offer)
     assert fresh(offer).feed_cell is not None
     stock.update(actions=[Stock.begins_at.set(utcnow() - timedelta(minutes=5))])
-    assert refresh_published_offers() == 1
+    assert run_schedule()["done"] is True
     assert fresh(offer).feed_cell is None
 
 
 def test_the_schedule_applies_a_switch_to_the_free_only_phase(aws, free_offers_only):
-    from passculture.services.catalogue.publication import refresh_published_offers
-
     venue = make_venue(make_offerer())
     priced, free = make_offer(venue), make_offer(venue)
     make_stock(priced, price_cents=1500)
     make_stock(free, price_cents=0)
     Offer.get(priced.id).update(actions=[Offer.feed_cell.set("u09t")])  # published before the phase began
-    refresh_published_offers()
+    run_schedule()
     assert fresh(priced).feed_cell is None
     assert fresh(free).feed_cell is not None

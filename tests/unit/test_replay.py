@@ -154,3 +154,37 @@ def test_a_stream_batch_the_stream_no_longer_holds_stays_in_the_queue(moto_serve
     assert outcome.replayed is False
     assert "the stream no longer has them" in outcome.detail
     assert len(waiting(queue)) == 1
+
+
+def test_a_parked_job_resumes_from_its_cursor_and_runs_to_its_end_here(aws, monkeypatch, capsys):
+    from functools import partial
+
+    import passculture.services.catalogue.publication as publication
+    from passculture.config import get_settings
+    from passculture.models.offers import Offer
+    from passculture.services.jobs import Job
+    from passculture.services.pagination import key_page
+    from tests.factories import make_offer, make_offerer, make_stock, make_venue
+
+    monkeypatch.setattr(publication, "JOB_PAGE_SIZE", 2)
+    monkeypatch.setenv("JOB_MAX_PAGES", "1")
+    get_settings.cache_clear()
+    offerer = make_offerer(status="validated")
+    venue = make_venue(offerer)
+    for _ in range(7):
+        make_stock(make_offer(venue, status="pending"))
+    # The first invocation did its page and handed on; the second gave up: its event, cursor included, is parked.
+    before, cursor = key_page(partial(Offer.siren_index.query, offerer.siren), 2, None)
+    parked = Job("offerer-offers", {"siren": offerer.siren}, cursor, 2).event()
+    queue = FailureQueue("offers").setup()
+    queue.send(async_failure_record("offers", parked, TimeoutError("Task timed out"), 3))
+    try:
+        assert main(["--function", "offers", "--stage", "test", "--here"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert "replayed offers: job offerer-offers" in capsys.readouterr().out
+    assert waiting(queue) == []
+    # From the cursor on, through the invocations it handed on here; the page before it is not redone.
+    statuses = {o.id: o.status for o in Offer.siren_index.query(offerer.siren)}
+    assert {statuses.pop(o.id) for o in before} == {"pending"}
+    assert set(statuses.values()) == {"published"} and len(statuses) == 5

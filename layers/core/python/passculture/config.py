@@ -78,6 +78,8 @@ class Settings:
     dynamodb_connect_timeout: float
     dynamodb_read_timeout: float
     dynamodb_max_retries: int
+    # Every AWS call of one API request ends within this (API Gateway gives up at 29 s).
+    request_deadline_seconds: float
     max_body_bytes: int
     cors_allow_origin: str
     # Wrong passwords (sign-in and the countermark API's Basic) per window: per email from one
@@ -100,6 +102,18 @@ class Settings:
     # One CSV export response stays far below Lambda's 6 MB response limit.
     csv_export_max_rows: int
     csv_export_max_bytes: int
+    # Background jobs (services/jobs.py): a job hands over to a new invocation of its function
+    # once less than this is left of the current one, or after this many pages (0: time decides).
+    job_margin_seconds: float
+    job_max_pages: int
+    # Emails: notify's claim on one email is a lease a little longer than the function's timeout;
+    # after this many failed attempts an email is parked in failed_mails.
+    notify_lease_seconds: int
+    notify_max_attempts: int
+    # How far ahead an event's date (and its booking limit) may be.
+    max_event_days_ahead: int
+    # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
+    lambda_function_name: str
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -146,6 +160,7 @@ def get_settings() -> Settings:
         dynamodb_connect_timeout=float(_str("DYNAMODB_CONNECT_TIMEOUT", "2")),
         dynamodb_read_timeout=float(_str("DYNAMODB_READ_TIMEOUT", "5")),
         dynamodb_max_retries=_int("DYNAMODB_MAX_RETRIES", 3),
+        request_deadline_seconds=float(_str("REQUEST_DEADLINE_SECONDS", "25")),
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
         cors_allow_origin=_str("CORS_ALLOW_ORIGIN", "*"),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
@@ -162,4 +177,21 @@ def get_settings() -> Settings:
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
         csv_export_max_bytes=_int("CSV_EXPORT_MAX_BYTES", 4_000_000),
+        job_margin_seconds=float(_str("JOB_MARGIN_SECONDS", "10")),
+        job_max_pages=_int("JOB_MAX_PAGES", 0),
+        notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 70),
+        notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
+        max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
+        lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
     )
+
+
+def function_name(function: str) -> str:
+    """The deployed name of one of our functions, from ``<FUNCTION>_FUNCTION_NAME`` (``OFFERS_FUNCTION_NAME``).
+
+    ``serverless.yml`` sets it in the functions that start that function's jobs; empty when unset.
+    Each variable is spelled out, so the README's configuration table can be checked against it.
+    """
+    if function == "offers":  # the only function whose jobs others start (services/jobs.py OWNERS)
+        return _str("OFFERS_FUNCTION_NAME", "")
+    return ""

@@ -57,3 +57,13 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, message: str = "Too many attempts, try again later") -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(message)
+
+
+class ServiceUnavailable(DomainError):
+    """The data store was throttled, too slow for the request's deadline, or unreachable: retry later."""
+
+    status = 503
+
+    def __init__(self, retry_after: int, message: str = "The service is busy; try again in a moment") -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message)

@@ -1,6 +1,7 @@
 """boto3 clients, created lazily once per container with short timeouts.
 
 ``AWS_ENDPOINT_URL`` (read by botocore itself) points them at the local twin.
+They carry the request deadline's hooks (``passculture.transport``).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import threading
 from functools import cache
 from typing import Any
 
+from passculture import transport
 from passculture.config import get_settings
 
 _lock = threading.Lock()
@@ -19,6 +21,7 @@ def client(service: str) -> Any:
     import boto3
     from botocore.config import Config
 
+    transport.install()
     config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
     if service == "s3":
         # Regional virtual-host URLs: the global s3.amazonaws.com name redirects for new buckets

@@ -23,6 +23,7 @@ TABLE_MODULES = {
     "providers": "Provider",
     "territories": "TerritoryItem",
     "rate_limits": "RateLimit",
+    "failed_mails": "FailedMail",
 }
 
 

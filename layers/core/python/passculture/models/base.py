@@ -1,5 +1,6 @@
 """What every table shares: its name from the settings, transport limits, ids and the clock,
-transactions reported by label, a read across tables, and the one retry pause."""
+transactions reported by label (each with a ``ClientRequestToken``), a read across tables,
+and the one retry pause."""
 
 from __future__ import annotations
 
@@ -7,11 +8,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from passculture import transport
 from passculture.config import get_settings
+
+# uuid5 namespace of the ids and request tokens derived from an intent (an Idempotency-Key...).
+DERIVED_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-5e4f-8a21-c0d9e8f7a6b5")
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def derived_id(*parts: str) -> str:
+    """The same id for the same parts (uuid5): what a retried intent writes is found again, not duplicated."""
+    return str(uuid.uuid5(DERIVED_NAMESPACE, "\x1f".join(parts)))
 
 
 def utcnow() -> datetime:
@@ -23,8 +33,10 @@ def meta_for(short_name: str, *, stream: str | None = None) -> type:
     """A pynamodb ``Meta`` for the table called ``short_name``.
 
     Timeouts are short because every request path sits behind API Gateway's
-    29 s limit (pynamodb's defaults are 15 s connect, 30 s read).
+    29 s limit (pynamodb's defaults are 15 s connect, 30 s read); the request's
+    deadline hooks (``passculture.transport``) go on every client from here on.
     """
+    transport.install()
     settings = get_settings()
     attrs = {
         "table_name": settings.table_name(short_name),
@@ -46,6 +58,7 @@ def connection() -> Any:
     if _connection is None:
         from pynamodb.connection import Connection
 
+        transport.install()
         settings = get_settings()
         _connection = Connection(
             region=settings.region,
@@ -92,8 +105,12 @@ def batch_get(wanted: list[tuple[type, dict[str, Any]]], attempts: int = 6) -> d
         request = data.get("UnprocessedKeys") or {}
         if not request:
             return found
-        backoff(attempt)
-    raise RuntimeError("DynamoDB left keys unprocessed after retries")
+        if attempt + 1 < attempts:
+            backoff(attempt)
+    from passculture.errors import ServiceUnavailable
+
+    # Keys left unprocessed are throttled reads.
+    raise ServiceUnavailable(transport.RETRY_AFTER_SECONDS)
 
 
 class TransactionConflict(Exception):
@@ -103,25 +120,44 @@ class TransactionConflict(Exception):
     """
 
 
+class AlreadyCommitted(Exception):
+    """A transaction with this ``ClientRequestToken`` but other items committed less than 10 minutes ago.
+
+    DynamoDB's IdempotentParameterMismatch: the intent the token names is done
+    (an earlier request made it); read back what it wrote instead of writing again.
+    """
+
+
 def _is_conflict(exc: Any) -> bool:
     if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
         return True
     return any(r is not None and r.code == "TransactionConflict" for r in exc.cancellation_reasons or [])
 
 
-def commit_retrying(build: Any, attempts: int = 6) -> dict[str, str]:
+def commit_retrying(build: Any, attempts: int = 6, intent: tuple[str, ...] | None = None) -> dict[str, str]:
     """Commits ``build()`` (a fresh ``Transaction`` each time), retrying conflicts after a ``backoff``.
 
+    With an ``intent``, attempt n carries the token ``request_token(*intent, n)``:
+    the same in a retried request, never one token for two different sets of items.
     Returns the failed conditions by label; ``Conflict`` when conflicts never cleared.
     """
     from passculture.errors import Conflict
 
     for attempt in range(attempts):
+        tx = build()
+        if intent is not None:
+            tx.client_request_token = request_token(*intent, str(attempt))
         try:
-            return build().commit()
+            return tx.commit()
         except TransactionConflict:
-            backoff(attempt)
+            if attempt + 1 < attempts:
+                backoff(attempt)
     raise Conflict("Too many changes at the same time, try again")
+
+
+def request_token(*intent: str) -> str:
+    """A ``ClientRequestToken`` (36 characters) for an intent: a retry of that intent sends the same one."""
+    return derived_id("request-token", *intent)
 
 
 class Transaction:
@@ -134,41 +170,54 @@ class Transaction:
         tx.update("stock", stock, actions=[...], condition=...)
         tx.save("booking", booking, condition=Booking.token.does_not_exist())
         failed = tx.commit()   # {} on success, else {"stock": "ConditionalCheckFailed", ...}
+
+    Every commit carries a ``ClientRequestToken`` (botocore draws one per call
+    when none is given, the same for its retries), so botocore retrying a commit
+    whose answer was lost does not apply it twice nor fail on its own writes. A
+    token derived from an intent (``request_token``) also makes another
+    request's retry of that intent a no-op within DynamoDB's 10 minutes; when
+    that retry's items differ, ``commit`` raises ``AlreadyCommitted``.
+    A transaction cancelled for throttling raises (the web layer answers 503).
     """
 
-    def __init__(self) -> None:
-        from pynamodb.transactions import TransactWrite
-
-        self._tx = TransactWrite(connection=connection())
+    def __init__(self, client_request_token: str | None = None) -> None:
+        self.client_request_token = client_request_token
+        self._items: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self._labels: dict[str, list[str]] = {"check": [], "delete": [], "save": [], "update": []}
 
     def condition_check(
         self, label: str, model_cls: Any, hash_key: Any, range_key: Any = None, condition: Any = None
     ) -> None:
-        self._tx.condition_check(model_cls, hash_key, range_key, condition=condition)
+        self._items.append(("condition_check", (model_cls, hash_key, range_key), {"condition": condition}))
         self._labels["check"].append(label)
 
     def delete(self, label: str, model: Any, condition: Any = None) -> None:
-        self._tx.delete(model, condition=condition)
+        self._items.append(("delete", (model,), {"condition": condition}))
         self._labels["delete"].append(label)
 
     def save(self, label: str, model: Any, condition: Any = None) -> None:
-        self._tx.save(model, condition=condition)
+        self._items.append(("save", (model,), {"condition": condition}))
         self._labels["save"].append(label)
 
     def update(self, label: str, model: Any, actions: list[Any], condition: Any = None) -> None:
-        self._tx.update(model, actions=actions, condition=condition)
+        self._items.append(("update", (model,), {"actions": actions, "condition": condition}))
         self._labels["update"].append(label)
 
     def commit(self) -> dict[str, str]:
         """Runs the transaction; returns ``{label: reason code}`` of the items that failed."""
         from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
 
+        tx = TransactWrite(connection=connection(), client_request_token=self.client_request_token)
+        for kind, args, kwargs in self._items:
+            getattr(tx, kind)(*args, **kwargs)
         try:
-            self._tx._commit()
+            tx._commit()
         except TransactWriteError as exc:
             if _is_conflict(exc):
                 raise TransactionConflict from exc
+            if exc.cause_response_code == "IdempotentParameterMismatchException":
+                raise AlreadyCommitted from exc
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
             order = self._labels["check"] + self._labels["delete"] + self._labels["save"] + self._labels["update"]
@@ -179,7 +228,7 @@ class Transaction:
                 if reason is not None and reason.code not in (None, "None")
             }
             if not failed or any(code != "ConditionalCheckFailed" for code in failed.values()):
-                # Throttling or a validation error says nothing about the data: let it raise.
+                # Throttling (a 503, passculture.transport) or a validation error says nothing about the data.
                 raise
             return failed
         return {}

@@ -28,7 +28,11 @@ class Unique(Model):
     extra = UnicodeAttribute(null=True)
     version = NumberAttribute(null=True)
     # For counter items (live API keys of a structure): updated conditionally in the guarded transaction.
+    # notify's claims count their send attempts here.
     count = NumberAttribute(null=True)
+    # notify's claims: held by one delivery until then (``extra`` claimed), SES's id once sent.
+    lease_until = UTCDateTimeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
 
 
 def unique_key(kind: str, value: str) -> str:

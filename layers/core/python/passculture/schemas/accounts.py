@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from passculture.rules.accounts import check_department, check_password
+from passculture.rules.dates import check_birth_date
 from passculture.rules.siren import check_siren
-from passculture.schemas.base import CamelModel, Email, Name
+from passculture.schemas.base import CamelModel, Email, Name, examples
 from passculture.schemas.venues import VenueSummaryOut
 from passculture.vocabulary import CapKind, MembershipStatus, OffererStatus, Role
 
@@ -20,16 +21,25 @@ Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0
 
 
 def _past_birth_date(value: date) -> date:
-    today = datetime.now(UTC).date()
-    if value >= today or value.year < 1900:
-        raise ValueError("A date of birth is a past date (YYYY-MM-DD)")
-    return value
+    return check_birth_date(value, datetime.now(UTC).date())
 
 
 # -- requests ------------------------------------------------------------------
 
 
 class ProSignupIn(CamelModel):
+    model_config = examples(
+        {
+            "email": "lea.martin@theatre-du-quai.fr",
+            "password": "Quai-des-arts-2026",
+            "siren": "123456782",
+            "name": "Théâtre du Quai",
+            "firstName": "Léa",
+            "lastName": "Martin",
+            "phone": "+33 6 12 34 56 78",
+        }
+    )
+
     email: Email
     password: NewPassword
     siren: Siren
@@ -40,6 +50,16 @@ class ProSignupIn(CamelModel):
 
 
 class YoungSignupIn(CamelModel):
+    model_config = examples(
+        {
+            "email": "camille.durand@example.org",
+            "password": "Camille-en-scene-2026",
+            "publicName": "Camille",
+            "dateOfBirth": "2008-05-14",
+            "departmentCode": "69",
+        }
+    )
+
     email: Email
     password: NewPassword
     public_name: Name
@@ -48,16 +68,22 @@ class YoungSignupIn(CamelModel):
 
 
 class SigninIn(CamelModel):
+    model_config = examples({"email": "lea.martin@theatre-du-quai.fr", "password": "Quai-des-arts-2026"})
+
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
 class OffererIn(CamelModel):
+    model_config = examples({"siren": "812345676", "name": "Compagnie des Quais"})
+
     siren: Siren
     name: Name | None = None
 
 
 class MembershipPatchIn(CamelModel):
+    model_config = examples({"status": "validated"}, {"role": "admin"})
+
     status: Literal["validated"] | None = None
     role: Role | None = None
 

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from passculture.rules.accounts import check_email, check_role
+from passculture.rules.text import check_description
 from passculture.schemas.accounts import OffererOut, UserOut
-from passculture.schemas.base import CamelModel, PageQuery
+from passculture.schemas.base import CamelModel, PageQuery, examples
 from passculture.vocabulary import OffererStatus, OfferStatus
 
 Role = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_role)]
@@ -28,11 +29,21 @@ class UserQuery(CamelModel):
 
 
 class OffererStatusIn(CamelModel):
+    model_config = examples(
+        {"status": "validated"},
+        {"status": "rejected", "reason": "Ce SIREN n'est pas celui d'une structure culturelle"},
+    )
+
     status: Literal["validated", "rejected", "deleted"]
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(check_description)]
+        | None
+    ) = None
 
 
 class RolesIn(CamelModel):
+    model_config = examples({"roles": ["team"]}, {"roles": ["territory:69"]})
+
     roles: list[Role] = Field(max_length=50)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from passculture.rules.accounts import check_email
+from passculture.rules.text import check_description, check_name
 
 T = TypeVar("T")
 
@@ -23,13 +24,24 @@ class CamelModel(BaseModel):
 def _aware_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a timezone offset (ISO 8601, e.g. 2026-05-01T20:00:00+02:00)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 shifted past the calendar's ends
+        raise ValueError("is out of range") from exc
+
+
+def examples(*bodies: Any) -> ConfigDict:
+    """A request schema's examples: shown in the OpenAPI document, and each one must validate (a test checks)."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
 
 
 # Times in requests must carry an offset; they are stored in UTC.
 AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140)]
-Description = Annotated[str, StringConstraints(max_length=10_000)]
+# One line (no control character nor line separator: rules/text.py); a description keeps its line breaks.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=140), AfterValidator(check_name)
+]
+Description = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(check_description)]
 # Checked, stripped and lower-cased: every email the API takes.
 Email = Annotated[str, AfterValidator(check_email)]
 

@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from passculture.schemas.base import CamelModel, PageQuery
+from passculture.schemas.base import CamelModel, PageQuery, examples
 from passculture.schemas.venues import BookingVenue
 from passculture.vocabulary import BookingStatus
 
 
 class BookingIn(CamelModel):
+    model_config = examples({"stockId": "5d0c8b7e-6f4a-4b8e-9a61-2f3c9d1e7a42", "quantity": 1})
+
     stock_id: str = Field(min_length=1, max_length=64)
     # 2 only for duo offers (checked against the offer: a 400 naming quantity).
     quantity: Literal[1, 2] = 1

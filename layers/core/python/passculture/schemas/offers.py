@@ -8,7 +8,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery
+from passculture.rules.text import check_name
+from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery, examples
 from passculture.schemas.crossfield import CrossChecked, given
 from passculture.schemas.stocks import StockOut
 from passculture.vocabulary import Category, OfferStatus
@@ -25,13 +26,33 @@ def _check_url(value: str) -> str:
 
 Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_check_url)]
 # The accroche: one or two sentences that make people want to go.
-Hook = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Hook = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(check_name)
+]
 Duration = Annotated[int, Field(ge=1, le=60 * 24 * 30, description="minutes")]
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class OfferIn(CamelModel):
     """A new offer on one of the structure's venues (the virtual venue for a digital offer)."""
+
+    model_config = examples(
+        {
+            "venueId": "0b6f3c1e-2d4a-4f7b-8c9e-1a2b3c4d5e6f",
+            "name": "Le Misanthrope",
+            "category": "LIVE_SHOW",
+            "description": "La comédie de Molière, par la troupe du Quai.",
+            "hook": "Alceste contre tous : une soirée pour rire de nos hypocrisies.",
+            "durationMinutes": 120,
+            "isDuo": True,
+        },
+        {
+            "venueId": "7e8f9a0b-1c2d-4e3f-a4b5-c6d7e8f90a1b",
+            "name": "Abonnement numérique au journal",
+            "category": "PRESS",
+            "url": "https://journal.example.org/abonnement",
+        },
+    )
 
     venue_id: Id
     name: Name
@@ -49,6 +70,8 @@ NOT_NULL = (("name", "name"), ("category", "category"), ("isDuo", "is_duo"), ("i
 
 class OfferPatch(CrossChecked):
     """Any of the offer's fields; null clears an optional one. ``isActive`` deactivates or reactivates."""
+
+    model_config = examples({"hook": "Dernières places pour la première !"}, {"isActive": False})
 
     name: Name | None = None
     category: Category | None = None
@@ -137,6 +160,8 @@ class OfferPage(Page[OfferOut]):
 
 
 class ImageUploadIn(CamelModel):
+    model_config = examples({"contentType": "image/jpeg"})
+
     content_type: ImageType
 
 

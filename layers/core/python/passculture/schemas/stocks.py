@@ -7,20 +7,32 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, TypeAdapter
 
+from passculture.config import get_settings
 from passculture.models.base import utcnow
-from passculture.schemas.base import AwareDatetime, CamelModel
+from passculture.rules.dates import check_future_within
+from passculture.schemas.base import AwareDatetime, CamelModel, examples
 from passculture.schemas.crossfield import CrossChecked, given
 
 # Pass Culture's ceiling for one offer's price: 300 €.
 MAX_PRICE_CENTS = 30_000
 MAX_QUANTITY = 1_000_000
+# One TransactWriteItems holds at most 100 items: one request's dates are one transaction.
 MAX_BATCH = 100
+# Examples' dates must stay in the future for the examples to validate: move them on before 2030.
+AN_EVENING = {"beginsAt": "2030-06-12T20:30:00+02:00", "priceCents": 1250, "quantity": 200}
+A_THING = {"priceCents": 1500, "quantity": 30}
+SOME_EVENINGS = {
+    "stocks": [
+        AN_EVENING,
+        {**AN_EVENING, "beginsAt": "2030-06-13T20:30:00+02:00"},
+        {**AN_EVENING, "beginsAt": "2030-06-14T15:00:00+02:00", "bookingLimitAt": "2030-06-14T12:00:00+02:00"},
+    ]
+}
 
 
 def _future(value: datetime) -> datetime:
-    if value <= utcnow():
-        raise ValueError("must be in the future")
-    return value
+    """After now, and within ``MAX_EVENT_DAYS_AHEAD`` (no year 9999)."""
+    return check_future_within(value, utcnow(), get_settings().max_event_days_ahead)
 
 
 FutureDatetime = Annotated[AwareDatetime, AfterValidator(_future)]
@@ -53,6 +65,8 @@ class StockIn(CrossChecked):
     day is already past); a thing has none unless given.
     """
 
+    model_config = examples(AN_EVENING, A_THING)
+
     begins_at: FutureDatetime | None = None
     price_cents: PriceCents
     quantity: Quantity | None = None
@@ -64,7 +78,9 @@ class StockIn(CrossChecked):
 
 
 class StockBatchIn(CamelModel):
-    """Many dates at once (up to 100), written in batches."""
+    """Many dates at once (up to 100), written together or not at all."""
+
+    model_config = examples(SOME_EVENINGS)
 
     stocks: list[StockIn] = Field(min_length=1, max_length=MAX_BATCH)
 
@@ -81,11 +97,16 @@ class StockCreation:
     @classmethod
     def model_json_schema(cls, by_alias: bool = True, ref_template: str = "#/$defs/{model}") -> dict[str, Any]:
         adapter: TypeAdapter[Any] = TypeAdapter(StockIn | StockBatchIn)
-        return adapter.json_schema(by_alias=by_alias, ref_template=ref_template)
+        return {
+            **adapter.json_schema(by_alias=by_alias, ref_template=ref_template),
+            "examples": [AN_EVENING, A_THING, SOME_EVENINGS],
+        }
 
 
 class StockPatch(CrossChecked):
     """Any of the stock's fields; ``quantity: null`` makes it unlimited."""
+
+    model_config = examples({"quantity": 250}, {"priceCents": 1000, "quantity": None})
 
     begins_at: FutureDatetime | None = None
     price_cents: PriceCents | None = None

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from passculture.rules.dates import check_period_bound
 from passculture.schemas.base import AwareDatetime, CamelModel, PageQuery
 from passculture.vocabulary import BookingStatus
+
+# Years 2000 to 2099: the pass's history, and no year 9999.
+PeriodBound = Annotated[AwareDatetime, AfterValidator(check_period_bound)]
 
 
 class TransactionsQuery(PageQuery):
@@ -18,8 +22,8 @@ class TransactionsQuery(PageQuery):
     siren: str | None = Field(
         default=None, pattern=r"^\d{9}$", description="needed when the caller belongs to several structures"
     )
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: PeriodBound | None = Field(default=None, alias="from")
+    to: PeriodBound | None = None
     status: BookingStatus | None = None
     format: Literal["json", "csv"] = "json"
 

@@ -15,7 +15,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from passculture.rules.geo import department_of_postal_code
 from passculture.rules.siren import check_siret
-from passculture.schemas.base import CamelModel, Email, Name, Page
+from passculture.rules.text import check_name
+from passculture.schemas.base import CamelModel, Email, Name, Page, examples
 from passculture.schemas.crossfield import CrossChecked, given
 
 LOCATION_FIELDS = ("address", "postalCode", "city", "latitude", "longitude")
@@ -28,14 +29,40 @@ def _check_postal_code(value: str) -> str:
 
 Siret = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siret)]
 PostalCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_check_postal_code)]
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-City = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(check_name)
+]
+City = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(check_name)
+]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 
 
 class VenueIn(CrossChecked):
     """A place with its address and location, or the structure's virtual venue (``isVirtual``)."""
+
+    model_config = examples(
+        {
+            "name": "Théâtre du Quai",
+            "siret": "12345678200028",
+            "address": "12 quai Saint-Vincent",
+            "postalCode": "69001",
+            "city": "Lyon",
+            "latitude": 45.7676,
+            "longitude": 4.827,
+            "bookingEmail": "billetterie@theatre-du-quai.fr",
+        },
+        {
+            "name": "Médiathèque Jean-Macé",
+            "address": "2 rue Jean-Macé",
+            "postalCode": "69007",
+            "city": "Lyon",
+            "latitude": 45.7459,
+            "longitude": 4.8421,
+            "bookingEmail": "mediatheque@example.org",
+        },
+    )
 
     name: Name
     siret: Siret | None = None
@@ -62,6 +89,8 @@ class VenueIn(CrossChecked):
 
 class VenuePatch(CamelModel):
     """Any subset of the venue's fields; ``siret: null`` removes the SIRET."""
+
+    model_config = examples({"bookingEmail": "reservations@theatre-du-quai.fr"}, {"siret": None})
 
     name: Name | None = None
     siret: Siret | None = None

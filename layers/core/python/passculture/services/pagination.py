@@ -58,3 +58,14 @@ def paginate(query: Callable[..., Any], limit: int, cursor: str | None) -> tuple
     last_key = results.last_evaluated_key
     has_more = next(iter(results), None) is not None
     return items, encode_cursor(last_key) if has_more else None
+
+
+def key_page(query: Callable[..., Any], size: int, key: dict[str, Any] | None) -> tuple[list[Any], Any]:
+    """Up to ``size`` items of ``query`` after ``key`` (one Query), and the key to go on from (None: the end).
+
+    For background jobs, whose cursor never leaves our functions: DynamoDB's own
+    key, unsigned. The last page may be followed by one empty Query.
+    """
+    results = query(last_evaluated_key=key or None, limit=size, page_size=size)
+    items = list(results)
+    return items, results.last_evaluated_key

@@ -3,6 +3,6 @@
 The only part of the package that knows Chalice; services never import it.
 """
 
-from passculture.web.routing import Auth, Reply, Req, RouteSet, create_app
+from passculture.web.routing import Auth, OtherReply, Reply, Req, RouteSet, create_app
 
-__all__ = ["Auth", "Reply", "Req", "RouteSet", "create_app"]
+__all__ = ["Auth", "OtherReply", "Reply", "Req", "RouteSet", "create_app"]

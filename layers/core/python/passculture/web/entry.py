@@ -1,7 +1,8 @@
 """One Lambda handler per function: HTTP events go to the Chalice app, others to their handler.
 
 Keeping one handler per folder means one deployable function per folder, whatever
-mix of API Gateway, EventBridge schedule, DynamoDB stream and S3 events it gets.
+mix of API Gateway, EventBridge schedule, DynamoDB stream, S3 and job events
+(background work it hands itself, ``services.jobs``) it gets.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ def event_kind(event: Any) -> str:
         return "http"
     if event.get("source") == "aws.events" or event.get("detail-type") == "Scheduled Event":
         return "schedule"
+    if isinstance(event.get("job"), str):
+        return "job"  # our own asynchronous invocation (services.jobs)
+    if isinstance(event.get("action"), str) and "Records" not in event:
+        return "action"  # an operator's command, sent with ``aws lambda invoke``
     records = event.get("Records") or []
     source = (records[0].get("eventSource") or records[0].get("EventSource")) if records else None
     if source == "aws:dynamodb":
@@ -29,7 +34,7 @@ def event_kind(event: Any) -> str:
 
 
 def make_handler(app: Any, **handlers: EventHandler) -> EventHandler:
-    """``handler(event, context)`` for a function: ``schedule=``, ``dynamodb=``, ``s3=`` as needed."""
+    """``handler(event, context)`` for a function: ``schedule=``, ``dynamodb=``, ``s3=``, ``job=``, ``action=``."""
 
     def handler(event: dict[str, Any], context: Any = None) -> Any:
         kind = event_kind(event)

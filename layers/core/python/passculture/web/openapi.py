@@ -1,47 +1,152 @@
-"""The OpenAPI 3 document, generated from the route specs and pydantic schemas.
+"""The OpenAPI 3.1 document, generated from the route specs and pydantic schemas.
 
 ``build_document`` runs at build time (``make gen``) over every function's app;
 the result is committed as ``passculture/openapi.json`` (a test keeps it in
-step with the routes) and served as is, so no function imports the others.
+step with the routes) and served as is by ``GET /openapi.json``, rendered by
+``GET /docs``, so no function imports the others.
+
+Each operation is its route: the handler's docstring is its description, the
+body schema's ``examples`` its request examples, and its answers are the
+route's status, the errors it declares and those the dispatcher may give on
+any route (400 and 413 with a body, 401 with credentials, 403 for the team's
+routes, 500 everywhere), each with the one error shape of its family
+(``#/components/schemas/Error``, or ``V2Error`` on the v2 countermark routes).
 """
 
 from __future__ import annotations
 
 import json
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from passculture.web.routing import Auth, RouteSpec, schema
+from passculture.web.routing import JSON, Auth, RouteSpec, schema
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+ERROR = "#/components/schemas/Error"
+V2_ERROR = "#/components/schemas/V2Error"
 
-_STATUS_TEXT = {
+STATUS_TEXT = {
     200: "OK",
     201: "Created",
     202: "Accepted",
     204: "No content",
-    400: "Invalid input: every bad field is listed",
-    401: "No or bad credentials",
-    403: "Not allowed",
-    404: "Unknown, or not yours to see",
+    304: "Not modified: the `ETag` given in `If-None-Match` is current",
+    308: "Permanent redirect",
+    400: "Invalid input: every bad field is listed, by its JSON name",
+    401: "No credentials, or bad ones",
+    403: "Authenticated, but not allowed",
+    404: "Unknown, or not yours to see (both answered alike)",
     409: "Conflict with the current state",
     410: "Gone",
-    413: "Body too large",
-    429: "Rate limited; see Retry-After",
+    413: "The body is larger than 1 MB",
+    429: "Rate limited: try again after `Retry-After` seconds",
+    500: "Unexpected error: the body and `X-Request-Id` give the request id to report",
+    503: "The data store is busy or slow: try again after `Retry-After` seconds",
+}
+
+# Who may call, said in words: the security schemes alone do not tell a user from the team.
+AUTH_TEXT = {
+    Auth.PUBLIC: "**Authentication**: none.",
+    Auth.USER: "**Authentication**: an access token (`Authorization: Bearer <accessToken>`) from `POST /users/signin`.",
+    Auth.TEAM: "**Authentication**: an access token of a member of the Pass Culture team (the `team` role).",
+    Auth.COUNTERMARK: (
+        "**Authentication**: a structure's API key (`Authorization: Bearer <apiKey>`), the access token of one of "
+        "its members, or HTTP Basic `email:password` of a member."
+    ),
+}
+
+PATH_PARAMETERS = {
+    "siren": "The structure's SIREN: 9 digits",
+    "userId": "A user's id (`user.id` in the signup, signin and `GET /admin/users` answers)",
+    "token": "A countermark: 6 characters, matched case-insensitively (trimmed, upper-cased)",
+    "prefix": "The API key's display prefix, as listed",
+    "asset": "A file name of the page (an allow-list)",
+}
+PATH_PARAMETER_TEXT = {
+    ("/users/validate/{token}", "token"): "The token at the end of the confirmation link's `/validate/<token>`",
+}
+# `{id}` is the id of the thing the segment before it names.
+ID_OF = {"venues": "The venue's id", "offers": "The offer's id", "stocks": "The stock's id"}
+
+TEXT_CONTENT = {
+    "text/csv": (
+        "CSV: `;`-separated, decimal comma, CRLF lines, UTF-8 with a BOM before the header row (first chunk "
+        "only); cells a spreadsheet would run as formulas are neutralised"
+    ),
+}
+
+TAGS = {
+    "accounts": "Signup, signin, email confirmation, the current user, structures and their members; this document",
+    "bookings": "The app side: the feed around a point, an offer's public page, booking, my bookings, cancelling",
+    "countermarks": (
+        "The v2 countermark API (ticketing systems and the Guichet), a structure's API keys and its transactions "
+        "(JSON and CSV); the Guichet page"
+    ),
+    "offers": "Venues, offers, their dates and stocks, and image uploads (the pro portal)",
+    "validation": "The Pass Culture team: validating structures, changing rights and roles, the validation queues",
+}
+
+SERVERS = [
+    {
+        "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+        "description": "Deployed: a stage of the REST API (`serverless info --stage <stage>` prints its URL)",
+        "variables": {
+            "apiId": {"default": "abcdef1234", "description": "The REST API's id"},
+            "region": {"default": "eu-west-3"},
+            "stage": {"default": "prod"},
+        },
+    },
+    {"url": "http://127.0.0.1:8000", "description": "Local: `make run` (another port with `PORT=...`)"},
+]
+
+HEADERS = {
+    "X-Request-Id": {
+        "description": "This request's id, also in the function's log lines: give it when reporting a problem",
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before the next attempt",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+
+ERROR_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "description": (
+            "Every error but the v2 countermark routes': each bad field (by its JSON name, `global` for the "
+            "request as a whole) with its messages"
+        ),
+        "required": ["errors"],
+        "properties": {
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+        },
+        "examples": [
+            {
+                "errors": {
+                    "email": ["An email address looks like name@example.org (at most 254 characters)"],
+                    "siren": ["A SIREN is 9 digits with a valid Luhn check digit"],
+                }
+            }
+        ],
+    },
+    "V2Error": {
+        "type": "object",
+        "description": (
+            "The v2 countermark routes' errors, in Pass Culture's published shape: fields at the top level, "
+            "`global` for the request as a whole"
+        ),
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "examples": [{"booking": ["Cette réservation a déjà été validée"], "usedAt": ["2026-05-01T20:03:00+00:00"]}],
+    },
 }
 
 
 @lru_cache(maxsize=1)
 def load_document() -> dict[str, Any]:
     return json.loads(DOCUMENT_PATH.read_text())
-
-
-def _error_schema(v2: bool) -> dict[str, Any]:
-    fields = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
-    if v2:
-        return fields
-    return {"type": "object", "required": ["errors"], "properties": {"errors": fields}}
 
 
 def _model_schema(model: Any, components: dict[str, Any]) -> dict[str, Any]:
@@ -61,23 +166,78 @@ def _model_schema(model: Any, components: dict[str, Any]) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def body_examples(model: Any) -> list[Any]:
+    """The request examples a body schema gives (its JSON schema's ``examples``)."""
+    return list(model.model_json_schema(by_alias=True).get("examples") or [])
+
+
 def _query_parameters(model: Any) -> list[dict[str, Any]]:
     if model is None:
         return []
     schema = model.model_json_schema(by_alias=True)
     required = set(schema.get("required", []))
-    return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
-        for name, prop in schema.get("properties", {}).items()
-    ]
+    parameters = []
+    for name, prop in schema.get("properties", {}).items():
+        parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if prop.get("description"):
+            parameter["description"] = prop["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+def _headers(pairs: tuple[tuple[str, str], ...], *, retry_after: bool = False) -> dict[str, Any]:
+    headers: dict[str, Any] = {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}
+    if retry_after:
+        headers["Retry-After"] = {"$ref": "#/components/headers/Retry-After"}
+    for name, text in pairs:
+        headers[name] = {"description": text, "schema": {"type": "string"}}
+    return headers
+
+
+def _content(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    for ctype in spec.produces:
+        if ctype == JSON:
+            content[ctype] = {"schema": _model_schema(schema(spec.response), components)}
+        else:
+            text = {"type": "string"}
+            if ctype in TEXT_CONTENT:
+                text["description"] = TEXT_CONTENT[ctype]
+            content[ctype] = {"schema": text}
+    return content
+
+
+def _description(spec: RouteSpec) -> str:
+    parts = [spec.description, AUTH_TEXT[spec.auth]]
+    if spec.deprecated:
+        parts.append(f"**Deprecated**: {spec.deprecated}")
+    return "\n\n".join(part for part in parts if part)
+
+
+def _request_body(spec: RouteSpec, components: dict[str, Any]) -> dict[str, Any]:
+    model = schema(spec.body)
+    media: dict[str, Any] = {"schema": _model_schema(model, components)}
+    examples = body_examples(model)
+    if len(examples) == 1:
+        media["example"] = examples[0]
+    elif examples:
+        media["examples"] = {f"example {i}": {"value": value} for i, value in enumerate(examples, 1)}
+    return {"required": True, "content": {JSON: media}}
 
 
 def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> dict[str, Any]:
-    params = [
-        {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
-        for part in spec.path.split("/")
-        if part.startswith("{")
-    ]
+    params: list[dict[str, Any]] = []
+    parts = spec.path.split("/")
+    for before, part in pairwise(parts):
+        if part.startswith("{"):
+            name = part[1:-1]
+            param = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            text = PATH_PARAMETER_TEXT.get((spec.path, name)) or PATH_PARAMETERS.get(name)
+            if name == "id":
+                text = ID_OF.get(before)
+            if text:
+                param["description"] = text
+            params.append(param)
     params += _query_parameters(schema(spec.query))
     params += [
         {"name": name, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
@@ -87,9 +247,11 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
         "operationId": f"{function}.{spec.name}",
         "tags": [function],
         "summary": spec.summary,
+        "description": _description(spec),
         "parameters": params,
-        "responses": {},
     }
+    if spec.deprecated:
+        operation["deprecated"] = True
     if spec.auth is Auth.PUBLIC:
         operation["security"] = []
     elif spec.auth is Auth.COUNTERMARK:
@@ -97,42 +259,68 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
     else:
         operation["security"] = [{"accessToken": []}]
     if spec.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": _model_schema(schema(spec.body), components)}},
-        }
-    success: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
+        operation["requestBody"] = _request_body(spec, components)
+
+    responses: dict[str, Any] = {}
+    success: dict[str, Any] = {
+        "description": STATUS_TEXT.get(spec.status, "OK"),
+        "headers": _headers(spec.response_headers),
+    }
     if spec.status != 204:
-        response = schema(spec.response)
-        success["content"] = {ctype: {"schema": _model_schema(response, components)} for ctype in spec.produces}
-    operation["responses"][str(spec.status)] = success
-    error = {"application/json": {"schema": _error_schema(spec.v2_errors)}}
+        success["content"] = _content(spec, components)
+    responses[str(spec.status)] = success
+    for other in spec.also:
+        answer: dict[str, Any] = {"description": other.description, "headers": _headers(other.headers)}
+        if other.has_body and spec.status != 204:
+            answer["content"] = _content(spec, components)
+        responses[str(other.status)] = answer
+    notes = dict(spec.error_notes)
+    error = {JSON: {"schema": {"$ref": V2_ERROR if spec.v2_errors else ERROR}}}
     for status in spec.errors:
-        operation["responses"][str(status)] = {"description": _STATUS_TEXT.get(status, "Error"), "content": error}
+        responses[str(status)] = {
+            "description": notes.get(status) or STATUS_TEXT.get(status, "Error"),
+            "headers": _headers((), retry_after=status in (429, 503)),
+            "content": error,
+        }
+    operation["responses"] = dict(sorted(responses.items()))
     return operation
 
 
-def build_document(apps: dict[str, Any]) -> dict[str, Any]:
-    """The document for ``{function name: Chalice app}``."""
+def build_document(apps: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """The document for ``{function name: Chalice app}``; ``description`` (Markdown) introduces it."""
     paths: dict[str, dict[str, Any]] = {}
     components: dict[str, Any] = {}
     for function, app in sorted(apps.items()):
         for spec in sorted(app.route_specs, key=lambda s: (s.path, s.method)):
             paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, function, components)
+    clashes = set(components) & set(ERROR_SCHEMAS)
+    if clashes:
+        raise ValueError(f"schemas named like the error components: {sorted(clashes)}")
+    components.update(ERROR_SCHEMAS)
+    tags = sorted({tag for methods in paths.values() for op in methods.values() for tag in op["tags"]})
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Pass Culture Pro API",
             "version": "1.0.0",
-            "description": "The pro portal, the mobile app and partners' ticketing systems call this API.",
+            "description": description
+            or "The pro portal, the mobile app and partners' ticketing systems call this API.",
         },
+        "servers": SERVERS,
+        "tags": [{"name": tag, "description": TAGS[tag]} if tag in TAGS else {"name": tag} for tag in tags],
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(components.items())),
+            "headers": HEADERS,
             "securitySchemes": {
-                "accessToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "A structure's API key"},
-                "basic": {"type": "http", "scheme": "basic"},
+                "accessToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "From `POST /users/signin`",
+                },
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "A structure's API key (v2 routes only)"},
+                "basic": {"type": "http", "scheme": "basic", "description": "A member's `email:password` (v2 only)"},
             },
         },
     }

@@ -7,23 +7,29 @@ Blueprint object on two apps silently turns POST routes into GET.
 Each view goes through ``_dispatch``, which (in this order) refuses a body over
 the size limit (413), authenticates inside the function (401/403; a raw Lambda
 invocation without a token is refused too), parses JSON and validates it with
-pydantic (400 naming every bad field), calls the handler, and maps domain
-exceptions to their status. Anything unexpected is logged with the request id
-and answered 500 without a stack trace.
+pydantic (400 naming every bad field; nesting and numbers bounded), calls the
+handler, and maps domain exceptions to their status, all within the request's
+deadline (``passculture.transport``). A throttled, slow or unreachable data store
+is a 503 with ``Retry-After``; anything else unexpected is logged with the
+request id and answered 500 without a stack trace.
 
 A route names its schemas by class or, to keep pydantic out of the function's
 cold import, by reference: ``body="accounts:ProSignupIn"`` is
 ``passculture.schemas.accounts.ProSignupIn``, imported when a request (or the
 OpenAPI generator) first needs it (``schema(ref)``).
+
+A route's docstring is its description in the OpenAPI document (Markdown): the
+first line its summary, the whole of it the operation's description.
 """
 
 from __future__ import annotations
 
 import enum
+import inspect
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
@@ -31,8 +37,16 @@ from typing import Any
 
 from chalice import Blueprint, Chalice, CORSConfig, Response
 
+from passculture import transport
 from passculture.config import get_settings
-from passculture.errors import DomainError, InvalidInput, PayloadTooLarge, RateLimited, Unauthorized
+from passculture.errors import (
+    DomainError,
+    InvalidInput,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from passculture.web.jsonutil import dumps
 
 logger = logging.getLogger("passculture")
@@ -86,6 +100,16 @@ class Req:
 
 
 @dataclass(frozen=True)
+class OtherReply:
+    """A success a route answers besides its own status (a replayed booking's 200), for the document."""
+
+    status: int
+    description: str
+    headers: tuple[tuple[str, str], ...] = ()  # response headers: (name, description)
+    has_body: bool = True  # the route's response body, or none (a 304)
+
+
+@dataclass(frozen=True)
 class RouteSpec:
     """One route as the OpenAPI document and serverless.yml see it."""
 
@@ -102,6 +126,11 @@ class RouteSpec:
     v2_errors: bool
     produces: tuple[str, ...]
     headers: tuple[tuple[str, str], ...] = ()  # request headers the route reads: (name, description)
+    description: str = ""  # the handler's whole docstring (Markdown)
+    error_notes: tuple[tuple[int, str], ...] = ()  # what a documented error status means on this route
+    response_headers: tuple[tuple[str, str], ...] = ()  # headers of the success answer: (name, description)
+    also: tuple[OtherReply, ...] = ()
+    deprecated: str = ""  # why, and what to use instead; empty: not deprecated
 
 
 def schema(ref: SchemaRef) -> Any:
@@ -151,7 +180,7 @@ def _json_response(body: Any, status: int, headers: dict[str, str] | None = None
 
 def _error_response(exc: DomainError, request_id: str, v2: bool) -> Response:
     headers = {"X-Request-Id": request_id}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, (RateLimited, ServiceUnavailable)):
         headers["Retry-After"] = str(exc.retry_after)
     return _json_response(error_body(exc.errors, v2), exc.status, headers)
 
@@ -169,7 +198,50 @@ def pydantic_errors(exc: Any) -> dict[str, list[str]]:
     return errors
 
 
+# No body of the contract nests deeper than a few levels, nor needs a number this long:
+# past these, recursion (RecursionError) and int() (over 4,300 digits) would fail as 500s.
+MAX_JSON_DEPTH = 32
+MAX_NUMBER_CHARS = 64
+
+
+def _number_text(text: str) -> None:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise InvalidInput(f"A number in the body is longer than {MAX_NUMBER_CHARS} characters")
+
+
+def _parse_int(text: str) -> int:
+    _number_text(text)
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    import math
+
+    _number_text(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidInput("A number in the body is too large")
+    return value
+
+
+def _parse_constant(name: str) -> Any:
+    raise InvalidInput(f"{name} is not a JSON number")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists or objects more than ``limit`` deep (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = current.values() if isinstance(current, dict) else current
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def _parse_json(raw: bytes | str) -> Any:
+    """The body as JSON; a 400 naming the problem for bad text, deep nesting, long or non-finite numbers."""
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -177,10 +249,18 @@ def _parse_json(raw: bytes | str) -> Any:
             raise InvalidInput("The body is not UTF-8 text") from exc
     if not raw.strip():
         return {}
+    too_deep = f"The body nests lists or objects more than {MAX_JSON_DEPTH} levels deep"
     try:
-        return json.loads(raw)
+        data = json.loads(raw, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"Malformed JSON body: {exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise InvalidInput(too_deep) from exc
+    # Fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk.
+    brackets = raw.count("[") + raw.count("{")
+    if isinstance(data, (dict, list)) and brackets > MAX_JSON_DEPTH and _depth_exceeds(data, MAX_JSON_DEPTH):
+        raise InvalidInput(too_deep)
+    return data
 
 
 def validate(model: type, data: Any) -> Any:
@@ -227,17 +307,24 @@ class RouteSet:
         response: SchemaRef = None,
         status: int = 200,
         summary: str = "",
-        errors: Iterable[int] = (),
+        errors: Iterable[int] | Mapping[int, str] = (),
         v2_errors: bool = False,
         produces: Iterable[str] = (JSON,),
         headers: Iterable[tuple[str, str]] = (),
+        response_headers: Iterable[tuple[str, str]] = (),
+        also: Iterable[OtherReply] = (),
+        deprecated: str = "",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declares a route; ``errors`` lists the statuses its handler answers (or maps each to what it means)."""
+
         def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
+            description = inspect.cleandoc(handler.__doc__ or "")
+            notes = dict(errors) if isinstance(errors, Mapping) else {}
             spec = RouteSpec(
                 path=path,
                 method=method.upper(),
                 name=handler.__name__,
-                summary=summary or (handler.__doc__ or "").strip().split("\n")[0],
+                summary=summary or description.split("\n")[0],
                 auth=auth,
                 body=_checked(body),
                 query=_checked(query),
@@ -247,6 +334,11 @@ class RouteSet:
                 v2_errors=v2_errors,
                 produces=tuple(produces),
                 headers=tuple(headers),
+                description=description,
+                error_notes=tuple(sorted(notes.items())),
+                response_headers=tuple(response_headers),
+                also=tuple(also),
+                deprecated=deprecated,
             )
             blueprint = self.blueprint
 
@@ -294,7 +386,8 @@ def cors_config() -> CORSConfig:
 
 
 def _implied_errors(auth: Auth, body: SchemaRef, query: SchemaRef) -> set[int]:
-    implied: set[int] = set()
+    """What the dispatcher itself may answer on this route, whatever its handler does."""
+    implied: set[int] = {500}
     if auth is not Auth.PUBLIC:
         implied.add(401)
     if auth is Auth.TEAM:
@@ -303,32 +396,52 @@ def _implied_errors(auth: Auth, body: SchemaRef, query: SchemaRef) -> set[int]:
         implied.add(400)
     if body is not None:
         implied.add(413)
+    implied.add(503)  # any route may find the data store throttled or slow (passculture.transport)
     return implied
 
 
 def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_params: dict[str, str]) -> Response:
     request_id = request_id_of(request)
     try:
-        req = Req(raw=request, request_id=request_id)
-        raw_body = request.raw_body or b""
-        if len(raw_body) > get_settings().max_body_bytes:
-            raise PayloadTooLarge(f"The body is larger than {get_settings().max_body_bytes} bytes")
-        _authenticate(spec, req)
-        if spec.body is not None:
-            req.body = validate(schema(spec.body), _parse_json(raw_body))
-        if spec.query is not None:
-            req.query = validate(schema(spec.query), _query_dict(request))
-        result = handler(req, **path_params)
+        with transport.deadline(_deadline_seconds(request)):
+            req = Req(raw=request, request_id=request_id)
+            raw_body = request.raw_body or b""
+            if len(raw_body) > get_settings().max_body_bytes:
+                raise PayloadTooLarge(f"The body is larger than {get_settings().max_body_bytes} bytes")
+            _authenticate(spec, req)
+            if spec.body is not None:
+                req.body = validate(schema(spec.body), _parse_json(raw_body))
+            if spec.query is not None:
+                req.query = validate(schema(spec.query), _query_dict(request))
+            result = handler(req, **path_params)
         return _to_response(result, spec.status, request_id)
     except DomainError as exc:
         return _error_response(exc, request_id, spec.v2_errors)
-    except Exception:
+    except Exception as exc:
+        busy = transport.unavailable(exc)
+        if busy is not None:
+            logger.warning("unavailable request_id=%s route=%s %s: %r", request_id, spec.method, spec.path, exc)
+            return _error_response(busy, request_id, spec.v2_errors)
         logger.exception("unhandled error request_id=%s route=%s %s", request_id, spec.method, spec.path)
         return _json_response(
             error_body({"global": [f"Internal error (request id {request_id})"]}, spec.v2_errors),
             500,
             {"X-Request-Id": request_id},
         )
+
+
+# Time kept, under the Lambda's own timeout, to answer once the data store gave up.
+ANSWER_MARGIN_SECONDS = 1.0
+
+
+def _deadline_seconds(request: Any) -> float:
+    """``REQUEST_DEADLINE_SECONDS``, or less when the Lambda itself has less time left."""
+    seconds = get_settings().request_deadline_seconds
+    context = getattr(request, "lambda_context", None)
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining_ms):
+        seconds = min(seconds, remaining_ms() / 1000 - ANSWER_MARGIN_SECONDS)
+    return seconds
 
 
 def _authenticate(spec: RouteSpec, req: Req) -> None:

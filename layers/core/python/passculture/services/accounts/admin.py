@@ -31,14 +31,16 @@ def offerers_by_status(status: str, limit: int, cursor: str | None) -> tuple[lis
 
 
 def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: str) -> Offerer:
-    """Validates, rejects or deletes a structure, then republishes or unpublishes its offers.
+    """Validates, rejects or deletes a structure, then starts republishing or unpublishing its offers.
 
     Bookings, memberships and history are kept; only the status (and so the
-    offers' visibility) changes. Setting the current status again changes nothing.
+    offers' visibility) changes. The status is written here; the offers follow
+    in the background (the ``offerer-offers`` job), however many there are.
+    Setting the current status again changes nothing but starts that job again.
     """
     from pynamodb.exceptions import UpdateError
 
-    from passculture.services.catalogue.publication import refresh_offerer_offers
+    from passculture.services.jobs import start_job
 
     offerer = find_offerer(siren)
     if offerer is None:
@@ -60,8 +62,8 @@ def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: st
                 raise
             raise Conflict("This structure's status changed meanwhile: reload it", field="status") from exc
         _tell_admins(offerer, status, reason)
-    # Always refresh: an earlier refresh may have been cut short, and it is idempotent.
-    refresh_offerer_offers(siren)
+    # Always: an earlier job may have failed to start or given up, and its pages are idempotent.
+    start_job("offerer-offers", {"siren": siren})
     return offerer
 
 

@@ -106,7 +106,7 @@ def signup_pro(
     user = new_user(email, password, {"pro"}, first_name=first_name, last_name=last_name, phone=phone)
     token, token_item = new_email_token(user, user.created_at)
     joined = join_or_create(user.id, siren, name, extras=_signup_items(user, token_item))
-    mail.send_confirmation(user.email, token, user.first_name)
+    mail.send_confirmation(user.email, token, user.first_name, user.id)
     announce(joined, user.email)
     return ProSignup(user, joined.offerer, joined.membership)
 
@@ -142,7 +142,7 @@ def signup_young(
 
     if commit_retrying(build):
         raise Conflict("This email address is already used", field="email")
-    mail.send_confirmation(user.email, token)
+    mail.send_confirmation(user.email, token, user_id=user.id)
     return user
 
 
@@ -157,7 +157,7 @@ def resend_confirmation(user: User) -> None:
     ratelimit.hit(ratelimit.Limit("confirmation-resend", 5, settings.rate_limit_window_seconds), user.id)
     token, item = new_email_token(user)
     item.save(condition=Unique.key.does_not_exist())
-    mail.send_confirmation(user.email, token, user.first_name)
+    mail.send_confirmation(user.email, token, user.first_name, user.id)
 
 
 # -- confirming ----------------------------------------------------------------

@@ -21,11 +21,16 @@ refused unless ``validated``, so a rejected or deleted structure is not
 bookable even when the refresh of its offers failed. It is a read, not a
 ``ConditionCheck`` in the transaction: transactions that include the same item
 conflict, so every booking of a structure would queue on its offerer item.
+
+Attempt n of a booking with a key carries the ``ClientRequestToken`` derived
+from (user, key, n): a commit whose answer was lost is not applied twice, and
+another request's retry of it that DynamoDB refuses as a mismatch is answered
+with the booking the key made.
 """
 
 from __future__ import annotations
 
-import re
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +39,14 @@ from typing import Any
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound
-from passculture.models.base import Transaction, TransactionConflict, backoff, utcnow
+from passculture.models.base import (
+    AlreadyCommitted,
+    Transaction,
+    TransactionConflict,
+    backoff,
+    request_token,
+    utcnow,
+)
 from passculture.models.bookings import Booking
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
@@ -47,6 +59,7 @@ from passculture.services.accounts.auth import Principal
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
+from passculture.services.idempotency import check_idempotency_key
 from passculture.vocabulary import CapKind
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
@@ -54,7 +67,6 @@ from passculture.vocabulary import CapKind
 MAX_ATTEMPTS = 6
 # Places left (as read before the transaction) under which a booking checks whether the stock filled up.
 NEARLY_FULL = 5
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -90,14 +102,6 @@ def require_can_book(principal: Principal) -> None:
 
 def idempotency_guard_key(user_id: str, key: str) -> str:
     return unique_key("idem", f"{user_id}#{key}")
-
-
-def check_idempotency_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.match(key):
-        raise InvalidInput("1 to 128 visible ASCII characters (a UUID is a good key)", field="Idempotency-Key")
-    return key
 
 
 def check_stock(stock: Stock, quantity: int, now: datetime) -> None:
@@ -192,7 +196,8 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     now = utcnow()
     # The wallet Query and the stock GetItem do not depend on each other: one round trip of latency.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending_credits = pool.submit(wallets_of, user.id)
+        # With the request's context: its deadline (passculture.transport) holds in the thread too.
+        pending_credits = pool.submit(contextvars.copy_context().run, wallets_of, user.id)
         stock = _find_stock(stock_id)
         credits = pending_credits.result()
     if not any(c.credit_id == NATIONAL_CREDIT_ID for c in credits):
@@ -222,9 +227,11 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
 
     for attempt in range(MAX_ATTEMPTS):
         booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
-        failed = _commit(booking, stock, plan, quantity, idempotency_key, now)
+        token = request_token("booking", user.id, idempotency_key, str(attempt)) if idempotency_key else None
+        failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token)
         if failed is None:  # a DynamoDB transaction conflict: nothing was written
-            backoff(attempt)
+            if attempt + 1 < MAX_ATTEMPTS:  # no pause before the refusal
+                backoff(attempt)
             continue
         if not failed:
             if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
@@ -291,10 +298,19 @@ def _new_booking(
 
 
 def _commit(
-    booking: Booking, stock: Stock, plan: DebitPlan, quantity: int, idempotency_key: str | None, now: datetime
+    booking: Booking,
+    stock: Stock,
+    plan: DebitPlan,
+    quantity: int,
+    idempotency_key: str | None,
+    now: datetime,
+    token: str | None = None,
 ) -> dict[str, str] | None:
-    """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict."""
-    tx = Transaction()
+    """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict.
+
+    A token another request already committed with (``AlreadyCommitted``) counts as the key's guard failing.
+    """
+    tx = Transaction(client_request_token=token)
     tx.update(
         "stock", Stock(stock.id), actions=[Stock.booked.add(quantity)], condition=stock_condition(stock, quantity)
     )
@@ -311,6 +327,8 @@ def _commit(
         return tx.commit()
     except TransactionConflict:
         return None
+    except AlreadyCommitted:
+        return {"idem": "IdempotentParameterMismatch"}
 
 
 def _replay(user_id: str, idempotency_key: str, stock_id: str) -> BookingResult | None:

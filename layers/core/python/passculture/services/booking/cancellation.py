@@ -6,12 +6,16 @@ count goes down by the booking's quantity (unless the stock itself is being
 deleted), each wallet credit gets back exactly what it paid (``debits``), the
 national credit's cap counter is given back, and the one-booking-per-stock guard
 is removed so the user may book again. Emails follow from the bookings stream.
+A transaction conflict (another transaction on the same stock) is retried.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
+
 from passculture.errors import Conflict, Gone
-from passculture.models.base import Transaction, utcnow
+from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
@@ -27,8 +31,40 @@ def booking_guard_key(user_id: str, stock_id: str) -> str:
 
 def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = True) -> Booking:
     """Cancels a ``booked`` booking and refunds it; Gone if it is already cancelled,
-    Conflict if it was used meanwhile (the caller maps these to its own contract)."""
+    Conflict if it was used meanwhile (the caller maps these to its own contract).
+
+    Attempt n carries the ``ClientRequestToken`` derived from (booking, "cancel", n):
+    a commit whose answer was lost and is retried is not refused as "already
+    cancelled", and a second request of the same canceller that DynamoDB refuses
+    as a mismatch finds the booking cancelled by it, which is what it asked for.
+    """
     now = utcnow()
+    try:
+        failed = commit_retrying(
+            partial(_cancellation, booking, cancelled_by, now, free_place), intent=("cancel", booking.token)
+        )
+    except AlreadyCommitted:
+        current = Booking.get(booking.token, consistent_read=True)
+        if current.status == "cancelled" and current.cancelled_by == cancelled_by:
+            return current
+        failed = {"booking": "ConditionalCheckFailed"}
+    if "booking" in failed:
+        current = Booking.get(booking.token, consistent_read=True)
+        if current.status == "cancelled":
+            raise Gone("This booking is already cancelled", field="booking")
+        raise Conflict(f"This booking is {current.status}", field="booking")
+    if failed:
+        raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
+    # What the transaction wrote, without reading it back.
+    booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
+    if free_place:
+        from passculture.services.catalogue.publication import refresh_if_places_changed
+
+        refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
+    return booking
+
+
+def _cancellation(booking: Booking, cancelled_by: str, now: datetime, free_place: bool) -> Transaction:
     tx = Transaction()
     tx.update(
         "booking",
@@ -53,18 +89,4 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
             condition=Wallet.user_id.exists(),
         )
     tx.delete("guard", Unique(booking_guard_key(booking.user_id, booking.stock_id)))
-    failed = tx.commit()
-    if "booking" in failed:
-        current = Booking.get(booking.token, consistent_read=True)
-        if current.status == "cancelled":
-            raise Gone("This booking is already cancelled", field="booking")
-        raise Conflict(f"This booking is {current.status}", field="booking")
-    if failed:
-        raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
-    # What the transaction wrote, without reading it back.
-    booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
-    if free_place:
-        from passculture.services.catalogue.publication import refresh_if_places_changed
-
-        refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
-    return booking
+    return tx

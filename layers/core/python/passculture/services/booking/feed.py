@@ -18,6 +18,7 @@ is about discovering offers, not brands.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -61,8 +62,10 @@ def read_cells(cells: list[str], category: str | None) -> list[Offer]:
     offers = _query_cell(cells[0], category)
     if len(cells) > 1:
         with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(cells) - 1)) as pool:
-            for batch in pool.map(lambda c: _query_cell(c, category), cells[1:]):
-                offers.extend(batch)
+            # Each in a copy of the request's context: its deadline (passculture.transport) holds there too.
+            runs = [pool.submit(contextvars.copy_context().run, _query_cell, c, category) for c in cells[1:]]
+            for run in runs:
+                offers.extend(run.result())
     return offers
 
 
@@ -216,7 +219,13 @@ class PublicOfferView:
 
 
 def public_offer(offer_id: str) -> PublicOfferView:
-    """A published offer's practical information: venue address, dates, places left, prices."""
+    """A published offer's practical information: venue address, dates, places left, prices.
+
+    Sold out, it is still answered while it has a future date (every stock then
+    has ``remainingQuantity`` 0 and is not bookable): a user who has the page
+    open sees "sold out", not "no such offer". Not published, or nothing left
+    to come, is a 404.
+    """
     from passculture.errors import NotFound
     from passculture.services.catalogue.publication import is_bookable, live_stocks
 
@@ -224,17 +233,21 @@ def public_offer(offer_id: str) -> PublicOfferView:
         offer = Offer.get(offer_id)
     except Offer.DoesNotExist as exc:
         raise NotFound("No such offer") from exc
-    if offer.feed_cell is None:
+    if offer.status != "published" or not offer.is_active:
+        raise NotFound("No such offer")
+    now = utcnow()
+    free_only = get_settings().free_offers_only
+    upcoming = [
+        stock
+        for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now))
+        if stock.begins_at is None or stock.begins_at > now
+    ]
+    if not any(not (free_only and stock.price_cents) for stock in upcoming):
+        # Every date past, or (while FREE_OFFERS_ONLY is on) only priced ones: the app does not show it.
         raise NotFound("No such offer")
     try:
         venue: Venue | None = Venue.get(offer.venue_id)
     except Venue.DoesNotExist:
         venue = None
-    now = utcnow()
-    free_only = get_settings().free_offers_only
-    stocks = [
-        (stock, is_bookable(stock, now) and not (free_only and stock.price_cents))
-        for stock in sorted(live_stocks(offer.id), key=lambda s: (s.begins_at is not None, s.begins_at or now))
-        if stock.begins_at is None or stock.begins_at > now
-    ]
+    stocks = [(stock, is_bookable(stock, now) and not (free_only and stock.price_cents)) for stock in upcoming]
     return PublicOfferView(offer, venue, stocks, media_url(offer.image_key), media_url(offer.thumb_key))

@@ -3,7 +3,8 @@
 An offer is visible in the app only when its structure is validated, the offer
 is active, it has a future bookable stock and, while ``FREE_OFFERS_ONLY`` is
 on, its price is 0. Offers of a structure not yet validated wait in
-``pending``; validating the structure refreshes them (no action by the pro).
+``pending``; validating the structure refreshes them (no action by the pro),
+in the background: the ``offerer-offers`` job (``services.jobs``), page by page.
 
 Statuses: ``inactive`` (deactivated, or the structure was rejected/deleted),
 ``pending`` (structure not validated yet), ``draft`` (no date or stock yet),
@@ -25,6 +26,7 @@ from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.rules.geo import FEED_CELL_PRECISION
+from passculture.services.jobs import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -148,41 +150,42 @@ def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0) -
         logger.exception("feed refresh after a change of places failed for offer %s", offer_id)
 
 
-def refresh_offerer_offers(siren: str) -> int:
-    """Refreshes every offer of a structure after its status changed; returns how many changed."""
-    from passculture.services.pagination import paginate
-
-    offerer_status = offerer_status_of(siren)
-
-    changed, cursor = 0, None
-    while True:
-        offers, cursor = paginate(partial(Offer.siren_index.query, siren), 100, cursor)
-        for offer in offers:
-            before = (offer.status, offer.feed_cell)
-            refresh_offer(offer, offerer_status)
-            changed += before != (offer.status, offer.feed_cell)
-        if cursor is None:
-            return changed
+# Offers per page of the publication jobs: one Query of an offer index, then each offer's stocks.
+JOB_PAGE_SIZE = 100
 
 
-def refresh_published_offers() -> int:
-    """Re-applies the rule to every published offer; returns how many changed.
+def refresh_offerer_page(args: dict[str, Any], cursor: Any) -> Progress:
+    """One page of the ``offerer-offers`` job: a structure's offers after its status changed.
 
-    Run on a schedule: the feed loses offers whose dates have passed, and a
-    switch of the ``FREE_OFFERS_ONLY`` phase reaches every offer (only published
-    offers can be in the app). A Query on the status index, never a Scan.
+    The status is read again after the page: when it changed meanwhile (validated,
+    then rejected at once), the same page runs again with the new one, so a slower
+    chain started by the first change cannot leave an offer published.
     """
-    from passculture.services.pagination import paginate
+    from passculture.services.pagination import key_page
 
+    siren = args["siren"]
+    offerer_status = offerer_status_of(siren)
+    offers, next_key = key_page(partial(Offer.siren_index.query, siren), JOB_PAGE_SIZE, cursor)
+    for offer in offers:
+        refresh_offer(offer, offerer_status)
+    if offerer_status_of(siren) != offerer_status:
+        return Progress(len(offers), cursor)
+    return Progress.next(next_key, len(offers))
+
+
+def refresh_published_page(args: dict[str, Any], cursor: Any) -> Progress:
+    """One page of the ``published-offers`` job, run hourly: the rule again on published offers.
+
+    The feed loses offers whose dates have passed, and a switch of the
+    ``FREE_OFFERS_ONLY`` phase reaches every offer (only published offers can be
+    in the app). A Query on the status index, never a Scan.
+    """
+    from passculture.services.pagination import key_page
+
+    offers, next_key = key_page(partial(Offer.status_index.query, "published"), JOB_PAGE_SIZE, cursor)
     statuses: dict[str, str] = {}
-    changed, cursor = 0, None
-    while True:
-        offers, cursor = paginate(partial(Offer.status_index.query, "published"), 100, cursor)
-        for offer in offers:
-            if offer.siren not in statuses:
-                statuses[offer.siren] = offerer_status_of(offer.siren)
-            before = (offer.status, offer.feed_cell)
-            refresh_offer(offer, statuses[offer.siren])
-            changed += before != (offer.status, offer.feed_cell)
-        if cursor is None:
-            return changed
+    for offer in offers:
+        if offer.siren not in statuses:
+            statuses[offer.siren] = offerer_status_of(offer.siren)
+        refresh_offer(offer, statuses[offer.siren])
+    return Progress.next(next_key, len(offers))

@@ -1,20 +1,25 @@
 """Stocks: the dates of an event offer, or the single stock of a thing.
 
-Many dates are written with BatchWriteItem (25 per call), not one round trip
-each. A thing's single stock is guarded by a ``uniques`` item
-``thing-stock#<offer id>`` in its own transaction, so two clicks cannot give a
-thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
+The dates of one request (up to 100, ``schemas.stocks.MAX_BATCH``) are one
+``TransactWriteItems``, each stock put under ``attribute_not_exists(id)``:
+all of them or none, whatever fails. With an ``Idempotency-Key`` the stock ids
+are derived from (offer, caller, key, position) and the transaction's
+``ClientRequestToken`` from the same, so a retry creates nothing twice and
+answers the stocks the first request created. A thing's single stock is
+guarded by a ``uniques`` item ``thing-stock#<offer id>`` in the same
+transaction, so two clicks cannot give a thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
 conditional update on ``booked <= quantity`` (409 otherwise), and deleting a
-stock cancels and refunds its bookings (``catalogue.stock_cancellation``).
+stock cancels and refunds its bookings in the background (``catalogue.stock_cancellation``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
-from passculture.models.base import Transaction, new_id, utcnow
+from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, new_id, utcnow
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
@@ -22,6 +27,7 @@ from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.services.accounts.auth import Principal
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
+from passculture.services.idempotency import check_idempotency_key
 
 DEFAULT_LIMIT_BEFORE = timedelta(days=1)
 
@@ -55,12 +61,12 @@ def stock_for(principal: Principal, stock_id: str) -> tuple[Stock, Offer]:
     return stock, offer
 
 
-def _new_stock(offer_id: str, data: StockIn, now: datetime) -> Stock:
+def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime) -> Stock:
     limit = data.booking_limit_at
     if limit is None and data.begins_at is not None:
         limit = default_booking_limit(data.begins_at, now)
     return Stock(
-        new_id(),
+        stock_id,
         offer_id=offer_id,
         begins_key=begins_key(data.begins_at),
         begins_at=data.begins_at,
@@ -73,33 +79,91 @@ def _new_stock(offer_id: str, data: StockIn, now: datetime) -> Stock:
     )
 
 
-def create_stocks(principal: Principal, offer_id: str, items: list[StockIn]) -> list[Stock]:
-    """Adds dates to an event offer, or the stock of a thing; returns the new stocks."""
+@dataclass
+class StocksCreated:
+    stocks: list[Stock]
+    created: bool  # False when an Idempotency-Key replayed an earlier request's stocks
+
+
+def _stock_ids(principal: Principal, offer_id: str, count: int, key: str | None) -> list[str]:
+    if key is None:
+        return [new_id() for _ in range(count)]
+    return [derived_id("stock", offer_id, principal.user_id, key, str(n)) for n in range(count)]
+
+
+def create_stocks(
+    principal: Principal, offer_id: str, items: list[StockIn], idempotency_key: str | None = None
+) -> StocksCreated:
+    """Adds dates to an event offer, or the stock of a thing, all at once or not at all.
+
+    With an ``idempotency_key``, a retry answers the stocks the first request
+    created (``created`` False); the key with other dates is a 409.
+    """
+    key = check_idempotency_key(idempotency_key)
     offer = offer_for(principal, offer_id)
     things = [item for item in items if item.begins_at is None]
     if things and len(items) > 1:
         raise InvalidInput("A thing has one stock without a date; an event has dates (beginsAt)", field="stocks")
+    ids = _stock_ids(principal, offer.id, len(items), key)
     existing = live_stocks(offer.id)
+    if key is not None:
+        replayed = _replayed(items, ids, {s.id: s for s in existing})
+        if replayed is not None:
+            return _done(offer, existing, replayed, created=False)
     if things and existing:
         raise Conflict("This offer already has its stock or dates: change them instead", field="beginsAt")
     if not things and any(s.begins_at is None for s in existing):
         raise Conflict("This offer is a thing with a single stock: it has no dates", field="beginsAt")
     now = utcnow()
-    stocks = [_new_stock(offer.id, item, now) for item in items]
-    if things:
+    stocks = [_new_stock(stock_id, offer.id, item, now) for stock_id, item in zip(ids, items, strict=True)]
+
+    def build() -> Transaction:
         tx = Transaction()
-        tx.save("stock", stocks[0], condition=Stock.id.does_not_exist())
-        guard = Unique(thing_guard_key(offer.id), target=stocks[0].id, created_at=now)
-        tx.save("thing", guard, condition=Unique.key.does_not_exist())
-        if tx.commit():
-            raise Conflict("This offer already has its stock", field="beginsAt")
-    else:
-        # BatchWriteItem, 25 items per call; unprocessed items are retried by pynamodb.
-        with Stock.batch_write() as batch:
-            for stock in stocks:
-                batch.save(stock)
-    refresh_offer(offer, stocks=existing + stocks)
-    return stocks
+        for n, stock in enumerate(stocks):
+            tx.save(f"stock:{n}", stock, condition=Stock.id.does_not_exist())
+        if things:
+            guard = Unique(thing_guard_key(offer.id), target=stocks[0].id, created_at=now)
+            tx.save("thing", guard, condition=Unique.key.does_not_exist())
+        return tx
+
+    intent = ("stocks", offer.id, principal.user_id, key) if key is not None else None
+    try:
+        failed = commit_retrying(build, intent=intent)
+    except AlreadyCommitted:
+        failed = {"token": "IdempotentParameterMismatch"}
+    if failed and key is not None and set(failed) - {"thing"}:
+        # Another request with this key wrote these ids: answer what it created.
+        replayed = _replayed(items, ids, _read_stocks(ids))
+        if replayed is not None:
+            return _done(offer, existing, replayed, created=False)
+        raise Conflict("This Idempotency-Key was used for other dates", field="Idempotency-Key")
+    if failed:
+        raise Conflict("This offer already has its stock", field="beginsAt")
+    return _done(offer, existing, stocks, created=True)
+
+
+def _done(offer: Offer, existing: list[Stock], stocks: list[Stock], *, created: bool) -> StocksCreated:
+    # A replay refreshes too: the first request may have failed between its stocks and this.
+    known = {s.id for s in existing}
+    refresh_offer(offer, stocks=existing + [s for s in stocks if s.id not in known])
+    return StocksCreated(stocks, created)
+
+
+def _read_stocks(ids: list[str]) -> dict[str, Stock]:
+    return {stock.id: stock for stock in Stock.batch_get(ids, consistent_read=True)}
+
+
+def _replayed(items: list[StockIn], ids: list[str], found: dict[str, Stock]) -> list[Stock] | None:
+    """The stocks an earlier request with the same key created, when every id is there; None otherwise.
+
+    The dates must be the ones asked for (prices and quantities may have been edited since).
+    """
+    stocks = [found.get(stock_id) for stock_id in ids]
+    if any(stock is None for stock in stocks):
+        return None
+    if [stock.begins_at for stock in stocks] != [item.begins_at for item in items]:  # type: ignore[union-attr]
+        raise Conflict("This Idempotency-Key was used for other dates", field="Idempotency-Key")
+    return stocks  # type: ignore[return-value]
 
 
 def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stock:
@@ -158,14 +222,17 @@ def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stoc
     return stock
 
 
-def delete_stock(principal: Principal, stock_id: str) -> int:
-    """Deletes a stock (kept, marked deleted, for the bookings' history); cancels and refunds its bookings.
+def delete_stock(principal: Principal, stock_id: str) -> None:
+    """Deletes a stock (kept, marked deleted, for the bookings' history); its bookings are cancelled after.
 
-    Returns how many bookings were cancelled.
+    The deletion is written here, so no booking lands on the stock any more; the
+    cancellations and refunds run as the ``stock-bookings`` job, however many
+    bookings there are. If that job cannot be started, the stock is restored and
+    the error raised: nothing is left deleted with bookings nobody will refund.
     """
     from pynamodb.exceptions import UpdateError
 
-    from passculture.services.catalogue.stock_cancellation import cancel_stock_bookings
+    from passculture.services.jobs import start_job
 
     stock, offer = stock_for(principal, stock_id)
     try:
@@ -173,6 +240,11 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise NotFound("No such stock") from exc
+        raise
+    try:
+        start_job("stock-bookings", {"stock_id": stock.id, "cancelled_by": f"offerer:{principal.user_id}"})
+    except Exception:
+        stock.update(actions=[Stock.is_deleted.set(False)], condition=Stock.is_deleted == True)  # noqa: E712
         raise
     if stock.begins_at is None:
         # The offer may get a new stock for its thing.
@@ -184,7 +256,5 @@ def delete_stock(principal: Principal, stock_id: str) -> int:
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    cancelled = cancel_stock_bookings(stock, f"offerer:{principal.user_id}")
     others = [s for s in live_stocks(offer.id) if s.id != stock.id]
     refresh_offer(offer, stocks=others)
-    return cancelled

@@ -8,18 +8,28 @@
   venue; by anyone else (the structure's API key ``key:<prefix>`` or member
   ``user:<member id>``, a stock deletion ``offerer:<id>``): the booker.
 
-Redelivery (a batch retried after a failure, a replayed shard) must not send
-twice: before sending, each (stream record, recipient) claims a ``uniques``
-item ``notify#<eventID>#<recipient>`` conditionally, and marks it ``sent``
-after. A redelivered record finds the claim and sends nothing. A send that
-raises releases its claim, so the retry sends it. A claim that stays
-``claimed`` (the invocation died between claiming and sending, or before the
-mark) may be taken again after ``STALE_CLAIM``: an email is lost only if the
-claim outlives that and the send never happened, and it is sent twice only if
-an invocation died after SES accepted it but before marking it, and after
-``STALE_CLAIM``. Between "at most once" (claim, never release) and "at least
-once" (mark after sending), this is at most once per delivery attempt, retried
-on reported errors.
+Each email is sent once, and none is dropped. Before sending, each (stream
+record, recipient) takes a lease on a ``uniques`` item ``notify#<eventID>#<role>``
+by one conditional ``UpdateItem`` that also counts the attempt; the lease ends
+after ``NOTIFY_LEASE_SECONDS``, a little longer than the function's timeout.
+The claim is marked ``sent`` (with SES's message id) only once SES accepted the
+message. So:
+
+- a redelivered record whose email was sent (or parked) sends nothing;
+- a send that raises releases the lease and the record is reported failed: the
+  redelivery sends at once;
+- an invocation that died holding a lease (a Lambda timeout): a redelivery
+  after the lease sends; one before it waits for it if that is soon and it has
+  the time, else reports the record failed so Lambda delivers it again later
+  (never skipped in silence);
+- after ``NOTIFY_MAX_ATTEMPTS`` failed attempts (at once for a refusal no retry
+  changes: an invalid address, SES's ``MessageRejected``), the email is parked
+  whole in ``failed_mails`` (``failed_mails.park``: counted, alarmed, resent by
+  ``make resend-mail``) and the batch moves on, so one bad address does not hold
+  the stream back for hours.
+
+An email goes twice only if an invocation died after SES accepted it and before
+the mark, and was redelivered after its lease.
 
 Records of a batch are handled in order; at the first failure, that record and
 every later one are reported in ``batchItemFailures`` so Lambda resumes there
@@ -37,8 +47,12 @@ from passculture.rules.money import euros
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=15)
 CLAIM_KEEP = timedelta(days=7)  # stream records live 24 h: no redelivery comes later
+CLAIMED, SENT, PARKED = "claimed", "sent", "parked"  # a claim's states (``extra``)
+# A redelivery waits for another delivery's lease to run out only if that is soon, and it keeps
+# enough of its own time to send afterwards.
+MAX_LEASE_WAIT = timedelta(seconds=20)
+SEND_BUDGET_MS = 15_000
 TIMEZONES = {
     "971": "America/Guadeloupe",
     "972": "America/Martinique",
@@ -227,6 +241,10 @@ def _venue(venue_id: Any, cache: dict[str, Any]) -> Any:
 # -- sending once --------------------------------------------------------------
 
 
+class LeaseHeld(Exception):
+    """Another delivery holds this email's lease (it may be sending it): report the record, retry later."""
+
+
 def claim_key(record: dict[str, Any], role: str) -> str:
     from passculture.models.uniques import unique_key
 
@@ -234,59 +252,144 @@ def claim_key(record: dict[str, Any], role: str) -> str:
     return unique_key("notify", f"{event_id}#{role}")
 
 
-def _claim(key: str, token: str, now: datetime) -> Any:
-    """The claim item if this delivery may send, else None (already sent or being sent)."""
-    from pynamodb.exceptions import PutError
+def _claim(key: str, token: str, now: datetime, lease: timedelta) -> Any:
+    """Takes the email's lease and counts the attempt; None when it is settled (sent or parked).
+
+    One conditional ``UpdateItem``: a claim that does not exist yet, or whose
+    lease ran out, is taken. Raises ``LeaseHeld`` while another delivery's lease runs.
+    """
+    from pynamodb.exceptions import UpdateError
 
     from passculture.models.uniques import Unique
 
-    claim = Unique(key, target=token, created_at=now, expires_at=now + CLAIM_KEEP, extra="claimed")
-    stale = (Unique.extra == "claimed") & (Unique.created_at < now - STALE_CLAIM)
+    claim = Unique(key)
+    free = Unique.key.does_not_exist() | ((Unique.extra == CLAIMED) & (Unique.lease_until < now))
+    # A claim written before leases existed: free once as old as a lease.
+    free |= (Unique.extra == CLAIMED) & Unique.lease_until.does_not_exist() & (Unique.created_at < now - lease)
     try:
-        claim.save(condition=Unique.key.does_not_exist() | stale)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+        claim.update(
+            actions=[
+                Unique.target.set(token),
+                Unique.created_at.set(Unique.created_at | now),
+                Unique.expires_at.set(now + CLAIM_KEEP),
+                Unique.extra.set(CLAIMED),
+                Unique.lease_until.set(now + lease),
+                Unique.count.add(1),
+            ],
+            condition=free,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        current = Unique.get(key, consistent_read=True)
+        if current.extra == CLAIMED:
+            raise LeaseHeld(current.lease_until) from exc
+        return None  # sent or parked
     return claim
 
 
-def send_once(record: dict[str, Any], role: str, to: str, subject: str, body: str) -> bool:
-    """Sends unless this record already sent to this recipient; True when it sent."""
-    from passculture.adapters.email import send_email
-    from passculture.models.base import utcnow
+def _settle(claim: Any, actions: list[Any]) -> None:
+    """Records the outcome on the claim, only while this delivery still holds its lease."""
     from passculture.models.uniques import Unique
 
-    token = (image_values((record.get("dynamodb") or {}).get("Keys")) or {}).get("token", "")
-    claim = _claim(claim_key(record, role), str(token), utcnow())
-    if claim is None:
+    held = (Unique.extra == CLAIMED) & (Unique.lease_until == claim.lease_until)
+    claim.update(actions=actions, condition=held)
+
+
+def _wait_for(lease_until: datetime | None, remaining_ms: Any) -> bool:
+    """Waits for another delivery's lease to run out when this invocation can afford it; True when it waited."""
+    import time
+
+    from passculture.models.base import utcnow
+
+    if lease_until is None or remaining_ms is None:
         return False
-    try:
-        send_email([to], subject, body)
-    except Exception:
-        try:
-            claim.delete(condition=Unique.extra == "claimed")
-        except Exception:
-            logger.exception("could not release the claim %s", claim.key)
-        raise
-    claim.update(actions=[Unique.extra.set("sent")])
+    wait = (lease_until - utcnow()).total_seconds() + 0.05
+    if wait > MAX_LEASE_WAIT.total_seconds() or remaining_ms() - wait * 1000 < SEND_BUDGET_MS:
+        return False
+    time.sleep(max(wait, 0))
     return True
 
 
-def handle_record(record: dict[str, Any], venues: dict[str, Any] | None = None) -> int:
+def send_once(
+    record: dict[str, Any],
+    role: str,
+    to: str,
+    subject: str,
+    body: str,
+    remaining_ms: Any = None,
+) -> bool:
+    """Sends unless this record already sent (or parked) this email; True when it sent.
+
+    Raises when the send failed and may be retried (the lease is released, so the
+    redelivery sends at once), or when another delivery holds the lease.
+    """
+    from passculture.adapters.email import send_email
+    from passculture.config import get_settings
+    from passculture.models.base import utcnow
+    from passculture.models.uniques import Unique
+    from passculture.services.notifications.failed_mails import Email, describe, is_permanent, park
+
+    settings = get_settings()
+    lease = timedelta(seconds=settings.notify_lease_seconds)
+    token = str((image_values((record.get("dynamodb") or {}).get("Keys")) or {}).get("token", ""))
+    key = claim_key(record, role)
+    try:
+        claim = _claim(key, token, utcnow(), lease)
+    except LeaseHeld as held:
+        if not _wait_for(held.args[0], remaining_ms):
+            raise
+        claim = _claim(key, token, utcnow(), lease)
+    if claim is None:
+        return False
+    kind = "cancellation" if record.get("eventName") == "MODIFY" else "booking"
+    email = Email(kind, f"booking:{token}", (to,), subject, body)
+    attempts = int(claim.count or 1)
+
+    def give_up(reason: str) -> bool:
+        park(email, function="notify", reason=reason, attempts=attempts, first_attempt_at=claim.created_at, mail_id=key)
+        _settle(claim, [Unique.extra.set(PARKED), Unique.lease_until.remove()])
+        return False
+
+    if attempts > settings.notify_max_attempts:
+        # Every earlier attempt ended without an outcome (the function timed out while sending).
+        return give_up(f"no answer from SES in {attempts - 1} attempts (the function stopped while sending)")
+    try:
+        message_id = send_email([to], subject, body)
+    except Exception as exc:
+        if is_permanent(exc) or attempts >= settings.notify_max_attempts:
+            return give_up(describe(exc))
+        try:
+            _settle(claim, [Unique.lease_until.set(utcnow())])  # released: the redelivery sends at once
+        except Exception:
+            logger.exception("could not release the claim %s", key)
+        raise
+    try:
+        _settle(claim, [Unique.extra.set(SENT), Unique.used_at.set(utcnow()), Unique.message_id.set(message_id)])
+    except Exception:
+        # SES took it: the email is sent. A redelivery after the lease would send it again, but no
+        # redelivery comes for a record reported as done.
+        logger.exception("email %s sent (SES %s) but not recorded as sent", key, message_id)
+    return True
+
+
+def handle_record(record: dict[str, Any], venues: dict[str, Any] | None = None, remaining_ms: Any = None) -> int:
     """One change of a booking: its emails, each sent at most once; returns how many were sent."""
     sent = 0
     for role, to, subject, body in emails_for(record, {} if venues is None else venues):
-        sent += send_once(record, role, to, subject, body)
+        sent += send_once(record, role, to, subject, body, remaining_ms)
     return sent
 
 
-def handle_stream_batch(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Handles the records in order; from the first failure on, they are returned for Lambda to retry."""
+def handle_stream_batch(records: list[dict[str, Any]], remaining_ms: Any = None) -> dict[str, Any]:
+    """Handles the records in order; from the first failure on, they are returned for Lambda to retry.
+
+    ``remaining_ms`` is the invocation's clock (Lambda's ``context.get_remaining_time_in_millis``).
+    """
     venues: dict[str, Any] = {}
     for position, record in enumerate(records):
         try:
-            handle_record(record, venues)
+            handle_record(record, venues, remaining_ms)
         except Exception:
             sequence = (record.get("dynamodb") or {}).get("SequenceNumber")
             logger.exception("notify failed for record %s", sequence)

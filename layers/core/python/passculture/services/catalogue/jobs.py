@@ -1,0 +1,26 @@
+"""The catalogue's background jobs, run by the offers function (``services.jobs``): each kind's page of work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Runs a job event of the offers function: a structure's offers, the hourly refresh, a deleted stock's bookings."""
+    from passculture.services.catalogue.publication import refresh_offerer_page, refresh_published_page
+    from passculture.services.catalogue.stock_cancellation import cancel_bookings_page
+    from passculture.services.jobs import run_job
+
+    steps = {
+        "offerer-offers": refresh_offerer_page,
+        "published-offers": refresh_published_page,
+        "stock-bookings": cancel_bookings_page,
+    }
+    return run_job(event, context, steps)
+
+
+def refresh_published(context: Any) -> dict[str, Any]:
+    """The hourly refresh of every published offer: this invocation is the job's first."""
+    from passculture.services.jobs import Job
+
+    return run(Job("published-offers").event(), context)
