@@ -29,15 +29,23 @@ from moto import mock_aws
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
     """An empty in-process AWS (moto) with every table, the bucket and the sender.
 
     A job a request starts (``services.jobs``) runs to its end before the request
     answers (``InProcessInvoker``); the ``jobs`` fixture runs them when told instead.
+    The rate limits' clock stands still, so a slow test never straddles two windows
+    (a test that moves it patches ``ratelimit.clock`` itself).
     """
+    import time
+
     from infra.bootstrap import create_bucket, create_tables, verify_sender
     from infra.invocation import InProcessInvoker
     from passculture.adapters.invocations import install
+    from passculture.services import ratelimit
+
+    now = time.time()
+    monkeypatch.setattr(ratelimit, "clock", lambda: now)
 
     with mock_aws():
         create_tables()
