@@ -412,7 +412,7 @@ EXPECTED_TABLES = {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
         *("api_keys", "rate_limits"),
     },
-    "openagenda": {"users", "providers"},
+    "openagenda": {"users", "agenda_links"},
     "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
     "territories": {"users"},  # authentication loads the caller: nothing else yet
 }
@@ -472,7 +472,7 @@ def test_a_role_grants_exactly_the_tables_its_code_reaches(service, resources, n
 
 def test_accounts_cannot_touch_bookings_or_api_keys_and_countermarks_can_read_api_keys(service, resources):
     accounts = short_names(granted_tables(statements(service, resources, "accounts")))
-    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "providers", "territories"}
+    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "agenda_links", "territories"}
     assert "api_keys" in short_names(granted_tables(statements(service, resources, "countermarks")))
     assert short_names(granted_tables(statements(service, resources, "territories"))) == {"users"}
 
@@ -579,7 +579,7 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
     assert "dynamodb:Scan" not in serverless.dynamodb_actions("Offer.query(venue_id)\n")
-    assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in Provider.scan():\n")
+    assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in AgendaLink.scan():\n")
     monkeypatch.setattr(serverless, "lambda_sources", lambda: "User.batch_get(ids)\n")
     assert "dynamodb:BatchGetItem" in serverless.dynamodb_actions()
     raw = 'connection().dispatch("BatchGetItem", {"RequestItems": request})\n'
