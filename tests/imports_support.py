@@ -49,12 +49,16 @@ def ics(*events: Event) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def allow_local_feeds(monkeypatch) -> None:
-    """As the local runner does: 127.0.0.1 may be fetched, over http; quick retries."""
+def allow_local_feeds(monkeypatch, openagenda: str | None = None) -> None:
+    """As the local runner does: 127.0.0.1 may be fetched, over http; quick retries; OpenAgenda there too."""
     from passculture.adapters import feeds
 
     settings = replace(
-        get_settings(), import_allowed_hosts=("127.0.0.1",), import_allow_http=True, import_total_seconds=5.0
+        get_settings(),
+        import_allowed_hosts=("127.0.0.1",),
+        import_allow_http=True,
+        import_total_seconds=5.0,
+        openagenda_base_url=openagenda or get_settings().openagenda_base_url,
     )
     monkeypatch.setattr(feeds, "get_settings", lambda: settings)
     monkeypatch.setattr(feeds, "BACKOFF_SECONDS", 0.01)
