@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 FAILURES_ALERT = 3  # consecutive failed imports of one link that raise ImportLinkFailedThrice
 MAX_REPORTED_REJECTIONS = 100  # a report stays small; the count of the rest is said in the last one
 
-# (what, done, total): a progress callback (``make import``'s bar); ``what`` is "event".
+# (stage, done, total): a progress callback (``make import``'s bar); "event" while reading, "write" while writing.
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -250,7 +250,7 @@ def _apply(link: AgendaLink, parsed: Any, now: datetime, progress: ProgressCallb
     changed = [p for p in planned if p.uid not in known or known[p.uid].import_hash != p.hash]
     report.unchanged = len(planned) - len(changed)
     writer = _Writer(link, venue, offerer_status, now, report)
-    writer.write(changed)
+    writer.write(changed, progress)
     if parsed.complete:
         seen = {p.uid for p in planned} | rejected_uids
         gone = [offer for uid, offer in known.items() if uid not in seen and offer.import_hash != GONE]
@@ -267,17 +267,24 @@ class _Writer:
         self._pending_stocks: list[Stock] = []
         self._pending_offers: list[Offer] = []
 
-    def write(self, changed: list[Planned]) -> None:
+    def write(self, changed: list[Planned], progress: ProgressCallback | None = None) -> None:
         if not changed:
             return
         stored = {o.id: o for o in Offer.batch_get([p.offer_id for p in changed], consistent_read=True)}
         fresh = [p for p in changed if p.offer_id not in stored]
+        done = 0
         for plan in fresh:
             self._create(plan)
+            done += 1
+            if progress is not None and (done % 25 == 0 or done == len(changed)):
+                progress("write", done, len(changed))
         self.flush()
         for plan in changed:
             if plan.offer_id in stored:
                 self._update(plan, stored[plan.offer_id])
+                done += 1
+                if progress is not None:
+                    progress("write", done, len(changed))
 
     # A new event: its stocks, then its offer (the offer's hash says the event is in).
     def _create(self, plan: Planned) -> None:
@@ -507,3 +514,55 @@ def import_page(args: dict[str, Any], cursor: Any) -> Progress:
     """The ``agenda-import`` job: one link's whole import (one page: a feed is read at once)."""
     run_import(args["venue_id"], args["link_id"], args.get("claim"))
     return Progress(1, done=True)
+
+
+# -- one pass now (the local runner's ``make import``) -------------------------------
+
+# (kind, payload): "links" {count}, "link" {n, id, name}, "event" {n, done, total}, "outcome" {...}.
+PassCallback = Callable[[str, dict[str, Any]], None]
+
+
+def active_links() -> list[AgendaLink]:
+    """Every active link, least recently synced first (Query pages of the schedule index, never a Scan)."""
+    from passculture.services.imports.links import ACTIVE
+
+    return list(AgendaLink.schedule_index.query(ACTIVE))
+
+
+def run_pass(report: PassCallback) -> list[Outcome]:
+    """Imports every active link now, one after the other, saying how far it is; each link's outcome."""
+    from passculture.services.imports.links import claim as claim_link
+
+    links = active_links()
+    report("links", {"count": len(links)})
+    outcomes = []
+    for n, link in enumerate(links, 1):
+        name = link.url or f"openagenda {link.agenda_id}"
+        report("link", {"n": n, "id": link.id, "name": name})
+        started = time.monotonic()
+        if not claim_link(link, utcnow()):
+            outcome = Outcome(link.id, "skipped", error="an import of it is already running")
+        else:
+
+            def progress(what: str, done: int, total: int, n: int = n) -> None:
+                report("event", {"n": n, "stage": what, "done": done, "total": total})
+
+            try:
+                outcome = import_link(link, progress=progress)
+            except Exception as exc:  # one link must not stop the pass
+                logger.exception("agenda link %s: import failed", link.id)
+                outcome = Outcome(link.id, "error", error=str(exc), seconds=time.monotonic() - started)
+        outcomes.append(outcome)
+        report(
+            "outcome",
+            {
+                "n": n,
+                "id": link.id,
+                "name": name,
+                "status": outcome.status,
+                "report": outcome.report,
+                "error": outcome.error,
+                "seconds": round(outcome.seconds or time.monotonic() - started, 2),
+            },
+        )
+    return outcomes
