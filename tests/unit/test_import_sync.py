@@ -381,3 +381,56 @@ def test_a_stale_claim_is_taken_over(feed, venue):
 
 def test_a_removed_link_is_skipped(venue):
     assert run_import(venue.id, new_id()).status == "skipped"
+
+
+# -- images --------------------------------------------------------------------------
+
+
+def png(side: int = 420) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_an_events_image_is_fetched_into_the_upload_prefix_once_per_address(feed, venue, httpserver):
+    from passculture.adapters import storage
+
+    image = f"http://127.0.0.1:{httpserver.port}/poster.png"
+    with_image = Event("jazz@agenda", starts=JAZZ.starts, extra=f"ATTACH;FMTTYPE=image/png:{image}")
+    feed.serve(ics(with_image))
+    httpserver.expect_request("/poster.png").respond_with_data(png(), content_type="image/png")
+    link = new_link(venue, feed.url)
+    sync(link)
+    offer = Offer.get(offer_id_for(link.id, "jazz@agenda"))
+    assert offer.image_source == image and offer.image_error is None
+    keys = storage_keys(f"uploads/{offer.id}/")
+    assert len(keys) == 1 and storage.read_object(keys[0], 10_000_000) == png()
+    changed = Event("jazz@agenda", summary="Autre titre", starts=JAZZ.starts, extra=with_image.extra)
+    feed.serve(ics(changed))
+    httpserver.expect_request("/poster.png").respond_with_data(png(), content_type="image/png")
+    sync(link)
+    assert link.last_report["updated"] == 1
+    assert len(storage_keys(f"uploads/{offer.id}/")) == 1, "the same address is not fetched again"
+
+
+def test_an_image_that_cannot_be_fetched_is_said_on_the_offer(feed, venue, httpserver):
+    image = f"http://127.0.0.1:{httpserver.port}/missing.png"
+    feed.serve(ics(Event("jazz@agenda", starts=JAZZ.starts, extra=f"IMAGE;VALUE=URI:{image}")))
+    httpserver.expect_request("/missing.png").respond_with_data("no", status=404)
+    link = new_link(venue, feed.url)
+    sync(link)
+    offer = Offer.get(offer_id_for(link.id, "jazz@agenda"))
+    assert offer.image_source == image and "404" in offer.image_error
+    assert storage_keys(f"uploads/{offer.id}/") == []
+
+
+def storage_keys(prefix: str) -> list[str]:
+    from passculture.adapters.aws import client
+    from passculture.config import get_settings
+
+    listed = client("s3").list_objects_v2(Bucket=get_settings().media_bucket, Prefix=prefix)
+    return [item["Key"] for item in listed.get("Contents", [])]

@@ -34,6 +34,7 @@ OWNERS: dict[str, str] = {
     "stock-bookings": "offers",  # the bookings of a deleted stock, cancelled and refunded
     "agenda-import": "openagenda",  # one agenda link's import
     "agenda-schedule": "openagenda",  # the hourly pull: an import started for each due link
+    "agenda-images": "openagenda",  # imported events' images, fetched into the media bucket
 }
 
 # A chain longer than this is a bug (a cursor that does not move): it stops, and its event is kept.

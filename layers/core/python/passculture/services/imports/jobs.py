@@ -6,12 +6,14 @@ from typing import Any
 
 
 def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Runs a job event of the openagenda function: one link's import, or the schedule's fan-out."""
+    """Runs a job event of the openagenda function: one link's import, the schedule's fan-out, images."""
+    from passculture.services.imports.images import images_page
     from passculture.services.imports.links import schedule_page
     from passculture.services.imports.sync import import_page
     from passculture.services.jobs import run_job
 
-    return run_job(event, context, {"agenda-import": import_page, "agenda-schedule": schedule_page})
+    steps = {"agenda-import": import_page, "agenda-schedule": schedule_page, "agenda-images": images_page}
+    return run_job(event, context, steps)
 
 
 def scheduled(context: Any) -> dict[str, Any]:

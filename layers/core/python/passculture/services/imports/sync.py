@@ -251,6 +251,10 @@ def _apply(link: AgendaLink, parsed: Any, now: datetime, progress: ProgressCallb
     report.unchanged = len(planned) - len(changed)
     writer = _Writer(link, venue, offerer_status, now, report)
     writer.write(changed, progress)
+    if writer.images:
+        from passculture.services.imports.images import start_image_jobs
+
+        start_image_jobs(writer.images)
     if parsed.complete:
         seen = {p.uid for p in planned} | rejected_uids
         gone = [offer for uid, offer in known.items() if uid not in seen and offer.import_hash != GONE]
@@ -266,6 +270,7 @@ class _Writer:
         self.link, self.venue, self.offerer_status, self.now, self.report = link, venue, offerer_status, now, report
         self._pending_stocks: list[Stock] = []
         self._pending_offers: list[Offer] = []
+        self.images: list[tuple[str, str]] = []  # (offer id, image URL) to fetch once the offers are written
 
     def write(self, changed: list[Planned], progress: ProgressCallback | None = None) -> None:
         if not changed:
@@ -314,6 +319,8 @@ class _Writer:
         offer.feed_cell = feed_cell(offer, offer.status, stocks, self.now)
         dates, min_price = feed_summary(stocks, self.now)
         offer.next_dates, offer.min_price_cents = dates or None, min_price
+        if fields.image_url:
+            self.images.append((offer.id, fields.image_url))
         self._pending_stocks.extend(stocks)
         self._pending_offers.append(offer)
         self.report.created += 1
@@ -394,6 +401,8 @@ class _Writer:
             attribute = getattr(Offer, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
         refresh_offer(offer, self.offerer_status, stocks=live, actions=actions)
+        if fields.image_url and fields.image_url != offer.image_source:
+            self.images.append((offer.id, fields.image_url))
         self.report.updated += 1
 
     def _retire(self, stock: Stock, offer: Offer) -> None:
