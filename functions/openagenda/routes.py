@@ -77,7 +77,12 @@ def make_blueprint() -> Blueprint:
 
     @routes.delete("/venues/{id}/providers/{providerId}", status=204, errors={404: NO_LINK})
     def delete_link(req: Req, id: str, providerId: str) -> None:
-        """Removes the link: its feed is no longer pulled. The offers it imported stay, as the venue's own."""
+        """Removes the link: its feed is no longer pulled.
+
+        The offers and dates it imported stay, as the venue's own (their bookings
+        too); the same feed may be linked again later, and its events are then
+        found again by their UIDs.
+        """
         from passculture.services.imports.links import delete_link
 
         delete_link(req.principal, id, providerId)

@@ -217,3 +217,13 @@ def test_a_deleted_link_is_gone_its_offers_stay_and_the_feed_may_be_linked_again
         still = Api(client).get(f"/offers?venueId={scene.venue.id}", as_=scene.admin).body["items"]
     assert {o["id"] for o in still} == {o["id"] for o in offers}
     assert api.post(links(scene), as_=scene.admin, json={"provider": "ics", "url": url}).status == 201
+
+
+def test_a_feed_linked_again_after_its_link_was_removed_finds_its_offers_again(api, scene, feed):
+    url = feed("/agenda.ics", AGENDA)
+    link = api.post(links(scene), as_=scene.admin, json={"provider": "ics", "url": url}).body
+    api.delete(f"{links(scene)}/{link['id']}", as_=scene.admin)
+    again = api.post(links(scene), as_=scene.admin, json={"provider": "ics", "url": url}).body
+    (listed,) = api.get(links(scene), as_=scene.admin).body["items"]
+    assert listed["lastReport"]["created"] == 0 and listed["lastReport"]["unchanged"] == 2
+    assert again["id"] == link["id"]

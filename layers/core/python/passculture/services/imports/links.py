@@ -7,6 +7,8 @@ feed twice on a venue a 409, under concurrency too. Only validated members of
 the venue's structure (or the team) see a venue's links; anyone else gets the
 404 of an unknown venue. A digital (virtual) venue cannot link an agenda: an
 agenda's events take place somewhere, and a digital offer needs its own URL.
+A link's id is derived from (venue, feed), so a feed linked again after its link
+was removed finds the offers it imported (their ids derive from the link's).
 
 Imports run in their own invocation (the ``agenda-import`` job of the
 openagenda function, ``services.jobs``). A link being imported is ``syncing``
@@ -28,7 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.agenda_links import AgendaLink
-from passculture.models.base import Transaction, new_id, utcnow
+from passculture.models.base import Transaction, derived_id, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.schemas.agenda_links import AgendaLinkIn
 from passculture.services.accounts.auth import Principal
@@ -104,7 +106,8 @@ def create_link(principal: Principal, venue_id: str, data: AgendaLinkIn) -> Agen
     key = feed_key(data.provider, agenda_id, url)
     link = AgendaLink(
         venue.id,
-        new_id(),
+        # Derived from the feed: linked again after a removal, it finds its imported offers again.
+        derived_id("agenda-link", venue.id, key),
         siren=venue.siren,
         provider=data.provider,
         agenda_id=agenda_id,
