@@ -250,6 +250,7 @@ def _apply(link: AgendaLink, parsed: Any, now: datetime, progress: ProgressCallb
     changed = [p for p in planned if p.uid not in known or known[p.uid].import_hash != p.hash]
     report.unchanged = len(planned) - len(changed)
     writer = _Writer(link, venue, offerer_status, now, report)
+    writer.complete = parsed.complete
     writer.write(changed, progress)
     if writer.images:
         from passculture.services.imports.images import start_image_jobs
@@ -271,6 +272,7 @@ class _Writer:
         self._pending_stocks: list[Stock] = []
         self._pending_offers: list[Offer] = []
         self.images: list[tuple[str, str]] = []  # (offer id, image URL) to fetch once the offers are written
+        self.complete = True  # False: a bound cut the feed, so a date missing from it may still be there
 
     def write(self, changed: list[Planned], progress: ProgressCallback | None = None) -> None:
         if not changed:
@@ -382,7 +384,7 @@ class _Writer:
             if stock is not None and not stock.is_deleted and stock.import_hash != digest:
                 stock.update(actions=[Stock.import_hash.set(digest)], condition=Stock.id.exists())
         live = [s for s in existing.values() if not s.is_deleted]
-        if not plan.truncated:
+        if self.complete and not plan.truncated:
             for stock in live:
                 if stock.id not in plan.dates and stock.begins_at is not None and stock.begins_at > self.now:
                     self._retire(stock, offer)
