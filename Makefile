@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format gen bench mutants package clean resend-mail
+.PHONY: help run test lint format gen bench mutants package clean resend-mail import
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ run: $(BIN)/.installed node_modules/.installed  ## serve the whole API on a loca
 
 resend-mail: $(BIN)/.installed  ## send the parked emails again, through the running `make run` server (PORT=...)
 	$(BIN)/python -m infra.resend_mail
+
+import: $(BIN)/.installed  ## import every agenda link now, through the running `make run` server (PORT=...)
+	$(BIN)/python -m infra.import_now
 
 # -rs: the browser tests say in one line when they are skipped (no Chromium).
 test: $(BIN)/.installed node_modules/.installed  ## lint, then every test (unit, api, e2e, browser)

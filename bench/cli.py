@@ -49,6 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cold-repeat", type=int, default=5, help="cold first requests per function (default 5)")
     parser.add_argument("--no-hot-stock", action="store_true", help="skip the hot-date simulation")
     parser.add_argument("--no-ical", action="store_true", help="skip the agenda feed parsing speed")
+    parser.add_argument("--no-agenda", action="store_true", help="skip the whole agenda import on moto")
     parser.add_argument("--no-jobs", action="store_true", help="skip the background jobs' offers per second")
     parser.add_argument("-k", dest="only", default="", help="only operations whose area or name contains this")
     return parser.parse_args(argv)
@@ -277,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.json:
             print(file=out)
             print_ical(figures["ical"], out)
+    if not args.no_agenda:
+        from bench.agenda_import import print_agenda_import, run_agenda_import
+
+        figures["agenda_import"] = run_agenda_import()
+        if not args.json:
+            print(file=out)
+            print_agenda_import(figures["agenda_import"], out)
     if not args.no_jobs:
         from bench.jobs import print_jobs, run_jobs
 

@@ -32,14 +32,14 @@ def load_apps() -> dict[str, Any]:
 
 # The functions that serve HTTP routes (API Gateway sends them requests); the others
 # have no blueprint. A test holds this to the apps' routes.
-HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks")
+HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks", "openagenda")
 
 # Events other than HTTP that each function receives: serverless.yml, the local
 # runner and the sample-event test all read this table. A ``job`` source is the
 # function's own background jobs (``passculture.services.jobs``): events our functions
 # send it with an asynchronous invoke, no trigger to deploy.
 EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
-    "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"},),
+    "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"}, {"kind": "job"}),
     "notify": ({"kind": "dynamodb", "table": "bookings"},),
     "offers": (
         {"kind": "s3", "prefix": "uploads/"},

@@ -192,6 +192,8 @@ class LocalApi:
             return 200, {"Content-Type": "application/json"}, self.backend.outbox.body()
         if method == "POST" and path == "/_local/resend-mail":
             return self.resend_mail()
+        if method == "POST" and path == "/_local/import":
+            return self.import_now()
         if method == "POST" and path.startswith("/_local/schedules/"):
             name = path.rsplit("/", 1)[1]
             if name not in self.scheduler.jobs:
@@ -221,6 +223,31 @@ class LocalApi:
         if "notify" not in self.handlers:
             return _json(404, NOT_FOUND)
         return _json(200, invoke(self.handlers["notify"], {"action": "resend-mail"}, "notify"))
+
+    def import_now(self) -> tuple[int, dict[str, str], Any]:
+        """One import pass of every active agenda link now, its progress streamed as JSON lines (``make import``)."""
+        import queue
+
+        from passculture.services.imports.sync import run_pass
+
+        lines: queue.Queue[bytes | None] = queue.Queue()
+
+        def work() -> None:
+            try:
+                run_pass(lambda kind, data: lines.put(json.dumps({"kind": kind, **data}).encode() + b"\n"))
+            except Exception as exc:
+                logger.exception("import pass failed")
+                lines.put(json.dumps({"kind": "failed", "error": str(exc)}).encode() + b"\n")
+            finally:
+                lines.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+
+        def stream() -> Any:
+            while (line := lines.get()) is not None:
+                yield line
+
+        return 200, {"Content-Type": "application/x-ndjson"}, stream()
 
     def preflight(self, function: str, template: str) -> tuple[int, dict[str, str], bytes]:
         """A browser's CORS preflight, answered as API Gateway's mock OPTIONS method does."""
@@ -254,6 +281,15 @@ def make_http_server(api: LocalApi, port: int) -> ThreadingHTTPServer:
             out_headers.pop("content-length", None)
             for key, value in out_headers.items():
                 self.send_header(key, value)
+            if not isinstance(data, bytes):
+                # A stream of lines (``/_local/import``'s progress): no length, the end is the connection's.
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                for chunk in data:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                return
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             if self.command != "HEAD":
@@ -443,6 +479,11 @@ class LocalRuntime:
         if self.port:
             # Links in emails point at this server unless told otherwise.
             os.environ.setdefault("PUBLIC_APP_URL", f"http://127.0.0.1:{self.port}")
+        # Agenda feeds served on this machine (a local feed server) may be imported: here only.
+        os.environ.setdefault("IMPORT_ALLOWED_HOSTS", "127.0.0.1")
+        from passculture.config import get_settings as settings_now
+
+        settings_now.cache_clear()  # read again with the setting above, whatever read them before
         self.backend.start()
         if self.backend.is_twin:
             # The twin's own signing key, set here, in the composition root: the code has no default one.

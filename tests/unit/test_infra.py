@@ -413,7 +413,8 @@ EXPECTED_TABLES = {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
         *("api_keys", "rate_limits"),
     },
-    "openagenda": {"users", "providers"},
+    # Imports write offers and stocks like the catalogue does; a removed date's bookings are the offers job's.
+    "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
     "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
     "territories": {"users"},  # authentication loads the caller: nothing else yet
 }
@@ -473,7 +474,7 @@ def test_a_role_grants_exactly_the_tables_its_code_reaches(service, resources, n
 
 def test_accounts_cannot_touch_bookings_or_api_keys_and_countermarks_can_read_api_keys(service, resources):
     accounts = short_names(granted_tables(statements(service, resources, "accounts")))
-    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "providers", "territories"}
+    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "agenda_links", "territories"}
     assert "api_keys" in short_names(granted_tables(statements(service, resources, "countermarks")))
     assert short_names(granted_tables(statements(service, resources, "territories"))) == {"users"}
 
@@ -532,8 +533,9 @@ def test_bucket_mail_and_secret_are_granted_only_to_the_code_that_reaches_their_
         assert parameter["Fn::Join"][1][-1] == service["provider"]["environment"]["JWT_SECRET_PARAMETER"]
 
 
-def test_only_offers_reaches_the_bucket_and_only_mailers_reach_ses(service, resources):
-    assert {n for n in FUNCTIONS if "Media" in statements(service, resources, n)} == {"offers"}
+def test_only_offers_and_imports_reach_the_bucket_and_only_mailers_reach_ses(service, resources):
+    # openagenda puts an event's image under uploads/, where the offers function checks it.
+    assert {n for n in FUNCTIONS if "Media" in statements(service, resources, n)} == {"offers", "openagenda"}
     assert {n for n in FUNCTIONS if "Email" in statements(service, resources, n)} == {
         "accounts",
         "validation",
@@ -543,8 +545,9 @@ def test_only_offers_reaches_the_bucket_and_only_mailers_reach_ses(service, reso
 
 def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_them(service, resources):
     invoking = {name: reach(name).invokes for name in FUNCTIONS if reach(name).invokes}
-    # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on.
-    assert invoking == {"validation": ("offers",), "offers": ("offers",)}
+    # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on;
+    # an import removes dates through the stock deletion and starts its own imports and image fetches.
+    assert invoking == {"validation": ("offers",), "offers": ("offers",), "openagenda": ("offers", "openagenda")}
     for name in FUNCTIONS:
         found = statements(service, resources, name)
         environment = service["functions"][name].get("environment", {})
@@ -575,12 +578,13 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
                 # A computed kind would escape the walk that grants lambda:InvokeFunction.
                 assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
                 started.add(kind.value)
-    assert started == {"offerer-offers", "stock-bookings"}  # the hourly refresh is started by its schedule
+    # The hourly refresh and the imports' schedule are started by their schedules.
+    assert started == {"offerer-offers", "stock-bookings", "agenda-import", "agenda-images"}
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
     assert "dynamodb:Scan" not in serverless.dynamodb_actions("Offer.query(venue_id)\n")
-    assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in Provider.scan():\n")
+    assert "dynamodb:Scan" in serverless.dynamodb_actions("for p in AgendaLink.scan():\n")
     monkeypatch.setattr(serverless, "lambda_sources", lambda: "User.batch_get(ids)\n")
     assert "dynamodb:BatchGetItem" in serverless.dynamodb_actions()
     raw = 'connection().dispatch("BatchGetItem", {"RequestItems": request})\n'

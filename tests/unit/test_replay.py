@@ -48,12 +48,12 @@ def test_a_parked_scheduled_run_is_run_again_and_leaves_the_queue(parked_schedul
 
 
 def test_a_replay_that_fails_again_keeps_its_message_for_the_next_try(parked_schedule, monkeypatch, capsys):
-    import passculture.services.providers
+    import passculture.services.imports.links
 
-    def still_down():
+    def still_down(*args, **kwargs):
         raise RuntimeError("still down")
 
-    monkeypatch.setattr(passculture.services.providers, "due_links", still_down)
+    monkeypatch.setattr(passculture.services.imports.links, "due_page", still_down)
     assert main(["--queue", parked_schedule.name, "--stage", "test", "--here"]) == 1
     (kept,) = waiting(parked_schedule)
     assert kept["requestPayload"] == SCHEDULE

@@ -71,6 +71,7 @@ class FetchedFeed:
     body: bytes | None
     etag: str | None = None  # validators for the next fetch (on a 304: None means keep the previous ones)
     last_modified: str | None = None
+    content_type: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -128,6 +129,12 @@ def check_feed_url(url: str) -> str:
 def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedFeed:
     """The iCalendar feed at a user-supplied address, every hop checked (see the module's docstring)."""
     return _fetch(url, etag=etag, last_modified=last_modified, trusted="")
+
+
+def fetch_image(url: str, max_bytes: int) -> tuple[bytes, str]:
+    """An event's image at a feed-supplied address, with the same checks as a feed; (bytes, content type)."""
+    fetched = _fetch(url, etag=None, last_modified=None, trusted="", limit=max_bytes, calendar=False)
+    return fetched.body or b"", fetched.content_type or "application/octet-stream"
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -289,12 +296,20 @@ def _checked_address(target: _Target, policy: _Policy) -> str:
 
 
 def _fetch(
-    url: str, *, etag: str | None, last_modified: str | None, trusted: str, deadline: float | None = None
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    trusted: str,
+    deadline: float | None = None,
+    limit: int | None = None,
+    calendar: bool = True,
 ) -> FetchedFeed:
     settings = get_settings()
     policy = _Policy.from_settings(trusted)
     deadline = deadline or time.monotonic() + settings.import_total_seconds
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, text/plain;q=0.5, */*;q=0.1"}
+    accept = "text/calendar, text/plain;q=0.5, */*;q=0.1" if calendar else "image/jpeg, image/png, image/webp"
+    headers = {"User-Agent": USER_AGENT, "Accept": accept}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -310,7 +325,7 @@ def _fetch(
                     raise FeedError(f"The feed answered a redirect (HTTP {response.status_code}) without an address")
                 url = urljoin(target.url, location.strip())
                 continue
-            return _outcome(target, response, deadline, settings.import_max_bytes)
+            return _outcome(target, response, deadline, limit or settings.import_max_bytes, calendar)
         finally:
             response.close()
             session.close()
@@ -402,7 +417,7 @@ def _pinned_adapter_class() -> type:
     return PinnedHostAdapter
 
 
-def _outcome(target: _Target, response: Any, deadline: float, limit: int) -> FetchedFeed:
+def _outcome(target: _Target, response: Any, deadline: float, limit: int, calendar: bool = True) -> FetchedFeed:
     status = response.status_code
     if status == 304:
         validators = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
@@ -410,6 +425,8 @@ def _outcome(target: _Target, response: Any, deadline: float, limit: int) -> Fet
     if not 200 <= status < 300:
         raise FeedError(_status_reason(status), status=status)
     body = _read_body(target, response, deadline, limit)
+    if not calendar:
+        return FetchedFeed(url=target.url, body=body, content_type=response.headers.get("Content-Type"))
     if not looks_like_icalendar(body):
         raise FeedError(_not_a_calendar(body, response.headers.get("Content-Type")))
     return FetchedFeed(

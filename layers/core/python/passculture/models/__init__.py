@@ -20,7 +20,7 @@ TABLE_MODULES = {
     "bookings": "Booking",
     "wallets": "Wallet",
     "api_keys": "ApiKey",
-    "providers": "Provider",
+    "agenda_links": "AgendaLink",
     "territories": "TerritoryItem",
     "rate_limits": "RateLimit",
     "failed_mails": "FailedMail",

@@ -9,7 +9,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from passculture.models.base import meta_for
@@ -69,11 +69,11 @@ class OfferFeedIndex(GlobalSecondaryIndex["Offer"]):
 
 
 class OfferProviderIndex(GlobalSecondaryIndex["Offer"]):
-    """Sparse: imported offers by (provider link, event UID)."""
+    """Sparse: imported offers by (agenda link, event UID), with what the feed last gave (its hash)."""
 
     class Meta:
         index_name = "provider_id-external_id-index"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["import_hash"])
 
     provider_id = UnicodeAttribute(hash_key=True)
     external_id = UnicodeAttribute(range_key=True)
@@ -109,8 +109,12 @@ class Offer(Model):
     # the next bookable dates (events) and the lowest bookable price.
     next_dates = ListAttribute(of=UTCDateTimeAttribute, null=True)
     min_price_cents = NumberAttribute(null=True)
+    # Imports: the agenda link and the event's UID, a hash of what the feed owns (texts, category,
+    # dates) so an unchanged event is not written again, and the image address last fetched.
     provider_id = UnicodeAttribute(null=True)
     external_id = UnicodeAttribute(null=True)
+    import_hash = UnicodeAttribute(null=True)
+    image_source = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 

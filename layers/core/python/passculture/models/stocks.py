@@ -42,8 +42,10 @@ class Stock(Model):
     booked = NumberAttribute(default=0)
     booking_limit_at = UTCDateTimeAttribute(null=True)
     is_deleted = BooleanAttribute(default=False)
-    # Imports: (event UID, start) and which fields the pro has taken over.
+    # Imports: (event UID, start), a hash of what the feed owns, and whether the pro has taken
+    # over the price and quantity.
     external_id = UnicodeAttribute(null=True)
+    import_hash = UnicodeAttribute(null=True)
     edited_by_pro = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)

@@ -11,7 +11,7 @@ package imports none of its modules: cold start):
 - ``imports``: agenda imports; ``territories``: local authorities.
 
 Shared by them: ``ratelimit`` (fixed-window limits), ``pagination`` (signed
-cursors), and ``providers`` (which agenda links are due; the imports' schedule).
+cursors), and ``jobs`` (background work).
 Pure rules without I/O live below, in ``passculture.rules``; a service returns
 models or small dataclasses, and ``passculture.schemas`` presents them.
 """

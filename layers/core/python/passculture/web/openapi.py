@@ -63,6 +63,7 @@ PATH_PARAMETERS = {
     "token": "A countermark: 6 characters, matched case-insensitively (trimmed, upper-cased)",
     "prefix": "The API key's display prefix, as listed",
     "asset": "A file name of the page (an allow-list)",
+    "providerId": "The agenda link's id (`id` in the venue's `GET /venues/{id}/providers`)",
 }
 PATH_PARAMETER_TEXT = {
     ("/users/validate/{token}", "token"): "The token at the end of the confirmation link's `/validate/<token>`",
@@ -85,6 +86,7 @@ TAGS = {
         "(JSON and CSV); the Guichet page"
     ),
     "offers": "Venues, offers, their dates and stocks, and image uploads (the pro portal)",
+    "openagenda": "A venue's agenda links (OpenAgenda or any iCalendar feed) and their imports, kept up to date hourly",
     "validation": "The Pass Culture team: validating structures, changing rights and roles, the validation queues",
 }
 

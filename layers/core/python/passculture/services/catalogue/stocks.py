@@ -223,26 +223,33 @@ def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stoc
 
 
 def delete_stock(principal: Principal, stock_id: str) -> None:
-    """Deletes a stock (kept, marked deleted, for the bookings' history); its bookings are cancelled after.
+    """Deletes a stock (kept, marked deleted, for the bookings' history); its bookings are cancelled after."""
+    stock, offer = stock_for(principal, stock_id)
+    if not retire_stock(stock, offer, cancelled_by=f"offerer:{principal.user_id}"):
+        raise NotFound("No such stock")
+
+
+def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str, refresh: bool = True) -> bool:
+    """Marks ``stock`` deleted and starts the cancellation of its bookings; False when it was deleted already.
 
     The deletion is written here, so no booking lands on the stock any more; the
     cancellations and refunds run as the ``stock-bookings`` job, however many
     bookings there are. If that job cannot be started, the stock is restored and
     the error raised: nothing is left deleted with bookings nobody will refund.
+    A pro deleting a date and an agenda import removing one go through here.
     """
     from pynamodb.exceptions import UpdateError
 
     from passculture.services.jobs import start_job
 
-    stock, offer = stock_for(principal, stock_id)
     try:
         stock.update(actions=[Stock.is_deleted.set(True), Stock.updated_at.set(utcnow())], condition=_not_deleted())
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such stock") from exc
+            return False
         raise
     try:
-        start_job("stock-bookings", {"stock_id": stock.id, "cancelled_by": f"offerer:{principal.user_id}"})
+        start_job("stock-bookings", {"stock_id": stock.id, "cancelled_by": cancelled_by})
     except Exception:
         stock.update(actions=[Stock.is_deleted.set(False)], condition=Stock.is_deleted == True)  # noqa: E712
         raise
@@ -256,5 +263,7 @@ def delete_stock(principal: Principal, stock_id: str) -> None:
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    others = [s for s in live_stocks(offer.id) if s.id != stock.id]
-    refresh_offer(offer, stocks=others)
+    if refresh:
+        others = [s for s in live_stocks(offer.id) if s.id != stock.id]
+        refresh_offer(offer, stocks=others)
+    return True

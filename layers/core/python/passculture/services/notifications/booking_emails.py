@@ -6,7 +6,8 @@
 - a cancellation (MODIFY ``booked`` -> ``cancelled``): the other side is told.
   Cancelled by the booker (``cancelled_by`` ``user:<the booker's id>``): the
   venue; by anyone else (the structure's API key ``key:<prefix>`` or member
-  ``user:<member id>``, a stock deletion ``offerer:<id>``): the booker.
+  ``user:<member id>``, a stock deletion ``offerer:<id>``, a date gone from an
+  agenda import ``import:<link id>``): the booker.
 
 Each email is sent once, and none is dropped. Before sending, each (stream
 record, recipient) takes a lease on a ``uniques`` item ``notify#<eventID>#<role>``
