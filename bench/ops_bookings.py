@@ -76,10 +76,11 @@ def feed(radius_km: int):
 
 
 def _feed_calls(radius_km: int) -> dict[str, int]:
-    from passculture.rules.geo import covering_cells
+    from passculture.rules.geo import feed_covering
+    from passculture.services.booking.feed import CELL_BUDGET
 
-    # The user, one Query per geohash cell meeting the circle, one Query of the territory's highlights.
-    return {"GetItem": 1, "Query": len(covering_cells(*PARIS, radius_km)) + 1}
+    # The user, one Query per grid cell meeting the circle, one Query of the territory's highlights.
+    return {"GetItem": 1, "Query": len(feed_covering(*PARIS, radius_km, CELL_BUDGET)[1]) + 1}
 
 
 OPERATIONS = [

@@ -57,14 +57,34 @@ class OfferDepartmentIndex(GlobalSecondaryIndex["Offer"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class OfferFeedIndex(GlobalSecondaryIndex["Offer"]):
-    """Sparse: only offers visible in the app carry ``feed_cell`` (a geohash prefix)."""
+class OfferFeed5kmIndex(GlobalSecondaryIndex["Offer"]):
+    """Sparse, as the two below: only offers visible in the app carry a feed cell (``rules.geo.FEED_LEVELS``)."""
 
     class Meta:
-        index_name = "feed_cell-id-index"
+        index_name = "feed_cell_5km-id-index"
         projection = AllProjection()
 
-    feed_cell = UnicodeAttribute(hash_key=True)
+    feed_cell_5km = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class OfferFeed20kmIndex(GlobalSecondaryIndex["Offer"]):
+    class Meta:
+        index_name = "feed_cell_20km-id-index"
+        projection = AllProjection()
+
+    feed_cell_20km = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class OfferFeed70kmIndex(GlobalSecondaryIndex["Offer"]):
+    """Also holds the digital offers visible in the app, under the cell ``digital``."""
+
+    class Meta:
+        index_name = "feed_cell_70km-id-index"
+        projection = AllProjection()
+
+    feed_cell_70km = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
 
 
@@ -104,7 +124,10 @@ class Offer(Model):
     latitude = NumberAttribute(null=True)
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)
-    feed_cell = UnicodeAttribute(null=True)
+    # The offer's cell at each level of the feed's grid, set only while the app shows it.
+    feed_cell_5km = UnicodeAttribute(null=True)
+    feed_cell_20km = UnicodeAttribute(null=True)
+    feed_cell_70km = UnicodeAttribute(null=True)
     # Denormalised by the publication refresh so the feed needs no stock reads:
     # the next bookable dates (events) and the lowest bookable price.
     next_dates = ListAttribute(of=UTCDateTimeAttribute, null=True)
@@ -118,5 +141,12 @@ class Offer(Model):
     siren_index = OfferSirenIndex()
     status_index = OfferStatusIndex()
     department_index = OfferDepartmentIndex()
-    feed_index = OfferFeedIndex()
+    feed_5km_index = OfferFeed5kmIndex()
+    feed_20km_index = OfferFeed20kmIndex()
+    feed_70km_index = OfferFeed70kmIndex()
     provider_index = OfferProviderIndex()
+
+    @property
+    def in_feed(self) -> bool:
+        """Whether the app shows the offer: every visible offer, digital ones too, has a cell at the coarsest level."""
+        return self.feed_cell_70km is not None
