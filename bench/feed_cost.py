@@ -1,8 +1,9 @@
 """The feed's cost where it grows: Queries and items read per page, by radius and latitude.
 
-Offers are scattered uniformly (one per ``KM2_PER_OFFER`` km², the same density
-everywhere so places compare) in a disc of ``SPREAD_KM`` around Paris, Cayenne
-and a point at 70 degrees north, published as the publication rule would. Each
+Offers are scattered around Paris, Cayenne and a point at 70 degrees north, the
+same way around each so places compare (``DENSITY``: a dense centre for the
+small radii, then sparser out to beyond the coarsest cells a 100 km feed
+reads), published as the publication rule would, one place per table. Each
 feed page then goes through ``services.booking.feed.feed`` on in-process moto,
 digital offers included and with the caller's department (its highlights): the
 most Queries a page can make. The Queries are counted by the botocore hook of
@@ -21,8 +22,9 @@ from typing import Any, TextIO
 
 PLACES = {"Paris": (48.8566, 2.3522), "Cayenne": (4.9224, -52.3135), "70 N": (70.0, 23.0)}
 RADII_KM = (5, 20, 100)
-SPREAD_KM = 115
-KM2_PER_OFFER = 40
+# (disc radius km, km² per offer): the last disc reaches beyond the 70 km cells a 100 km feed reads.
+DENSITY = ((10, 2), (250, 100))
+SPREAD_KM = 250
 GOAL_QUERIES = 20
 CATEGORIES = ("LIVE_SHOW", "BOOK", "CINEMA", "MUSIC", "MUSEUM")
 
@@ -38,9 +40,11 @@ def destination(lat: float, lng: float, bearing_deg: float, distance_km: float) 
     return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
 
 
-def scatter(center: tuple[float, float], count: int, rng: random.Random) -> list[tuple[float, float]]:
-    """``count`` points uniform in the disc of ``SPREAD_KM`` around ``center``."""
-    return [destination(*center, rng.uniform(0, 360), SPREAD_KM * math.sqrt(rng.random())) for _ in range(count)]
+def scatter(
+    center: tuple[float, float], count: int, rng: random.Random, spread_km: float = SPREAD_KM
+) -> list[tuple[float, float]]:
+    """``count`` points uniform in the disc of ``spread_km`` around ``center``."""
+    return [destination(*center, rng.uniform(0, 360), spread_km * math.sqrt(rng.random())) for _ in range(count)]
 
 
 def publish_offers(points: list[tuple[float, float]], department: str) -> None:
@@ -96,17 +100,15 @@ def run_feed_cost() -> dict[str, Any]:
     from passculture.services.booking.feed import CELL_BUDGET, feed
 
     rng = random.Random(14)
-    per_place = round(math.pi * SPREAD_KM**2 / KM2_PER_OFFER)
     rows = []
-    with local_aws():
-        points = {name: scatter(center, per_place, rng) for name, center in PLACES.items()}
-        for name, place_points in points.items():
-            publish_offers(place_points, "75" if name == "Paris" else "973")
-        events = Offer._get_connection().connection.client.meta.events
-        for name, (lat, lng) in PLACES.items():
+    for name, (lat, lng) in PLACES.items():
+        points = [p for km, per in DENSITY for p in scatter((lat, lng), round(math.pi * km**2 / per), rng, km)]
+        with local_aws():  # a table per place: moto's writes and Queries slow down with the table's size
+            publish_offers(points, "75")
+            events = Offer._get_connection().connection.client.meta.events
             for radius in RADII_KM:
                 level, cells = feed_covering(lat, lng, radius, CELL_BUDGET)
-                within = sum(haversine_km(lat, lng, *p) <= radius for p in points[name])
+                within = sum(haversine_km(lat, lng, *p) <= radius for p in points)
                 read = ItemsRead()
                 events.register("after-call.dynamodb.Query", read)
                 try:
@@ -137,17 +139,17 @@ def run_feed_cost() -> dict[str, Any]:
                 )
     return {
         "goal_queries": GOAL_QUERIES,
-        "km2_per_offer": KM2_PER_OFFER,
-        "offers_per_place": per_place,
+        "density": [{"within_km": km, "km2_per_offer": per} for km, per in DENSITY],
+        "offers_per_place": sum(round(math.pi * km**2 / per) for km, per in DENSITY),
         "rows": rows,
     }
 
 
 def print_feed_cost(figures: dict[str, Any], out: TextIO) -> None:
+    density = ", then ".join(f"one per {d['km2_per_offer']} km² within {d['within_km']} km" for d in figures["density"])
     print(
-        f"Feed cost per page (20 items, digital included, the department's highlights): one offer per "
-        f"{figures['km2_per_offer']} km² ({figures['offers_per_place']} around each place); "
-        f"goal <= {figures['goal_queries']} Queries",
+        f"Feed cost per page (20 items, digital included, the department's highlights), "
+        f"goal <= {figures['goal_queries']} Queries; offers: {density} ({figures['offers_per_place']} per place)",
         file=out,
     )
     header = f"  {'place':<10}{'radius':>7}  {'cells of':<9}{'cells':>6}{'Queries':>9}{'goal':>6}"

@@ -9,7 +9,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from passculture.models.base import meta_for
@@ -57,12 +57,20 @@ class OfferDepartmentIndex(GlobalSecondaryIndex["Offer"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+# What a feed item shows and ranks by, and nothing else: about 0.4 KB an offer, so one
+# Query answer (at most 1 MB) holds a dense cell's first thousand offers.
+FEED_PROJECTION = (
+    *("name", "category", "hook", "video_url", "image_key", "thumb_key", "is_duo", "is_digital"),
+    *("latitude", "longitude", "next_dates", "min_price_cents", "feed_cell_70km"),
+)
+
+
 class OfferFeed5kmIndex(GlobalSecondaryIndex["Offer"]):
     """Sparse, as the two below: only offers visible in the app carry a feed cell (``rules.geo.FEED_LEVELS``)."""
 
     class Meta:
         index_name = "feed_cell_5km-id-index"
-        projection = AllProjection()
+        projection = IncludeProjection(list(FEED_PROJECTION))
 
     feed_cell_5km = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
@@ -71,7 +79,7 @@ class OfferFeed5kmIndex(GlobalSecondaryIndex["Offer"]):
 class OfferFeed20kmIndex(GlobalSecondaryIndex["Offer"]):
     class Meta:
         index_name = "feed_cell_20km-id-index"
-        projection = AllProjection()
+        projection = IncludeProjection(list(FEED_PROJECTION))
 
     feed_cell_20km = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
@@ -82,7 +90,7 @@ class OfferFeed70kmIndex(GlobalSecondaryIndex["Offer"]):
 
     class Meta:
         index_name = "feed_cell_70km-id-index"
-        projection = AllProjection()
+        projection = IncludeProjection([a for a in FEED_PROJECTION if a != "feed_cell_70km"])
 
     feed_cell_70km = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)

@@ -40,7 +40,7 @@ from passculture.models.venues import Venue
 from passculture.rules.geo import FEED_LEVELS, GridLevel, feed_covering, haversine_km
 from passculture.services.catalogue.publication import DIGITAL_CELL
 
-# A dense cell (inner Paris) contributes at most this many offers per feed.
+# A dense cell (inner Paris) contributes at most the first this many offers it holds (one Query).
 CELL_READ_LIMIT = 1000
 QUERY_BUDGET = 20
 # The cells' share of the budget: the digital offers' cell and the highlights take one Query each.
@@ -57,13 +57,12 @@ def _index(level: GridLevel) -> Any:
 
 
 def _query_cell(level: GridLevel, cell: str, category: str | None) -> list[Offer]:
+    """The cell's offers from ONE Query: its first ``CELL_READ_LIMIT`` (or 1 MB, which the projection keeps above)."""
     condition = (Offer.category == category) if category else None
-    items: list[Offer] = []
-    for offer in _index(level).query(cell, filter_condition=condition, page_size=200):
-        items.append(offer)
-        if len(items) >= CELL_READ_LIMIT:
-            break
-    return items
+    results = _index(level).query(cell, filter_condition=condition, limit=CELL_READ_LIMIT, page_size=CELL_READ_LIMIT)
+    # Only the first answer: a cell costs one Query whatever it holds (the feed's bound).
+    answer = next(iter(results.page_iter))
+    return [Offer.from_raw_data(item) for item in answer.get("Items", ())]
 
 
 def read_cells(cells: list[tuple[GridLevel, str]], category: str | None) -> list[Offer]:
