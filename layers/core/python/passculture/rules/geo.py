@@ -1,15 +1,18 @@
-"""Places: geohashes and the cells that cover a circle, distances, departments from postal codes.
+"""Places: geohashes, the feed's grid and the cells that cover a circle, distances, departments from postal codes.
 
 The geohash is the standard base-32 interleaving of longitude and latitude
-bits (https://en.wikipedia.org/wiki/Geohash): a shared prefix means a shared
-cell, which is what the sparse feed index keys on. Twenty lines do not justify a
-dependency.
+bits (https://en.wikipedia.org/wiki/Geohash), stored on venues and offers (and
+shown on venues). Twenty lines do not justify a dependency.
 
-The feed's cells are geohash prefixes of ``FEED_CELL_PRECISION`` (cells of
-39.1 km x 19.5 km at the equator, about 26 km x 19.5 km in metropolitan
-France): a 5 km circle meets 1 to 4 of them, the 100 km maximum about 80.
-Precision 5 (4.9 km x 4.9 km) would cost some 1,600 Queries at 100 km;
-precision 3 (156 km x 156 km) would read a whole region for a 5 km feed.
+The feed does not key on geohashes: their cells narrow towards the poles and a
+single precision is either too coarse for 5 km or far too many Queries for
+100 km (precision 4: about 84 at 100 km). It keys on an equal-area grid of
+three levels (``FEED_LEVELS``): latitude bands ``km`` high, each cut into
+``max(1, floor(360 * cos(poleward edge) / band height))`` columns, so a cell is
+at least ``km`` wide everywhere and a polar cap is one cell. A circle of radius
+R meets a handful of cells of a level about R wide or wider, at any latitude;
+``feed_covering`` picks the finest level within the caller's budget. Pure
+Python and no dependency (H3, the alternative, was not needed and not measured).
 """
 
 from __future__ import annotations
