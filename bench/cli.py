@@ -1,4 +1,4 @@
-"""``python -m bench``: cold start, DynamoDB calls, throughput, outbox, hot date, agendas and jobs (``--json``)."""
+"""``python -m bench``: cold start, DynamoDB calls, feed cost, throughput, outbox, hot date, agendas, jobs."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-outbox", action="store_true", help="skip the local outbox with 10,000 emails")
     parser.add_argument("--no-cold-request", action="store_true", help="skip the cold first-request figures")
     parser.add_argument("--cold-repeat", type=int, default=5, help="cold first requests per function (default 5)")
+    parser.add_argument("--no-feed-cost", action="store_true", help="skip the feed's Queries and items read per page")
     parser.add_argument("--no-hot-stock", action="store_true", help="skip the hot-date simulation")
     parser.add_argument("--no-ical", action="store_true", help="skip the agenda feed parsing speed")
     parser.add_argument("--no-agenda", action="store_true", help="skip the whole agenda import on moto")
@@ -250,6 +251,13 @@ def main(argv: list[str] | None = None) -> int:
         figures["dynamodb"] = run_dynamodb(args.only)
         if not args.json:
             print_dynamodb(figures["dynamodb"], out)
+    if not args.no_feed_cost:
+        from bench.feed_cost import print_feed_cost, run_feed_cost
+
+        figures["feed_cost"] = run_feed_cost()
+        if not args.json:
+            print(file=out)
+            print_feed_cost(figures["feed_cost"], out)
     if not args.no_throughput:
         from bench.bookings_throughput import print_throughput, run_throughput
 

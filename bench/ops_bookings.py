@@ -67,20 +67,26 @@ def public_offer(api) -> Request:
     return Request("GET", f"/offers/{stock.offer_id}/public", headers=auth(make_young()))
 
 
-def feed(radius_km: int):
+PLACES = {"Paris": PARIS, "Cayenne": (4.9224, -52.3135), "70 N": (70.0, 23.0)}
+
+
+def feed(radius_km: int, place: str = "Paris"):
     def setup(api) -> Request:
-        _stock()  # at least one offer on the page, so the territory's highlights are read
-        query = {"latitude": PARIS[0], "longitude": PARIS[1], "radiusKm": radius_km}
+        lat, lng = PLACES[place]
+        venue = make_venue(make_offerer(), latitude=lat + 0.01, longitude=lng)
+        offer = make_offer(venue)
+        make_stock(offer)
+        refresh(offer)  # one offer on the page, so the territory's highlights are read
+        query = {"latitude": lat, "longitude": lng, "radiusKm": radius_km, "digital": "true"}
         return Request("GET", "/feed", query=query, headers=auth(make_young()))
 
     return setup
 
 
-def _feed_calls(radius_km: int) -> dict[str, int]:
-    from passculture.rules.geo import covering_cells
-
-    # The user, one Query per geohash cell meeting the circle, one Query of the territory's highlights.
-    return {"GetItem": 1, "Query": len(covering_cells(*PARIS, radius_km)) + 1}
+def _feed_calls(cells: int) -> dict[str, int]:
+    # The user; one Query per grid cell meeting the circle (rules/geo.py), one for the digital
+    # offers, one for the territory's highlights: at most 20 Queries (18 cells) anywhere.
+    return {"GetItem": 1, "Query": cells + 2}
 
 
 OPERATIONS = [
@@ -110,7 +116,12 @@ OPERATIONS = [
     Operation("POST /bookings/{token}/cancel", cancel, 200, {"GetItem": 5, "TransactWriteItems": 1}),
     Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
     Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 1}),
-    Operation("GET /feed radiusKm=5", feed(5), 200, _feed_calls(5)),
-    Operation("GET /feed radiusKm=20", feed(20), 200, _feed_calls(20)),
-    Operation("GET /feed radiusKm=100", feed(100), 200, _feed_calls(100)),
+    # Cells of 5 km, 20 km and 70 km: the finest level whose covering has at most 18 cells.
+    Operation("GET /feed radiusKm=5 Paris", feed(5), 200, _feed_calls(7)),
+    Operation("GET /feed radiusKm=20 Paris", feed(20), 200, _feed_calls(9)),
+    Operation("GET /feed radiusKm=100 Paris", feed(100), 200, _feed_calls(13)),
+    Operation("GET /feed radiusKm=5 Cayenne", feed(5, "Cayenne"), 200, _feed_calls(8)),
+    Operation("GET /feed radiusKm=100 Cayenne", feed(100, "Cayenne"), 200, _feed_calls(14)),
+    Operation("GET /feed radiusKm=5 70 N", feed(5, "70 N"), 200, _feed_calls(8)),
+    Operation("GET /feed radiusKm=100 70 N", feed(100, "70 N"), 200, _feed_calls(12)),
 ]

@@ -35,6 +35,7 @@ SCHEMAS_PACKAGE = "passculture.schemas"
 MODELS_PACKAGE = "passculture.models"
 # The adapters behind each non-DynamoDB grant.
 STORAGE_MODULE = "passculture.adapters.storage"
+MEDIA_LINKS_MODULE = "passculture.adapters.media_links"  # presigned GETs: the read alone
 EMAIL_MODULE = "passculture.adapters.email"
 SECRETS_MODULE = "passculture.adapters.secrets"
 # A job started by its kind, a literal (a test holds every call to that).
@@ -132,10 +133,11 @@ class Reach:
 
     modules: frozenset[str]
     tables: tuple[str, ...]  # short names, in TABLE_MODULES order
-    media: bool
+    media: bool  # uploads, writes and deletes (and reads)
     email: bool
     secrets: bool
     invokes: tuple[str, ...] = ()  # functions it may invoke asynchronously (jobs it starts or hands on)
+    media_read: bool = False  # presigns GETs of the bucket's objects (without ``media``)
 
 
 def started_jobs(source: str) -> set[str]:
@@ -171,6 +173,7 @@ def reach(function: str) -> Reach:
         email=EMAIL_MODULE in modules,
         secrets=SECRETS_MODULE in modules,
         invokes=invoked_functions(function, modules),
+        media_read=MEDIA_LINKS_MODULE in modules and STORAGE_MODULE not in modules,
     )
 
 

@@ -554,6 +554,16 @@ def role_statements(name: str) -> list[dict[str, Any]]:
                 "Resource": [media_bucket_arn("/*")],
             }
         )
+    elif reached.media_read:
+        # A presigned GET is authorised by the signer's own right to read the object.
+        statements.append(
+            {
+                "Sid": "MediaRead",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [media_bucket_arn("/*")],
+            }
+        )
     if reached.email:
         statements.append(
             {

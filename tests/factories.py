@@ -214,6 +214,32 @@ def publish(offer: Any) -> Any:
     return refresh_offer(offer)
 
 
+# An offer outside the feed: no cell at any level (the grid's levels: rules.geo.FEED_LEVELS).
+NOWHERE = {"5km": None, "20km": None, "70km": None}
+
+
+def feed_cells_of(offer: Any) -> dict[str, str | None]:
+    """The offer's stored cell at each level of the feed's grid, by level name."""
+    from passculture.rules.geo import FEED_LEVELS
+
+    return {level.name: getattr(offer, f"feed_cell_{level.name}") for level in FEED_LEVELS}
+
+
+def cells_at(latitude: float, longitude: float) -> dict[str, str]:
+    """The cells of a point at each level of the feed's grid, by level name."""
+    from passculture.rules.geo import FEED_LEVELS
+
+    return {level.name: level.cell_of(latitude, longitude) for level in FEED_LEVELS}
+
+
+def put_in_feed(offer: Any) -> None:
+    """Writes the offer's feed cells as if the publication rule had shown it earlier (a stale state)."""
+    from passculture.models.offers import Offer
+
+    cells = cells_at(float(offer.latitude), float(offer.longitude))
+    Offer.get(offer.id).update(actions=[getattr(Offer, f"feed_cell_{name}").set(c) for name, c in cells.items()])
+
+
 def make_local_credit(
     user: Any,
     *,

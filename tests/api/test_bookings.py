@@ -404,15 +404,15 @@ def test_the_last_place_takes_the_offer_out_of_the_feed_and_a_cancellation_bring
     from passculture.models.offers import Offer
 
     offer, stock = scene(venue, quantity=1)
-    assert Offer.get(offer.id).feed_cell is not None
+    assert Offer.get(offer.id).in_feed
     answer = post_booking(client, young, stock.id)
     assert answer.status_code == 201
-    assert Offer.get(offer.id).feed_cell is None  # sold out: nothing left to book from the feed
+    assert not Offer.get(offer.id).in_feed  # sold out: nothing left to book from the feed
 
     token = answer.json_body["token"]
     cancelled = client.http.post(f"/bookings/{token}/cancel", headers=auth(young))
     assert cancelled.status_code == 200
-    assert Offer.get(offer.id).feed_cell is not None
+    assert Offer.get(offer.id).in_feed
 
 
 def test_a_booking_that_leaves_places_keeps_the_offer_in_the_feed(client, venue, young):
@@ -420,4 +420,4 @@ def test_a_booking_that_leaves_places_keeps_the_offer_in_the_feed(client, venue,
 
     offer, stock = scene(venue, quantity=3)
     assert post_booking(client, young, stock.id).status_code == 201
-    assert Offer.get(offer.id).feed_cell is not None
+    assert Offer.get(offer.id).in_feed

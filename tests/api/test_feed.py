@@ -157,6 +157,35 @@ def test_out_of_range_coordinates_or_radius_are_400(client, aws, query, field):
     assert field in answer.json_body["errors"]
 
 
+def test_feed_and_page_images_are_presigned_reads_of_the_private_bucket(client, aws, monkeypatch):
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from passculture.adapters.aws import client as aws_client
+    from passculture.config import get_settings
+
+    bucket = get_settings().media_bucket
+    aws_client("s3").put_object(Bucket=bucket, Key="images/o/1.jpg", Body=b"jpeg bytes")
+    offer = offer_at(make_offerer(), 2, image_key="images/o/1.jpg", thumb_key="thumbs/o/1.jpg")
+    young = make_young()
+    (item,) = get_feed(client, young).json_body["items"]
+    page = client.http.get(f"/offers/{offer.id}/public", headers=auth(young)).json_body
+    for url in (item["imageUrl"], page["imageUrl"]):
+        parts = urlsplit(url)
+        assert parts.path.endswith("/images/o/1.jpg") and "X-Amz-Signature=" in parts.query
+        assert requests.get(url, timeout=5).content == b"jpeg bytes"  # moto answers as S3 would
+    assert "X-Amz-Signature=" in item["thumbUrl"]
+    monkeypatch.setenv("MEDIA_BASE_URL", "https://media.example.org/")
+    get_settings.cache_clear()
+    try:
+        (item,) = get_feed(client, young).json_body["items"]
+        assert item["imageUrl"] == "https://media.example.org/images/o/1.jpg"
+    finally:
+        monkeypatch.delenv("MEDIA_BASE_URL")
+        get_settings.cache_clear()
+
+
 def test_the_feed_needs_a_signed_in_user(client, aws):
     assert client.http.get("/feed?latitude=48&longitude=2").status_code == 401
 

@@ -9,7 +9,16 @@ from passculture.models.uniques import Unique
 from passculture.models.venues import Venue
 from passculture.rules.geo import geohash_encode
 from tests.api.offers_support import build_scene, offers_api, pending_member
-from tests.factories import luhn_complete, make_member, make_offer, make_offerer, make_stock, make_venue
+from tests.factories import (
+    cells_at,
+    feed_cells_of,
+    luhn_complete,
+    make_member,
+    make_offer,
+    make_offerer,
+    make_stock,
+    make_venue,
+)
 
 
 @pytest.fixture
@@ -241,7 +250,7 @@ def test_a_venue_that_moves_takes_its_offers_along(api, scene):
     moved = Offer.get(offer.id)
     assert (moved.latitude, moved.longitude, moved.department_code) == (45.7676, 4.8344, "69")
     assert moved.geohash == geohash_encode(45.7676, 4.8344)
-    assert moved.feed_cell == moved.geohash[:4]
+    assert feed_cells_of(moved) == cells_at(45.7676, 4.8344)
 
 
 def test_a_physical_venue_keeps_its_address(api, scene):

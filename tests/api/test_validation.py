@@ -13,7 +13,9 @@ from passculture.models.offers import Offer
 from passculture.models.users import User
 from tests.api.accounts_support import make_cast, send
 from tests.factories import (
+    NOWHERE,
     auth,
+    feed_cells_of,
     make_booking,
     make_member,
     make_offer,
@@ -23,6 +25,7 @@ from tests.factories import (
     make_user,
     make_venue,
     make_young,
+    put_in_feed,
     random_siren,
 )
 
@@ -153,7 +156,7 @@ def test_validation_publishes_the_offers_created_before(client, cast, team, sent
     assert answer.status_code == 200, answer.json_body
     assert answer.json_body["status"] == "validated" and answer.json_body["validatedAt"]
     assert Offer.get(offer.id).status == "published"
-    assert Offer.get(offer.id).feed_cell
+    assert Offer.get(offer.id).in_feed
     assert any(cast.admin.email in to for to, _, _ in sent_emails())
 
 
@@ -163,23 +166,23 @@ def test_validation_answers_at_once_and_the_offers_follow_in_a_job(client, cast,
     assert answer.status_code == 200 and answer.json_body["status"] == "validated"
     # The status is written; the offers wait for the job the PATCH started.
     assert Offerer.get(cast.offerer.siren).status == "validated"
-    assert (Offer.get(offer.id).status, Offer.get(offer.id).feed_cell) == ("pending", None)
+    assert (Offer.get(offer.id).status, Offer.get(offer.id).in_feed) == ("pending", False)
     assert jobs.pending == [
         ("offers", {"job": "offerer-offers", "args": {"siren": cast.offerer.siren}, "cursor": None, "attempt": 1})
     ]
     jobs.run()
-    assert Offer.get(offer.id).status == "published" and Offer.get(offer.id).feed_cell
+    assert Offer.get(offer.id).status == "published" and Offer.get(offer.id).in_feed
 
 
 def test_rejection_unpublishes_once_the_job_ran(client, team, jobs):
     offerer = make_offerer(status="validated")
     _, offer, _ = offer_with_stock(offerer, status="published")
-    Offer.get(offer.id).update(actions=[Offer.feed_cell.set("u09t")])
+    put_in_feed(offer)
     answer = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "rejected", "reason": "Non"}, team)
     assert answer.status_code == 200 and answer.json_body["status"] == "rejected"
-    assert Offer.get(offer.id).feed_cell == "u09t"
+    assert Offer.get(offer.id).in_feed
     jobs.run()
-    assert (Offer.get(offer.id).status, Offer.get(offer.id).feed_cell) == ("inactive", None)
+    assert (Offer.get(offer.id).status, feed_cells_of(Offer.get(offer.id))) == ("inactive", NOWHERE)
 
 
 def test_a_job_that_cannot_be_started_fails_the_patch_and_sending_it_again_starts_it(client, team, jobs):
@@ -225,7 +228,7 @@ def test_deletion_unpublishes_and_keeps_bookings_and_members(client, team):
     answer = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "deleted"}, team)
     assert answer.status_code == 200
     stored = Offer.get(offer.id)
-    assert stored.status == "inactive" and stored.feed_cell is None
+    assert stored.status == "inactive" and not stored.in_feed
     assert Booking.get(booking.token).status == "booked"
     assert Membership.get(admin.id, offerer.siren).role == "admin"
     assert Offerer.get(offerer.siren).status_changed_by

@@ -1,14 +1,18 @@
-"""The feed reads the geohash cells that cover its circle, and only those."""
+"""The feed reads the grid cells that cover its circle, and only those; geohashes (venues) encode as published."""
 
 from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from passculture.rules.geo import covering_cells, haversine_km
+from passculture.rules.geo import FEED_LEVELS, KM_PER_DEGREE, distance_to_cell_km, feed_covering, haversine_km
 from passculture.rules.geo import geohash_encode as geohash
+from passculture.services.booking.feed import CELL_BUDGET
+
+PARIS = (48.8566, 2.3522)
 
 
 def bisection_geohash(lat: float, lng: float, precision: int) -> str:
@@ -36,12 +40,42 @@ def test_haversine_paris_lyon():
     assert 390 < haversine_km(48.8566, 2.3522, 45.764, 4.8357) < 395
 
 
-def test_a_small_circle_reads_a_few_cells_a_large_one_many():
-    small = covering_cells(48.8566, 2.3522, 5)
-    large = covering_cells(48.8566, 2.3522, 100)
-    assert geohash(48.8566, 2.3522, 4) == small[0]
-    assert 1 <= len(small) <= 4
-    assert 40 <= len(large) <= 110
+def test_a_small_circle_reads_fine_cells_a_large_one_coarse_ones():
+    level, small = feed_covering(*PARIS, 5, CELL_BUDGET)
+    assert level.name == "5km" and small[0] == level.cell_of(*PARIS) and 1 <= len(small) <= 9
+    level, large = feed_covering(*PARIS, 100, CELL_BUDGET)
+    assert level.name == "70km" and large[0] == level.cell_of(*PARIS) and len(large) <= CELL_BUDGET
+
+
+def test_cells_keep_their_width_in_km_towards_the_poles():
+    for level in FEED_LEVELS:
+        for lat in (0.0, 45.0, 70.0, 85.0, -70.0):
+            band = level.band_of(lat)
+            south, north = level.band_edges(band)
+            poleward = max(abs(south), abs(north))
+            width_km = 360 / level.columns(band) * KM_PER_DEGREE * math.cos(math.radians(poleward))
+            assert level.km * 0.99 <= width_km <= level.km * 2, (level.name, lat, width_km)
+
+
+def test_a_polar_cap_is_one_cell_holding_every_longitude():
+    for level in FEED_LEVELS:
+        assert level.cell_of(90, -180) == level.cell_of(89.99, 0) == level.cell_of(90, 179.9)
+        assert level.cell_of(-90, 0) == level.cell_of(-89.99, 120)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lat=st.floats(-90, 90), lng=st.floats(-180, 180, exclude_max=True), radius=st.floats(1, 100))
+def test_any_allowed_circle_anywhere_costs_at_most_the_budget(lat, lng, radius):
+    _, cells = feed_covering(lat, lng, radius, CELL_BUDGET)
+    assert 1 <= len(cells) <= CELL_BUDGET
+
+
+@pytest.mark.parametrize("lat", [-90, -89.9, -70, -45, -0.01, 0, 4.9224, 48.8566, 70, 85, 89.5, 90])
+@pytest.mark.parametrize("lng", [-180, -179.99, -52.3, 0, 2.35, 23, 179.99])
+def test_the_widest_radius_fits_the_budget_at_the_poles_and_the_antimeridian(lat, lng):
+    for radius in (7, 8, 30, 31, 100):
+        _, cells = feed_covering(lat, lng, radius, CELL_BUDGET)
+        assert len(cells) <= CELL_BUDGET
 
 
 def destination(lat: float, lng: float, bearing_deg: float, distance_km: float) -> tuple[float, float]:
@@ -52,14 +86,43 @@ def destination(lat: float, lng: float, bearing_deg: float, distance_km: float) 
     return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
-    lat=st.floats(-80, 80),
+    lat=st.floats(-90, 90),
     lng=st.floats(-180, 180, exclude_max=True),
     radius=st.floats(1, 100),
     bearing=st.floats(0, 360),
     fraction=st.floats(0, 1),
 )
-def test_every_point_inside_the_circle_lies_in_a_covering_cell(lat, lng, radius, bearing, fraction):
+def test_every_point_inside_the_circle_lies_in_a_covering_cell_of_the_chosen_level(lat, lng, radius, bearing, fraction):
     p_lat, p_lng = destination(lat, lng, bearing, radius * fraction)
-    assert geohash(p_lat, p_lng, 4) in covering_cells(lat, lng, radius)
+    level, cells = feed_covering(lat, lng, radius, CELL_BUDGET)
+    assert level.cell_of(p_lat, p_lng) in cells
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lat=st.floats(-90, 90),
+    lng=st.floats(-180, 180, exclude_max=True),
+    radius=st.floats(1, 30),
+    bearing=st.floats(0, 360),
+    fraction=st.floats(0, 1),
+    level=st.sampled_from(FEED_LEVELS[1:]),
+)
+def test_every_level_covers_the_circle_not_only_the_chosen_one(lat, lng, radius, bearing, fraction, level):
+    p_lat, p_lng = destination(lat, lng, bearing, radius * fraction)
+    assert level.cell_of(p_lat, p_lng) in level.covering(lat, lng, radius)
+
+
+def test_a_cell_beyond_the_circle_is_not_read():
+    level = FEED_LEVELS[0]
+    for cell in level.covering(*PARIS, 5):
+        band, column = map(int, cell.split("."))
+        south, north = level.band_edges(band)
+        width = 360 / level.columns(band)
+        west = column * width - 180
+        assert distance_to_cell_km(*PARIS, south, north, west, west + width) <= 5
+    # The cell two cells east of Paris's is about 8 km away at best: not read for 5 km.
+    band = level.band_of(PARIS[0])
+    column = level.column_of(band, PARIS[1])
+    assert f"{band}.{column + 2}" not in level.covering(*PARIS, 5)

@@ -519,6 +519,11 @@ def test_bucket_mail_and_secret_are_granted_only_to_the_code_that_reaches_their_
     found = statements(service, resources, name)
     reached = reach(name)
     assert ("Media" in found) == reached.media == ("passculture.adapters.storage" in reached.modules)
+    links_only = "passculture.adapters.media_links" in reached.modules and not reached.media
+    assert ("MediaRead" in found) == reached.media_read == links_only
+    if "MediaRead" in found:
+        assert found["MediaRead"]["Action"] == ["s3:GetObject"]
+        assert found["MediaRead"]["Resource"] == [serverless.media_bucket_arn("/*")]
     assert ("Email" in found) == reached.email == ("passculture.adapters.email" in reached.modules)
     assert ("JwtSecret" in found) == reached.secrets == ("passculture.adapters.secrets" in reached.modules)
     if "Media" in found:
@@ -533,9 +538,11 @@ def test_bucket_mail_and_secret_are_granted_only_to_the_code_that_reaches_their_
         assert parameter["Fn::Join"][1][-1] == service["provider"]["environment"]["JWT_SECRET_PARAMETER"]
 
 
-def test_only_offers_and_imports_reach_the_bucket_and_only_mailers_reach_ses(service, resources):
+def test_only_offers_and_imports_write_the_bucket_bookings_only_reads_it_and_only_mailers_reach_ses(service, resources):
     # openagenda puts an event's image under uploads/, where the offers function checks it.
     assert {n for n in FUNCTIONS if "Media" in statements(service, resources, n)} == {"offers", "openagenda"}
+    # The app's feed and offer pages show images through presigned GETs: the read alone.
+    assert {n for n in FUNCTIONS if "MediaRead" in statements(service, resources, n)} == {"bookings"}
     assert {n for n in FUNCTIONS if "Email" in statements(service, resources, n)} == {
         "accounts",
         "validation",

@@ -21,7 +21,16 @@ from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
 from passculture.services.booking.cancellation import booking_guard_key
 from passculture.services.jobs import MAX_INVOCATIONS, Job, Progress, run_job, start_job
-from tests.factories import make_booking, make_offer, make_offerer, make_stock, make_venue, make_young
+from tests.factories import (
+    cells_at,
+    feed_cells_of,
+    make_booking,
+    make_offer,
+    make_offerer,
+    make_stock,
+    make_venue,
+    make_young,
+)
 
 
 @pytest.fixture
@@ -183,7 +192,9 @@ def test_validating_a_structure_of_hundreds_of_offers_publishes_each_once_in_a_c
     assert jobs.pending == []
     assert counted_refreshes == Counter({offer.id: 1 for offer in offers})
     stored = [Offer.get(o.id) for o in offers]
-    assert {(o.status, o.feed_cell) for o in stored} == {("published", "u09t")}
+    assert {(o.status, tuple(feed_cells_of(o).values())) for o in stored} == {
+        ("published", tuple(cells_at(48.8606, 2.3376).values()))
+    }
 
 
 def test_the_hourly_refresh_goes_through_every_published_offer_once_and_ends(
@@ -205,7 +216,7 @@ def test_the_hourly_refresh_goes_through_every_published_offer_once_and_ends(
     jobs.run()
     assert jobs.results[-1]["done"] is True and jobs.pending == []
     assert counted_refreshes == Counter({offer.id: 1 for offer in offers})
-    assert {o.id for o in offers if Offer.get(o.id).feed_cell is None} == {o.id for o in past}
+    assert {o.id for o in offers if not Offer.get(o.id).in_feed} == {o.id for o in past}
 
 
 def test_an_invocation_that_fails_is_retried_from_its_cursor_and_nothing_is_lost(jobs, max_pages, monkeypatch):
@@ -260,7 +271,7 @@ def test_a_status_changed_during_a_page_runs_the_page_again_with_the_new_one(aws
 
     monkeypatch.setattr(publication, "refresh_offer", team_rejects_meanwhile)
     start_job("offerer-offers", {"siren": offerer.siren})
-    assert {(Offer.get(o.id).status, Offer.get(o.id).feed_cell) for o in offers} == {("inactive", None)}
+    assert {(Offer.get(o.id).status, Offer.get(o.id).in_feed) for o in offers} == {("inactive", False)}
 
 
 # -- a deleted stock's bookings --------------------------------------------------------

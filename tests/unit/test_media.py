@@ -13,6 +13,7 @@ from PIL import Image
 
 from infra.events import s3_put_event
 from passculture.adapters.aws import client
+from passculture.adapters.media_links import media_url
 from passculture.config import get_settings
 from passculture.models.offers import Offer
 from passculture.services.catalogue.media import (
@@ -20,7 +21,6 @@ from passculture.services.catalogue.media import (
     ImageRefused,
     check_image,
     handle_s3_event,
-    media_url,
     request_upload,
 )
 from tests.factories import make_offer, make_offerer, make_venue

@@ -10,9 +10,19 @@ from passculture.config import get_settings
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
+from passculture.rules.geo import FEED_LEVELS
 from passculture.services.catalogue.publication import refresh_offer
 from passculture.services.jobs import start_job
-from tests.factories import make_offer, make_offerer, make_stock, make_venue
+from tests.factories import (
+    NOWHERE,
+    cells_at,
+    feed_cells_of,
+    make_offer,
+    make_offerer,
+    make_stock,
+    make_venue,
+    put_in_feed,
+)
 
 
 @pytest.fixture
@@ -37,7 +47,7 @@ def test_offers_of_a_structure_waiting_for_validation_are_pending_and_not_in_the
     offer = make_offer(make_venue(offerer), status="draft")
     make_stock(offer, price_cents=0)
     refresh_offer(offer)
-    assert (fresh(offer).status, fresh(offer).feed_cell) == ("pending", None)
+    assert (fresh(offer).status, fresh(offer).in_feed) == ("pending", False)
 
 
 def test_validating_the_structure_publishes_its_offers_without_any_action(aws):
@@ -47,8 +57,8 @@ def test_validating_the_structure_publishes_its_offers_without_any_action(aws):
     make_stock(with_dates)
     set_status(offerer, "validated")
     start_job("offerer-offers", {"siren": offerer.siren})  # what the team's validation starts; run at once here
-    assert (fresh(with_dates).status, fresh(with_dates).feed_cell) == ("published", "u09t")
-    assert (fresh(without).status, fresh(without).feed_cell) == ("draft", None)
+    assert (fresh(with_dates).status, feed_cells_of(fresh(with_dates))) == ("published", cells_at(48.8606, 2.3376))
+    assert (fresh(without).status, fresh(without).in_feed) == ("draft", False)
 
 
 def test_rejecting_or_deleting_a_structure_takes_its_offers_out(aws):
@@ -56,10 +66,10 @@ def test_rejecting_or_deleting_a_structure_takes_its_offers_out(aws):
     offer = make_offer(make_venue(offerer))
     make_stock(offer)
     refresh_offer(offer)
-    assert fresh(offer).feed_cell is not None
+    assert fresh(offer).in_feed
     set_status(offerer, "deleted")
     start_job("offerer-offers", {"siren": offerer.siren})
-    assert (fresh(offer).status, fresh(offer).feed_cell) == ("inactive", None)
+    assert (fresh(offer).status, feed_cells_of(fresh(offer))) == ("inactive", NOWHERE)
 
 
 def test_a_digital_offer_sits_in_the_digital_cell(aws):
@@ -67,7 +77,7 @@ def test_a_digital_offer_sits_in_the_digital_cell(aws):
     offer = make_offer(make_venue(offerer, virtual=True), category="PRESS", url="https://example.org")
     make_stock(offer, event=False)
     refresh_offer(offer)
-    assert fresh(offer).feed_cell == "digital"
+    assert feed_cells_of(fresh(offer)) == {**NOWHERE, FEED_LEVELS[-1].name: "digital"}
 
 
 def test_an_offer_whose_dates_are_past_or_closed_is_published_but_not_in_the_app(aws):
@@ -76,7 +86,7 @@ def test_an_offer_whose_dates_are_past_or_closed_is_published_but_not_in_the_app
     make_stock(offer, booking_limit_at=utcnow() - timedelta(minutes=1))
     make_stock(offer, quantity=2, booked=2)
     refresh_offer(offer)
-    assert (fresh(offer).status, fresh(offer).feed_cell) == ("published", None)
+    assert (fresh(offer).status, feed_cells_of(fresh(offer))) == ("published", NOWHERE)
 
 
 def test_a_deactivated_offer_is_inactive(aws):
@@ -85,7 +95,7 @@ def test_a_deactivated_offer_is_inactive(aws):
     offer.is_active = False
     refresh_offer(offer, actions=[Offer.is_active.set(False)])
     stored = fresh(offer)
-    assert (stored.is_active, stored.status, stored.feed_cell) == (False, "inactive", None)
+    assert (stored.is_active, stored.status, stored.in_feed) == (False, "inactive", False)
 
 
 def test_the_free_only_phase_keeps_priced_offers_out_of_the_app(aws, free_offers_only):
@@ -97,9 +107,9 @@ def test_the_free_only_phase_keeps_priced_offers_out_of_the_app(aws, free_offers
     make_stock(mixed, price_cents=0)
     for offer in (priced, free, mixed):
         refresh_offer(offer)
-    assert fresh(priced).status == "published" and fresh(priced).feed_cell is None
-    assert fresh(free).feed_cell is not None
-    assert fresh(mixed).feed_cell is not None
+    assert fresh(priced).status == "published" and not fresh(priced).in_feed
+    assert fresh(free).in_feed
+    assert fresh(mixed).in_feed
 
 
 def test_priced_offers_come_in_when_the_free_only_phase_ends(aws, monkeypatch):
@@ -109,12 +119,12 @@ def test_priced_offers_come_in_when_the_free_only_phase_ends(aws, monkeypatch):
     get_settings.cache_clear()
     try:
         refresh_offer(offer)
-        assert fresh(offer).feed_cell is None
+        assert not fresh(offer).in_feed
     finally:
         monkeypatch.delenv("FREE_OFFERS_ONLY")
         get_settings.cache_clear()
     refresh_offer(offer)
-    assert fresh(offer).feed_cell is not None
+    assert fresh(offer).in_feed
 
 
 def test_a_structure_that_no_longer_exists_counts_as_deleted(aws):
@@ -139,10 +149,10 @@ def test_the_schedule_takes_out_offers_whose_last_date_has_passed(aws):
     offer = make_offer(make_venue(make_offerer()))
     stock = make_stock(offer)
     refresh_offer(offer)
-    assert fresh(offer).feed_cell is not None
+    assert fresh(offer).in_feed
     stock.update(actions=[Stock.begins_at.set(utcnow() - timedelta(minutes=5))])
     assert run_schedule()["done"] is True
-    assert fresh(offer).feed_cell is None
+    assert not fresh(offer).in_feed
 
 
 def test_the_schedule_applies_a_switch_to_the_free_only_phase(aws, free_offers_only):
@@ -150,7 +160,7 @@ def test_the_schedule_applies_a_switch_to_the_free_only_phase(aws, free_offers_o
     priced, free = make_offer(venue), make_offer(venue)
     make_stock(priced, price_cents=1500)
     make_stock(free, price_cents=0)
-    Offer.get(priced.id).update(actions=[Offer.feed_cell.set("u09t")])  # published before the phase began
+    put_in_feed(priced)  # published before the phase began
     run_schedule()
-    assert fresh(priced).feed_cell is None
-    assert fresh(free).feed_cell is not None
+    assert feed_cells_of(fresh(priced)) == NOWHERE
+    assert fresh(free).in_feed

@@ -1,4 +1,4 @@
-"""The media bucket (S3): presigned uploads and downloads, reading, writing and removing objects."""
+"""The media bucket (S3): presigned uploads, reading, writing and removing objects (links: ``media_links``)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,6 @@ def presigned_post(key: str, content_type: str, max_bytes: int, expires_in: int)
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=expires_in,
-    )
-
-
-def presigned_get(key: str, expires_in: int) -> str:
-    return client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_in
     )
 
 

@@ -57,14 +57,42 @@ class OfferDepartmentIndex(GlobalSecondaryIndex["Offer"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
-class OfferFeedIndex(GlobalSecondaryIndex["Offer"]):
-    """Sparse: only offers visible in the app carry ``feed_cell`` (a geohash prefix)."""
+# What a feed item shows and ranks by, and nothing else: about 0.4 KB an offer, so one
+# Query answer (at most 1 MB) holds a dense cell's first thousand offers.
+FEED_PROJECTION = (
+    *("name", "category", "hook", "video_url", "image_key", "thumb_key", "is_duo", "is_digital"),
+    *("latitude", "longitude", "next_dates", "min_price_cents", "feed_cell_70km"),
+)
+
+
+class OfferFeed5kmIndex(GlobalSecondaryIndex["Offer"]):
+    """Sparse, as the two below: only offers visible in the app carry a feed cell (``rules.geo.FEED_LEVELS``)."""
 
     class Meta:
-        index_name = "feed_cell-id-index"
-        projection = AllProjection()
+        index_name = "feed_cell_5km-id-index"
+        projection = IncludeProjection(list(FEED_PROJECTION))
 
-    feed_cell = UnicodeAttribute(hash_key=True)
+    feed_cell_5km = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class OfferFeed20kmIndex(GlobalSecondaryIndex["Offer"]):
+    class Meta:
+        index_name = "feed_cell_20km-id-index"
+        projection = IncludeProjection(list(FEED_PROJECTION))
+
+    feed_cell_20km = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+
+
+class OfferFeed70kmIndex(GlobalSecondaryIndex["Offer"]):
+    """Also holds the digital offers visible in the app, under the cell ``digital``."""
+
+    class Meta:
+        index_name = "feed_cell_70km-id-index"
+        projection = IncludeProjection([a for a in FEED_PROJECTION if a != "feed_cell_70km"])
+
+    feed_cell_70km = UnicodeAttribute(hash_key=True)
     id = UnicodeAttribute(range_key=True)
 
 
@@ -104,7 +132,10 @@ class Offer(Model):
     latitude = NumberAttribute(null=True)
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)
-    feed_cell = UnicodeAttribute(null=True)
+    # The offer's cell at each level of the feed's grid, set only while the app shows it.
+    feed_cell_5km = UnicodeAttribute(null=True)
+    feed_cell_20km = UnicodeAttribute(null=True)
+    feed_cell_70km = UnicodeAttribute(null=True)
     # Denormalised by the publication refresh so the feed needs no stock reads:
     # the next bookable dates (events) and the lowest bookable price.
     next_dates = ListAttribute(of=UTCDateTimeAttribute, null=True)
@@ -122,5 +153,12 @@ class Offer(Model):
     siren_index = OfferSirenIndex()
     status_index = OfferStatusIndex()
     department_index = OfferDepartmentIndex()
-    feed_index = OfferFeedIndex()
+    feed_5km_index = OfferFeed5kmIndex()
+    feed_20km_index = OfferFeed20kmIndex()
+    feed_70km_index = OfferFeed70kmIndex()
     provider_index = OfferProviderIndex()
+
+    @property
+    def in_feed(self) -> bool:
+        """Whether the app shows the offer: every visible offer, digital ones too, has a cell at the coarsest level."""
+        return self.feed_cell_70km is not None

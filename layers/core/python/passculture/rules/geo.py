@@ -1,25 +1,28 @@
-"""Places: geohashes and the cells that cover a circle, distances, departments from postal codes.
+"""Places: geohashes, the feed's grid and the cells that cover a circle, distances, departments from postal codes.
 
 The geohash is the standard base-32 interleaving of longitude and latitude
-bits (https://en.wikipedia.org/wiki/Geohash): a shared prefix means a shared
-cell, which is what the sparse feed index keys on. Twenty lines do not justify a
-dependency.
+bits (https://en.wikipedia.org/wiki/Geohash), stored on venues and offers (and
+shown on venues). Twenty lines do not justify a dependency.
 
-The feed's cells are geohash prefixes of ``FEED_CELL_PRECISION`` (cells of
-39.1 km x 19.5 km at the equator, about 26 km x 19.5 km in metropolitan
-France): a 5 km circle meets 1 to 4 of them, the 100 km maximum about 80.
-Precision 5 (4.9 km x 4.9 km) would cost some 1,600 Queries at 100 km;
-precision 3 (156 km x 156 km) would read a whole region for a 5 km feed.
+The feed does not key on geohashes: their cells narrow towards the poles and a
+single precision is either too coarse for 5 km or far too many Queries for
+100 km (precision 4: about 84 at 100 km). It keys on an equal-area grid of
+three levels (``FEED_LEVELS``): latitude bands ``km`` high, each cut into
+``max(1, floor(360 * cos(poleward edge) / band height))`` columns, so a cell is
+at least ``km`` wide everywhere and a polar cap is one cell. A circle of radius
+R meets a handful of cells of a level about R wide or wider, at any latitude;
+``feed_covering`` picks the finest level within the caller's budget. Pure
+Python and no dependency (H3, the alternative, was not needed and not measured).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 DEFAULT_PRECISION = 9  # about 5 m: precise enough for any shorter prefix
-FEED_CELL_PRECISION = 4
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
 _DECODE = {ch: i for i, ch in enumerate(BASE32)}
@@ -75,55 +78,107 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _bits(precision: int) -> tuple[int, int]:
-    """(longitude bits, latitude bits) of a geohash: longitude takes the even positions."""
-    total = 5 * precision
-    return (total + 1) // 2, total // 2
+# -- the feed's grid -----------------------------------------------------------
 
 
-def _cell_name(lon_idx: int, lat_idx: int, precision: int) -> str:
-    """The geohash of the cell in column ``lon_idx`` and row ``lat_idx`` of the grid of ``precision``."""
-    lon_bits, lat_bits = _bits(precision)
-    value, lon_left, lat_left = 0, lon_bits, lat_bits
-    for position in range(5 * precision):
-        if position % 2 == 0:
-            lon_left -= 1
-            bit = (lon_idx >> lon_left) & 1
+@dataclass(frozen=True)
+class GridLevel:
+    """One level of the feed's equal-area grid: latitude bands ``km`` high, cut into cells at least ``km`` wide.
+
+    ``name`` ("5km") names the offer's attribute and its sparse index (``feed_cell_<name>``).
+    """
+
+    name: str
+    km: float
+
+    @property
+    def bands(self) -> int:
+        return max(1, round(180 * KM_PER_DEGREE / self.km))
+
+    def band_of(self, lat: float) -> int:
+        return min(int((lat + 90) * self.bands / 180), self.bands - 1)
+
+    def band_edges(self, band: int) -> tuple[float, float]:
+        return band * 180 / self.bands - 90, (band + 1) * 180 / self.bands - 90
+
+    def columns(self, band: int) -> int:
+        """Cells in ``band``: as many as keep each one at least ``km`` wide at the band's poleward edge."""
+        south, north = self.band_edges(band)
+        poleward = max(abs(south), abs(north))
+        # max(0, ...): cos(90 degrees) is 6e-17, not 0; a band touching a pole is one cell (the polar cap).
+        return max(1, math.floor(360 * max(0.0, math.cos(math.radians(poleward))) * self.bands / 180))
+
+    def column_of(self, band: int, lng: float) -> int:
+        columns = self.columns(band)
+        return min(int((lng + 180) * columns / 360), columns - 1)
+
+    def cell_of(self, lat: float, lng: float) -> str:
+        """The name of the cell holding the point: ``<band>.<column>``."""
+        band = self.band_of(lat)
+        return f"{band}.{self.column_of(band, lng)}"
+
+    def covering(self, lat: float, lng: float, radius_km: float) -> list[str]:
+        """The cells of this level that meet the circle, nearest first."""
+        reach = radius_km / KM_PER_DEGREE
+        angle = math.radians(reach)
+        if abs(lat) + reach >= 90:
+            dlng = 180.0  # the circle holds a pole: every longitude
         else:
-            lat_left -= 1
-            bit = (lat_idx >> lat_left) & 1
-        value = (value << 1) | bit
-    return "".join(BASE32[(value >> (5 * (precision - 1 - k))) & 31] for k in range(precision))
+            # The circle's widest extent in longitude (exact on the sphere).
+            dlng = math.degrees(math.asin(min(1.0, math.sin(angle) / math.cos(math.radians(lat)))))
+        found: list[tuple[float, str]] = []
+        for band in range(self.band_of(max(-90.0, lat - reach)), self.band_of(min(90.0, lat + reach)) + 1):
+            south, north = self.band_edges(band)
+            columns = self.columns(band)
+            width = 360 / columns
+            first, last = math.floor((lng - dlng + 180) / width), math.floor((lng + dlng + 180) / width)
+            wanted = (
+                range(columns) if last - first + 1 >= columns else sorted({c % columns for c in range(first, last + 1)})
+            )
+            for column in wanted:
+                west = column * width - 180
+                distance = distance_to_cell_km(lat, lng, south, north, west, west + width)
+                # A hair of slack for the rounding of a point that lies exactly on an edge.
+                if distance <= radius_km + 1e-6:
+                    found.append((distance, f"{band}.{column}"))
+        return [name for _, name in sorted(found)]
 
 
-def covering_cells(lat: float, lng: float, radius_km: float, precision: int = FEED_CELL_PRECISION) -> list[str]:
-    """The geohash cells of ``precision`` that meet the circle, nearest first."""
-    lon_bits, lat_bits = _bits(precision)
-    cell_w, cell_h = 360 / 2**lon_bits, 180 / 2**lat_bits
-    dlat = radius_km / KM_PER_DEGREE
-    south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
-    widest = max(abs(south), abs(north))
-    # Near a pole every longitude is within reach.
-    dlng = 180.0 if widest >= 89.0 else min(180.0, radius_km / (KM_PER_DEGREE * math.cos(math.radians(widest))))
-    rows = range(int((south + 90) / cell_h), min(int((north + 90) / cell_h), 2**lat_bits - 1) + 1)
-    if dlng >= 180:
-        cols = list(range(2**lon_bits))
-    else:
-        first, last = math.floor((lng - dlng + 180) / cell_w), math.floor((lng + dlng + 180) / cell_w)
-        cols = sorted({c % 2**lon_bits for c in range(first, last + 1)})
-    # The clamped point is close to, not exactly, the nearest point of a cell on
-    # a sphere: a small margin keeps a cell that just touches the circle.
-    margin = radius_km * 1.01 + 1.0
-    found: list[tuple[float, str]] = []
-    for row in rows:
-        s, n = row * cell_h - 90, (row + 1) * cell_h - 90
-        for col in cols:
-            w, e = col * cell_w - 180, (col + 1) * cell_w - 180
-            near_lng = lng if w <= lng <= e else min((w, e), key=lambda edge: abs((edge - lng + 540) % 360 - 180))
-            distance = haversine_km(lat, lng, min(max(lat, s), n), near_lng)
-            if distance <= margin:
-                found.append((distance, _cell_name(col, row, precision)))
-    return [name for _, name in sorted(found)]
+def distance_to_cell_km(lat: float, lng: float, south: float, north: float, west: float, east: float) -> float:
+    """The great-circle distance from a point to a latitude-longitude rectangle (0 inside it)."""
+    offset = (lng - west) % 360
+    if offset <= east - west:
+        # Within the rectangle's longitudes the nearest point is on the same meridian.
+        return abs(lat - min(max(lat, south), north)) * KM_PER_DEGREE
+    return min(_distance_to_meridian_km(lat, lng, south, north, edge) for edge in (west, east))
+
+
+def _distance_to_meridian_km(lat: float, lng: float, south: float, north: float, meridian: float) -> float:
+    """The distance from a point to the arc of ``meridian`` between ``south`` and ``north``."""
+    gap = math.radians(abs((lng - meridian + 540) % 360 - 180))
+    ends = min(haversine_km(lat, lng, south, meridian), haversine_km(lat, lng, north, meridian))
+    if gap >= math.pi / 2:
+        return ends  # beyond a quarter turn the nearest point of the arc is one of its ends
+    phi = math.radians(lat)
+    # The foot of the perpendicular from the point to the meridian's great circle.
+    foot = math.degrees(math.atan2(math.sin(phi), math.cos(phi) * math.cos(gap)))
+    if south <= foot <= north:
+        return EARTH_RADIUS_KM * math.asin(min(1.0, math.cos(phi) * math.sin(gap)))
+    return ends
+
+
+# Finest first. A circle of radius R meets at most a handful of cells of a level whose
+# cells are at least about 0.6 R wide, so the widest radius (100 km) still fits the budget.
+FEED_LEVELS = (GridLevel("5km", 5.0), GridLevel("20km", 20.0), GridLevel("70km", 70.0))
+
+
+def feed_covering(lat: float, lng: float, radius_km: float, budget: int) -> tuple[GridLevel, list[str]]:
+    """The finest level whose covering of the circle has at most ``budget`` cells, and those cells."""
+    for level in FEED_LEVELS:
+        cells = level.covering(lat, lng, radius_km)
+        if len(cells) <= budget:
+            return level, cells
+    return level, cells  # wider than the coarsest level was built for: the caller bounds the radius
 
 
 def department_of_postal_code(postal_code: str) -> str:

@@ -142,7 +142,7 @@ class OfferOut(CamelModel):
             is_digital=bool(offer.is_digital),
             status=offer.status,
             is_active=bool(offer.is_active),
-            is_visible_in_app=offer.feed_cell is not None,
+            is_visible_in_app=offer.in_feed,
             image_url=view.image_url,
             thumb_url=view.thumb_url,
             image_error=offer.image_error,

@@ -1,13 +1,17 @@
 """The app's feed: published offers around a point, ranked for discovery.
 
-Served from the sparse ``feed_index`` of offers (hash ``feed_cell``, a geohash
-prefix set by ``catalogue/publication.py`` on offers visible in the app), never
-from a table scan: one Query per geohash cell covering the circle, run a few
-at a time, then the exact haversine distance filters what the cells brought.
+Served from the offers' sparse feed indexes (one per level of the grid of
+``rules/geo.py``, hash ``feed_cell_<level>``, set by
+``catalogue/publication.py`` on offers visible in the app), never from a table
+scan: the feed picks the finest level whose cells covering the circle number
+at most ``CELL_BUDGET``, runs one Query per cell, a few at a time, then the
+exact haversine distance filters what the cells brought.
 
-The cells (``rules/geo.py``: precision 4, about 26 km x 19.5 km in
-metropolitan France) fit radii of 1 to 100 km: a 5 km feed reads 1 to 4
-cells, a 20 km one about 6 to 12, the 100 km maximum about 80.
+The grid keeps its cells' size in km at every latitude (equal-area bands), so
+the cost is bounded anywhere: 5 km cells for radii up to about 7 km, 20 km
+cells up to about 30 km, 70 km cells up to the 100 km maximum; at most
+``CELL_BUDGET`` Queries of cells, plus one for the digital offers (asked for)
+and one for the territory's highlights: at most ``QUERY_BUDGET`` in all.
 
 Ranking: offers with a hook first; within that, categories take turns (round
 robin, the category with the nearest offer first), each category's offers
@@ -26,17 +30,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from passculture.adapters.media_links import media_url
 from passculture.config import get_settings
 from passculture.errors import InvalidInput
 from passculture.models.base import utcnow
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.venues import Venue
-from passculture.rules.geo import covering_cells, haversine_km
+from passculture.rules.geo import FEED_LEVELS, GridLevel, feed_covering, haversine_km
 from passculture.services.catalogue.publication import DIGITAL_CELL
 
-# A dense cell (inner Paris) contributes at most this many offers per feed.
+# A dense cell (inner Paris) contributes at most the first this many offers it holds (one Query).
 CELL_READ_LIMIT = 1000
+QUERY_BUDGET = 20
+# The cells' share of the budget: the digital offers' cell and the highlights take one Query each.
+CELL_BUDGET = QUERY_BUDGET - 2
 QUERY_WORKERS = 8
 NEXT_DATES_SHOWN = 3
 
@@ -44,26 +52,29 @@ NEXT_DATES_SHOWN = 3
 # -- reading the index ---------------------------------------------------------
 
 
-def _query_cell(cell: str, category: str | None) -> list[Offer]:
+def _index(level: GridLevel) -> Any:
+    return getattr(Offer, f"feed_{level.name}_index")
+
+
+def _query_cell(level: GridLevel, cell: str, category: str | None) -> list[Offer]:
+    """The cell's offers from ONE Query: its first ``CELL_READ_LIMIT`` (or 1 MB, which the projection keeps above)."""
     condition = (Offer.category == category) if category else None
-    items: list[Offer] = []
-    for offer in Offer.feed_index.query(cell, filter_condition=condition, page_size=200):
-        items.append(offer)
-        if len(items) >= CELL_READ_LIMIT:
-            break
-    return items
+    results = _index(level).query(cell, filter_condition=condition, limit=CELL_READ_LIMIT, page_size=CELL_READ_LIMIT)
+    # Only the first answer: a cell costs one Query whatever it holds (the feed's bound).
+    answer = next(iter(results.page_iter))
+    return [Offer.from_raw_data(item) for item in answer.get("Items", ())]
 
 
-def read_cells(cells: list[str], category: str | None) -> list[Offer]:
-    """Each cell's offers: one Query per cell, a few in flight at once."""
+def read_cells(cells: list[tuple[GridLevel, str]], category: str | None) -> list[Offer]:
+    """Each cell's offers: one Query per (level, cell), a few in flight at once."""
     if not cells:
         return []
     # The first runs alone: it creates the connection the others then share.
-    offers = _query_cell(cells[0], category)
+    offers = _query_cell(*cells[0], category)
     if len(cells) > 1:
         with ThreadPoolExecutor(max_workers=min(QUERY_WORKERS, len(cells) - 1)) as pool:
             # Each in a copy of the request's context: its deadline (passculture.transport) holds there too.
-            runs = [pool.submit(contextvars.copy_context().run, _query_cell, c, category) for c in cells[1:]]
+            runs = [pool.submit(contextvars.copy_context().run, _query_cell, *c, category) for c in cells[1:]]
             for run in runs:
                 offers.extend(run.result())
     return offers
@@ -115,16 +126,6 @@ def rank(candidates: list[Candidate]) -> list[Candidate]:
 
 
 # -- the feed ------------------------------------------------------------------
-
-
-def media_url(key: str | None) -> str | None:
-    """Public address of a media object (a CDN in front of the bucket in production)."""
-    if not key:
-        return None
-    settings = get_settings()
-    if settings.media_base_url:
-        return f"{settings.media_base_url.rstrip('/')}/{key}"
-    return f"https://{settings.media_bucket}.s3.{settings.region}.amazonaws.com/{key}"
 
 
 def future_dates(offer: Offer, now: datetime) -> list[datetime]:
@@ -182,14 +183,15 @@ def feed(
         offset = position["o"]
 
     now = utcnow()
-    cells = covering_cells(latitude, longitude, radius_km)
+    level, covering = feed_covering(latitude, longitude, radius_km, CELL_BUDGET)
+    cells = [(level, cell) for cell in covering]
     if include_digital:
-        cells.append(DIGITAL_CELL)
+        cells.append((FEED_LEVELS[-1], DIGITAL_CELL))
     candidates: dict[str, Candidate] = {}
     for offer in read_cells(cells, category):
         if offer.next_dates and not future_dates(offer, now):
             continue  # every date passed since the last refresh of the offer
-        if offer.feed_cell == DIGITAL_CELL or offer.latitude is None or offer.longitude is None:
+        if offer.feed_cell_70km == DIGITAL_CELL or offer.latitude is None or offer.longitude is None:
             if include_digital:
                 candidates[offer.id] = Candidate(offer, None)
             continue

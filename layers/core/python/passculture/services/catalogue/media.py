@@ -7,10 +7,8 @@ at least 400x400, at most 10 MB), stored under ``images/`` with a thumbnail
 under ``thumbs/``, and both are attached to the offer. A refused file is
 deleted, the offer keeps its previous image and shows why in ``imageError``.
 
-Image URLs: ``MEDIA_BASE_URL`` + key when it is set (a CDN in front of the
-bucket, the production setting: stable, cacheable URLs), else a presigned GET
-URL valid ``MEDIA_URL_SECONDS`` (the bucket is private), which is what the local
-twin uses.
+Image URLs: ``adapters.media_links.media_url`` (``MEDIA_BASE_URL`` + key when
+it is set, a CDN; else a presigned GET, the bucket being private).
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ MIN_SIDE = 400
 MAX_PIXELS = 50_000_000
 THUMB_SIDE = 320
 UPLOAD_SECONDS = 600
-MEDIA_URL_SECONDS = 12 * 3600
 # Pillow format -> (extension, content type)
 FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 UPLOAD_KEY = re.compile(r"^uploads/(?P<offer>[A-Za-z0-9-]{1,64})/(?P<upload>[0-9a-f-]{36})$")
@@ -73,17 +70,6 @@ def request_upload(offer: Offer, content_type: str) -> Upload:
     key = f"{UPLOAD_PREFIX}{offer.id}/{uuid.uuid4()}"
     upload = storage.presigned_post(key, content_type, MAX_IMAGE_BYTES, UPLOAD_SECONDS)
     return Upload(upload["url"], upload["fields"], key, utcnow() + timedelta(seconds=UPLOAD_SECONDS))
-
-
-def media_url(key: str | None) -> str | None:
-    if not key:
-        return None
-    base = get_settings().media_base_url
-    if base:
-        return f"{base.rstrip('/')}/{key}"
-    from passculture.adapters import storage
-
-    return storage.presigned_get(key, MEDIA_URL_SECONDS)
 
 
 def check_image(data: bytes) -> CheckedImage:

@@ -208,7 +208,7 @@ class OfferView:
 
 
 def view_of(offer: Offer, stocks: list[Stock] | None = None) -> OfferView:
-    from passculture.services.catalogue.media import media_url
+    from passculture.adapters.media_links import media_url
 
     shown = None if stocks is None else sorted_stocks(stocks)
     return OfferView(offer, media_url(offer.image_key), media_url(offer.thumb_key), shown)

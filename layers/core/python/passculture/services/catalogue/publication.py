@@ -9,8 +9,10 @@ in the background: the ``offerer-offers`` job (``services.jobs``), page by page.
 Statuses: ``inactive`` (deactivated, or the structure was rejected/deleted),
 ``pending`` (structure not validated yet), ``draft`` (no date or stock yet),
 ``published`` (everything the pro controls is done). Visibility in the app is
-``feed_cell`` being set (the sparse feed index), which also needs a future
-bookable stock and the free-only phase rule.
+the offer's feed cells being set (one per level of the grid, ``rules.geo``,
+each a sparse index; a digital offer has the cell ``digital`` at the coarsest
+level only), which also needs a future bookable stock and the free-only phase
+rule.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
-from passculture.rules.geo import FEED_CELL_PRECISION
+from passculture.rules.geo import FEED_LEVELS
 from passculture.services.jobs import Progress
 
 logger = logging.getLogger(__name__)
@@ -57,18 +59,26 @@ def offer_status(offer: Offer, offerer_status: str, stocks: list[Stock]) -> str:
     return "published"
 
 
-def feed_cell(offer: Offer, status: str, stocks: list[Stock], now: datetime) -> str | None:
-    """The feed index cell when the app shows the offer, else None."""
+def cell_attribute(level_name: str) -> Any:
+    """The offer's attribute holding its cell at one level of the feed's grid."""
+    return getattr(Offer, f"feed_cell_{level_name}")
+
+
+def feed_cells(offer: Offer, status: str, stocks: list[Stock], now: datetime) -> dict[str, str | None]:
+    """The offer's cell at each level (by level name) when the app shows it, else every one None."""
+    cells: dict[str, str | None] = {level.name: None for level in FEED_LEVELS}
     if status != "published":
-        return None
+        return cells
     bookable = [s for s in stocks if is_bookable(s, now)]
     if get_settings().free_offers_only:
         bookable = [s for s in bookable if s.price_cents == 0]
     if not bookable:
-        return None
-    if offer.is_digital or not offer.geohash:
-        return DIGITAL_CELL
-    return offer.geohash[:FEED_CELL_PRECISION]
+        return cells
+    if offer.is_digital or offer.latitude is None or offer.longitude is None:
+        cells[FEED_LEVELS[-1].name] = DIGITAL_CELL
+        return cells
+    lat, lng = float(offer.latitude), float(offer.longitude)
+    return {level.name: level.cell_of(lat, lng) for level in FEED_LEVELS}
 
 
 FEED_NEXT_DATES = 5
@@ -101,7 +111,7 @@ def refresh_offer(
     stocks: list[Stock] | None = None,
     actions: list[Any] | None = None,
 ) -> Offer:
-    """Recomputes ``status``, ``feed_cell`` and the feed summary, and saves what changed.
+    """Recomputes ``status``, the feed cells and the feed summary, and saves what changed.
 
     ``actions`` are the caller's own changes to the offer, already applied to
     ``offer`` in memory: they are written in the same update. ``stocks`` are the
@@ -113,11 +123,14 @@ def refresh_offer(
     stocks = live_stocks(offer.id) if stocks is None else [s for s in stocks if not s.is_deleted]
     now = utcnow()
     status = offer_status(offer, offerer_status, stocks)
-    cell = feed_cell(offer, status, stocks, now)
+    cells = feed_cells(offer, status, stocks, now)
     writes: list[Any] = list(actions or [])
-    if (status, cell) != (offer.status, offer.feed_cell):
+    if status != offer.status:
         writes.append(Offer.status.set(status))
-        writes.append(Offer.feed_cell.set(cell) if cell else Offer.feed_cell.remove())
+    for name, cell in cells.items():
+        if cell != getattr(offer, f"feed_cell_{name}"):
+            attribute = cell_attribute(name)
+            writes.append(attribute.set(cell) if cell else attribute.remove())
     dates, min_price = feed_summary(stocks, now)
     if (dates, min_price) != (offer.next_dates or [], offer.min_price_cents):
         writes.append(Offer.next_dates.set(dates) if dates else Offer.next_dates.remove())
