@@ -468,6 +468,7 @@ def run_cold_request(repeat: int = 5) -> dict[str, Any]:
         bare_import = Probe("(bare Chalice)", "import only", None, module=BARE_IMPORT)
         env = subprocess_env(str(workdir / "pycache"))
         env.pop("AWS_EXECUTION_ENV", None)  # Chalice apps created here appended to it; a container starts clean
+        env["METRICS_OUTPUT"] = "stdout"  # the first request writes its metric lines, as in Lambda
         absent = workdir / "absent.json"
         absent.write_text(json.dumps(not_in_the_layer()))
         env[_ABSENT] = str(absent)

@@ -105,6 +105,10 @@ class Settings:
     max_event_days_ahead: int
     # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
     lambda_function_name: str
+    # Set by Lambda (AWS_Lambda_python3.11 ...): the logs then go through its handler in JSON (adapters/logs.py).
+    execution_env: str = ""
+    # Where the EMF metric lines go: "stdout" (Lambda's log), or "off" (tools that print their own output).
+    metrics_output: str = "stdout"
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -169,6 +173,8 @@ def get_settings() -> Settings:
         notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
         max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
         lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
+        execution_env=_str("AWS_EXECUTION_ENV", ""),
+        metrics_output=_str("METRICS_OUTPUT", "stdout"),
     )
 
 

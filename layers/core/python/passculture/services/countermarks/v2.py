@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+from passculture.adapters import metrics
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited, Unauthorized
 from passculture.models.api_keys import ApiKey
@@ -167,6 +168,8 @@ def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool
 
 
 def _log_refusal(attempt: Attempt, status: int, reason: str) -> None:
+    # A route's own refusal (410, 403) reads "booking:'...'": its field is reason enough for a dimension.
+    metrics.count("CountermarkFailures", route=attempt.route, reason=reason.partition(":")[0], status=status)
     audit.warning(
         "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
         attempt.route,
@@ -268,7 +271,13 @@ def _open(route: str, credentials: Credentials, raw_token: str, source_ip: str) 
     return attempt, caller, booking
 
 
+# A cancellation counts in BookingsCancelled (by: key or user).
+SUCCESS_METRICS = {"checked": "CountermarkChecks", "used": "CountermarkUses", "kept": "CountermarkKeeps"}
+
+
 def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
+    if what in SUCCESS_METRICS:
+        metrics.count(SUCCESS_METRICS[what], caller=attempt.kind)
     audit.info(
         "countermark %s route=%s by=%s source=%s token=%s",
         what,
