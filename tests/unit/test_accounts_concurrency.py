@@ -119,7 +119,9 @@ def test_one_confirmation_link_used_five_times_at_once_grants_one_credit(moto_se
 
     warm_up()
     links = []
-    monkeypatch.setattr(accounts_mail, "send_confirmation", lambda email, token, first_name=None: links.append(token))
+    monkeypatch.setattr(
+        accounts_mail, "send_confirmation", lambda email, token, first_name=None, user_id="": links.append(token)
+    )
     birth = (utcnow() - timedelta(days=18 * 365 + 30)).date().isoformat()
     user = signup_young(f"y-{random_siren()}@example.org", PASSWORD, "Yan", birth, "75")
     results = run_together([lambda: confirm_email(links[0])] * 5)

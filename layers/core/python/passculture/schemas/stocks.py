@@ -18,14 +18,14 @@ MAX_PRICE_CENTS = 30_000
 MAX_QUANTITY = 1_000_000
 # One TransactWriteItems holds at most 100 items: one request's dates are one transaction.
 MAX_BATCH = 100
-# Examples' dates must stay in the future for the examples to validate: move them on before 2030.
-AN_EVENING = {"beginsAt": "2030-06-12T20:30:00+02:00", "priceCents": 1250, "quantity": 200}
+# Examples' dates must be in the future and at most MAX_EVENT_DAYS_AHEAD (2 years) ahead: move them on before 2028-06.
+AN_EVENING = {"beginsAt": "2028-06-12T20:30:00+02:00", "priceCents": 1250, "quantity": 200}
 A_THING = {"priceCents": 1500, "quantity": 30}
 SOME_EVENINGS = {
     "stocks": [
         AN_EVENING,
-        {**AN_EVENING, "beginsAt": "2030-06-13T20:30:00+02:00"},
-        {**AN_EVENING, "beginsAt": "2030-06-14T15:00:00+02:00", "bookingLimitAt": "2030-06-14T12:00:00+02:00"},
+        {**AN_EVENING, "beginsAt": "2028-06-13T20:30:00+02:00"},
+        {**AN_EVENING, "beginsAt": "2028-06-14T15:00:00+02:00", "bookingLimitAt": "2028-06-14T12:00:00+02:00"},
     ]
 }
 

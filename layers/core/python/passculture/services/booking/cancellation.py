@@ -16,7 +16,7 @@ from functools import partial
 
 from passculture.adapters import metrics
 from passculture.errors import Conflict, Gone
-from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, utcnow
+from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
@@ -34,21 +34,13 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
     """Cancels a ``booked`` booking and refunds it; Gone if it is already cancelled,
     Conflict if it was used meanwhile (the caller maps these to its own contract).
 
-    Attempt n carries the ``ClientRequestToken`` derived from (booking, "cancel", n):
-    a commit whose answer was lost and is retried is not refused as "already
-    cancelled", and a second request of the same canceller that DynamoDB refuses
-    as a mismatch finds the booking cancelled by it, which is what it asked for.
+    A commit whose answer was lost is retried by botocore with the same
+    ``ClientRequestToken``, so it is applied once and answered as done. A second
+    request is not a retry: it finds the booking cancelled and gets Gone, which
+    is the v2 API's "410 already cancelled" (so no token is derived across requests).
     """
     now = utcnow()
-    try:
-        failed = commit_retrying(
-            partial(_cancellation, booking, cancelled_by, now, free_place), intent=("cancel", booking.token)
-        )
-    except AlreadyCommitted:
-        current = Booking.get(booking.token, consistent_read=True)
-        if current.status == "cancelled" and current.cancelled_by == cancelled_by:
-            return current
-        failed = {"booking": "ConditionalCheckFailed"}
+    failed = commit_retrying(partial(_cancellation, booking, cancelled_by, now, free_place))
     if "booking" in failed:
         current = Booking.get(booking.token, consistent_read=True)
         if current.status == "cancelled":
