@@ -72,27 +72,44 @@ def current_pro_two_structures(api) -> Request:
 
 
 OPERATIONS = [
-    # One read picks the path (new or known SIREN, and whether to ask SIRENE); one transaction decides:
-    # user + email guard + token + offerer + virtual venue + admin membership.
+    # The source's signup counted; one read picks the path (new or known SIREN, and whether to ask
+    # SIRENE); one transaction decides: user + email guard + token + offerer + virtual venue + admin membership.
     Operation(
         "POST /users/signup/pro new SIREN",
         signup_pro_new_siren,
         201,
-        {"GetItem": 1, "TransactWriteItems": 1},
+        {"UpdateItem": 1, "GetItem": 1, "TransactWriteItems": 1},
     ),
-    # Joining: user + guard + token + membership + offerer condition check; then the admins to tell.
+    # Joining: user + guard + token + membership + offerer condition check; then the structure's
+    # join-request emails of the day counted, and the admins to tell.
     Operation(
         "POST /users/signup/pro known SIREN",
         signup_pro_known_siren,
         201,
-        {"GetItem": 1, "TransactWriteItems": 1, "Query": 1, "BatchGetItem": 1},
+        {"UpdateItem": 2, "GetItem": 1, "TransactWriteItems": 1, "Query": 1, "BatchGetItem": 1},
     ),
-    Operation("POST /users/signup (young)", signup_young, 201, {"TransactWriteItems": 1}),
-    # Source limit read, email counter update, email guard, user, then the email counter forgotten.
-    Operation("POST /users/signin", signin_ok, 200, {"GetItem": 3, "UpdateItem": 1, "DeleteItem": 1}),
-    # A failure counts on both limits; an unknown email costs the same reads as a known one, minus the user.
-    Operation("POST /users/signin wrong password", signin_wrong_password, 401, {"GetItem": 3, "UpdateItem": 2}),
-    Operation("POST /users/signin unknown email", signin_unknown_email, 401, {"GetItem": 2, "UpdateItem": 2}),
+    Operation("POST /users/signup (young)", signup_young, 201, {"UpdateItem": 1, "TransactWriteItems": 1}),
+    # The email's and the source's failure counters in one read, the (email, source) attempt counted,
+    # the email guard and the user, then that attempt forgotten.
+    Operation(
+        "POST /users/signin",
+        signin_ok,
+        200,
+        {"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 2, "DeleteItem": 1},
+    ),
+    # A failure also counts on the email and the source; an unknown email costs the same, minus the user.
+    Operation(
+        "POST /users/signin wrong password",
+        signin_wrong_password,
+        401,
+        {"BatchGetItem": 1, "UpdateItem": 3, "GetItem": 2},
+    ),
+    Operation(
+        "POST /users/signin unknown email",
+        signin_unknown_email,
+        401,
+        {"BatchGetItem": 1, "UpdateItem": 3, "GetItem": 1},
+    ),
     # Token and user read; token used + user confirmed + national credit in one transaction; credits listed.
     Operation(
         "PATCH /users/validate/{token} (young, 18)",

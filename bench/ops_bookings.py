@@ -2,8 +2,9 @@
 
 Booking's goal is one TransactWriteItems plus the reads it needs: the user
 (authentication), the wallet (one Query: national and local credits) and the
-stock (one GetItem, in parallel with it), the offer, and the venue (copied onto
-the booking for the countermark API and the reply).
+stock (one GetItem, in parallel with it), the offer, then the venue (copied onto
+the booking for the countermark API and the reply) and, in parallel with it, the
+structure's status (only a validated structure's stocks are bookable).
 """
 
 from __future__ import annotations
@@ -87,22 +88,22 @@ OPERATIONS = [
         "POST /bookings (event, national credit)",
         book_event,
         201,
-        {"GetItem": 4, "Query": 1, "TransactWriteItems": 1},
+        {"GetItem": 5, "Query": 1, "TransactWriteItems": 1},
     ),
     Operation(
         "POST /bookings (thing, local credit then national)",
         book_with_local_credit,
         201,
-        {"GetItem": 4, "Query": 1, "TransactWriteItems": 1},
+        {"GetItem": 5, "Query": 1, "TransactWriteItems": 1},
     ),
-    # Refused on the reads: no venue read, no transaction.
-    Operation("POST /bookings sold out", book_sold_out, 409, {"GetItem": 3, "Query": 1}),
+    # Refused on the reads: no venue read, no transaction; the structure's status (read meanwhile) decides first.
+    Operation("POST /bookings sold out", book_sold_out, 409, {"GetItem": 4, "Query": 1}),
     # The transaction fails on the Idempotency-Key guard; then the key's item and its booking.
     Operation(
         "POST /bookings Idempotency-Key replay",
         book_replayed,
         200,
-        {"GetItem": 6, "Query": 1, "TransactWriteItems": 1},
+        {"GetItem": 7, "Query": 1, "TransactWriteItems": 1},
     ),
     # The booking, its stock's current date (the deadline), the mirror transaction, the stock
     # again (did a sold-out date reopen? then the feed follows), the venue for the reply.

@@ -62,7 +62,8 @@ def pro_transactions(api) -> Request:
 
 
 OPERATIONS = [
-    # The key, the booking and both failure counters in one BatchGetItem across tables.
+    # The key, the booking and the failure counters (caller, source, the key's structure) in one
+    # BatchGetItem across tables.
     Operation("GET /v2/bookings/token/{token} (API key)", check_with_key, expect_calls={"BatchGetItem": 1}),
     # The same read, then one conditional UpdateItem (status = booked).
     Operation(
@@ -71,12 +72,12 @@ OPERATIONS = [
         expect_status=204,
         expect_calls={"BatchGetItem": 1, "UpdateItem": 1},
     ),
-    # A failure also counts against the caller and the source address.
+    # A failure also counts against the caller, the source address and the caller's structure.
     Operation(
         "GET /v2/bookings/token/{token} unknown (API key)",
         unknown_token_with_key,
         expect_status=404,
-        expect_calls={"BatchGetItem": 1, "UpdateItem": 2},
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 3},
     ),
     Operation("GET /bookings/pro?siren=", pro_transactions),
 ]

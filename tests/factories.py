@@ -250,7 +250,7 @@ def make_api_key(offerer: Any, *, revoked: bool = False) -> tuple[str, Any]:
     from passculture.models.api_keys import ApiKey
     from passculture.services.accounts.auth import new_api_key
 
-    key, prefix, secret_hash = new_api_key()
+    key, prefix, secret_hash = new_api_key(offerer.siren)
     item = ApiKey(
         prefix,
         secret_hash=secret_hash,

@@ -29,7 +29,8 @@ CLOSED = "the structure cannot be joined (rejected or deleted)"
 NOT_MINE = "No such structure, or not one of mine"
 NO_MEMBER = "No such structure or member, or not one of mine"
 ADMIN_ONLY = "Only an admin of the structure (or the team) may do this"
-SIGNIN_LIMITED = "Too many attempts for this email, or too many failures from this address"
+SIGNIN_LIMITED = "Too many wrong passwords for this email from this address, or from this address"
+SIGNUP_LIMITED = "Too many signups from this address lately (`Retry-After` says when to try again)"
 
 
 def make_blueprint() -> Blueprint:
@@ -91,7 +92,7 @@ def make_blueprint() -> Blueprint:
         body="accounts:ProSignupIn",
         response="accounts:ProSignupOut",
         status=201,
-        errors={409: f"The email address is already used, or {CLOSED}"},
+        errors={409: f"The email address is already used, or {CLOSED}", 429: SIGNUP_LIMITED},
     )
     def signup_pro(req: Req) -> ProSignupOut:
         """Signs a pro up: admin of a new structure, or pending editor of a known SIREN.
@@ -116,6 +117,7 @@ def make_blueprint() -> Blueprint:
             first_name=body.first_name,
             last_name=body.last_name,
             phone=body.phone,
+            source_ip=req.source_ip,
         )
         return ProSignupOut.of(signup)
 
@@ -125,7 +127,7 @@ def make_blueprint() -> Blueprint:
         body="accounts:YoungSignupIn",
         response="accounts:YoungSignupOut",
         status=201,
-        errors={409: "The email address is already used"},
+        errors={409: "The email address is already used", 429: SIGNUP_LIMITED},
     )
     def signup_young(req: Req) -> YoungSignupOut:
         """Signs a young user up; the national credit comes with the email confirmation.
@@ -139,7 +141,12 @@ def make_blueprint() -> Blueprint:
 
         body = req.body
         user = signup_young(
-            body.email, body.password, body.public_name, body.date_of_birth.isoformat(), body.department_code
+            body.email,
+            body.password,
+            body.public_name,
+            body.date_of_birth.isoformat(),
+            body.department_code,
+            source_ip=req.source_ip,
         )
         return YoungSignupOut.of(user)
 

@@ -26,7 +26,7 @@ V2 = {
 }
 V2_ERRORS = {
     404: "Unknown or malformed code, or another structure's (one answer for all three)",
-    429: "Too many failed calls from this caller or this address",
+    429: "Too many failed calls from this caller, this address or this structure",
 }
 TOO_EARLY = "The event starts more than 72 hours from now (`beginningDatetime`, `beginsAt`)"
 USED_OR_CANCELLED = "Already used (`booking`, with `usedAt`), cancelled (`booking`) or reimbursed (`payment`)"

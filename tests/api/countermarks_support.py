@@ -44,6 +44,32 @@ def v2_event(route: str, token: str, headers: dict[str, str] | None = None, sour
     }
 
 
+def signin_event(email: str, password: str, source_ip: str = "198.51.100.1") -> dict:
+    """An API Gateway event for ``POST /users/signin`` from ``source_ip`` (the accounts function)."""
+    headers = {"Host": "api.passculture.example", "Content-Type": "application/json"}
+    return {
+        "resource": "/users/signin",
+        "path": "/users/signin",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/users/signin",
+            "httpMethod": "POST",
+            "path": "/prod/users/signin",
+            "stage": "prod",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": json.dumps({"email": email, "password": password}),
+        "isBase64Encoded": False,
+    }
+
+
 def invoke(handler: Any, event: dict) -> tuple[int, Any, dict[str, str]]:
     """(status, JSON body or None, headers) of a Lambda handler's answer to ``event``."""
     result = handler(event, None)

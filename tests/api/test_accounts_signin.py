@@ -48,6 +48,16 @@ def test_a_disabled_account_cannot_sign_in(client):
     assert signin(client, user.email).status_code == 401
 
 
+def test_a_disabled_accounts_existing_token_is_refused_at_once(client):
+    pro = make_member(make_offerer())
+    headers = {"Authorization": f"Bearer {signin(client, pro.email).json_body['accessToken']}"}
+    assert send(client, "GET", "/users/current", headers=headers).status_code == 200
+    User(pro.id).update(actions=[User.is_active.set(False)])
+    answer = send(client, "GET", "/users/current", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json_body == {"errors": {"global": ["This account is disabled"]}}
+
+
 def test_signin_needs_both_fields(client):
     answer = send(client, "POST", "/users/signin", {})
     assert answer.status_code == 400
@@ -66,14 +76,55 @@ def test_a_pro_signs_in_to_the_app_with_the_same_credentials(client):
     assert [m["siren"] for m in current.json_body["memberships"]] == [offerer.siren]
 
 
+@pytest.fixture
+def from_source(monkeypatch):
+    """Makes the next requests come from another source address."""
+    from chalice.local import LambdaEventConverter
+
+    def switch(ip: str) -> None:
+        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
+
+    return switch
+
+
 def test_too_many_attempts_on_one_email_are_throttled_with_retry_after(client):
     user = make_user()
     statuses = [signin(client, user.email, "Wrong-password-1").status_code for _ in range(10)]
     assert statuses == [401] * 10
-    blocked = signin(client, user.email)  # even the right password waits now
+    blocked = signin(client, user.email)  # even the right password waits now, from this source
     assert blocked.status_code == 429
     assert 0 < int(blocked.headers["Retry-After"]) <= 900
     assert blocked.json_body["errors"]["global"]
+
+
+def test_the_owner_signs_in_from_another_source_while_one_is_locked_out(client, from_source):
+    user = make_user()
+    from_source("203.0.113.1")
+    statuses = [signin(client, user.email, "Wrong-password-1").status_code for _ in range(12)]
+    assert statuses == [401] * 10 + [429] * 2
+    from_source("198.51.100.7")
+    assert signin(client, user.email).status_code == 200
+    from_source("203.0.113.1")
+    assert signin(client, user.email).status_code == 429
+
+
+def test_once_an_email_has_many_failures_only_sources_that_failed_for_it_wait(client, from_source):
+    user = make_user()
+    # 30 failures per email from all sources by default: 10 sources, 3 each.
+    for n in range(10):
+        from_source(f"203.0.113.{n}")
+        assert [signin(client, user.email, "Wrong-password-1").status_code for _ in range(3)] == [401] * 3
+    from_source("203.0.113.0")  # failed for this email before: waits, right password or not
+    blocked = signin(client, user.email)
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    from_source("203.0.113.200")  # a new source gets one try, and waits after its first failure
+    assert signin(client, user.email, "Wrong-password-1").status_code == 429
+    assert signin(client, user.email).status_code == 429
+    from_source("198.51.100.7")  # the owner, from a source without failures
+    assert signin(client, user.email).status_code == 200
+    other = make_user()
+    from_source("203.0.113.0")
+    assert signin(client, other.email).status_code == 200  # another account is another count
 
 
 def test_an_unknown_email_is_throttled_like_a_known_one(client):

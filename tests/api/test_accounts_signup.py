@@ -394,3 +394,105 @@ def test_asking_for_new_links_is_rate_limited(client):
 
 def test_asking_for_a_new_link_needs_a_signed_in_user(client):
     assert send(client, "POST", "/users/current/confirmation").status_code == 401
+
+
+# -- limits ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def from_source(monkeypatch):
+    """Makes the next requests come from another source address."""
+    from chalice.local import LambdaEventConverter
+
+    def switch(ip: str) -> None:
+        monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", ip)
+
+    return switch
+
+
+@pytest.fixture
+def few_signups(monkeypatch):
+    """3 signups per source per hour (30 by default)."""
+    import dataclasses
+
+    from passculture.config import get_settings
+    from passculture.services.accounts import signup
+
+    settings = dataclasses.replace(get_settings(), signup_limit_per_source=3, signup_window_seconds=3600)
+    monkeypatch.setattr(signup, "get_settings", lambda: settings)
+
+
+def test_signups_are_limited_per_source_pro_and_young_together(client, few_signups, from_source):
+    from_source("203.0.113.5")
+    assert send(client, "POST", "/users/signup/pro", pro_body()).status_code == 201
+    assert send(client, "POST", "/users/signup", young_body()).status_code == 201
+    taken = pro_body()
+    assert send(client, "POST", "/users/signup/pro", taken).status_code == 201
+    refused = send(client, "POST", "/users/signup", young_body())
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 3601
+    assert refused.json_body["errors"]["global"]
+    body = pro_body()
+    assert send(client, "POST", "/users/signup/pro", body).status_code == 429
+    assert Offerer.count(body["siren"]) == 0  # refused before anything was written
+    # Another address is another allowance.
+    from_source("198.51.100.5")
+    assert send(client, "POST", "/users/signup/pro", body).status_code == 201
+
+
+def test_a_signup_refused_for_its_email_still_counts(client, few_signups, from_source):
+    # Each attempt costs a password hash, whatever its outcome.
+    from_source("203.0.113.6")
+    body = young_body()
+    assert [send(client, "POST", "/users/signup", body).status_code for _ in range(4)] == [201, 409, 409, 429]
+
+
+def test_signups_default_to_thirty_per_source_an_hour(client, from_source):
+    from_source("203.0.113.7")
+    statuses = []
+    for _ in range(31):
+        statuses.append(send(client, "POST", "/users/signup", young_body()).status_code)
+    assert statuses == [201] * 30 + [429]
+
+
+@pytest.fixture
+def midday(monkeypatch):
+    """The counters' clock at today's UTC noon, so no test straddles midnight; returns it."""
+    import time
+
+    from passculture.services import ratelimit
+
+    noon = int(time.time()) // 86_400 * 86_400 + 43_200
+    monkeypatch.setattr(ratelimit, "clock", lambda: noon)
+    return noon
+
+
+def test_join_requests_email_the_admins_three_times_a_day_and_still_wait_for_them(client, sent_emails, midday):
+    offerer = make_offerer(status="validated", name="Musée")
+    admin = make_member(offerer, role="admin")
+    joiners = [pro_body(siren=offerer.siren) for _ in range(5)]
+    for body in joiners:
+        assert send(client, "POST", "/users/signup/pro", body).status_code == 201
+    requests = [text for to, _, text in sent_emails() if to == [admin.email]]
+    assert len(requests) == 3
+    assert all(body["email"] in text for body, text in zip(joiners[:3], requests, strict=True))
+    # Every request is a pending member on the structure's page.
+    page = send(client, "GET", f"/offerers/{offerer.siren}", headers=auth(admin)).json_body
+    pending = {m["email"] for m in page["members"] if m["status"] == "pending"}
+    assert pending == {body["email"].lower() for body in joiners}
+
+
+def test_the_join_email_allowance_is_per_structure_and_per_day(client, sent_emails, midday, monkeypatch):
+    from passculture.services import ratelimit
+
+    busy = make_offerer(status="validated")
+    quiet = make_offerer(status="validated")
+    busy_admin, quiet_admin = make_member(busy, role="admin"), make_member(quiet, role="admin")
+    for _ in range(4):
+        send(client, "POST", "/users/signup/pro", pro_body(siren=busy.siren))
+    send(client, "POST", "/users/signup/pro", pro_body(siren=quiet.siren))
+    assert sum(to == [busy_admin.email] for to, _, _ in sent_emails()) == 3
+    assert sum(to == [quiet_admin.email] for to, _, _ in sent_emails()) == 1
+    monkeypatch.setattr(ratelimit, "clock", lambda: midday + 86_400)
+    send(client, "POST", "/users/signup/pro", pro_body(siren=busy.siren))
+    assert sum(to == [busy_admin.email] for to, _, _ in sent_emails()) == 4

@@ -22,6 +22,7 @@ from tests.factories import (
     make_offer,
     make_offerer,
     make_stock,
+    make_team_user,
     make_user,
     make_venue,
     make_young,
@@ -129,6 +130,30 @@ def test_a_stock_of_an_offer_not_published_is_404(client, venue, young):
 def test_a_deleted_stock_is_404(client, venue, young):
     _, stock = scene(venue, is_deleted=True)
     assert post_booking(client, young, stock.id).status_code == 404
+
+
+@pytest.mark.parametrize("status", ["rejected", "deleted"])
+def test_a_structure_the_team_set_aside_is_not_bookable_though_its_refresh_failed(client, young, status, monkeypatch):
+    offerer = make_offerer(status="validated")
+    _, stock = scene(make_venue(offerer))
+    assert post_booking(client, make_young(), stock.id).status_code == 201
+
+    def refresh_down(kind, args):
+        raise TimeoutError("the offers' job could not start")
+
+    monkeypatch.setattr("passculture.services.jobs.start_job", refresh_down)
+    with Client(load_app("validation")) as validation:
+        answer = validation.http.patch(
+            f"/admin/offerers/{offerer.siren}",
+            body=json.dumps({"status": status}),
+            headers={"Content-Type": "application/json", **auth(make_team_user())},
+        )
+    assert answer.status_code == 500  # the status is saved; the offers still look published
+    refused = post_booking(client, young, stock.id)
+    assert refused.status_code == 404
+    assert refused.json_body == {"errors": {"stockId": ["No such stock"]}}
+    assert Stock.get(stock.id).booked == 1
+    assert national(young).balance_cents == 50_000
 
 
 def test_bad_input_is_400_naming_the_fields(client, young):

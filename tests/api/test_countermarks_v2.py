@@ -151,6 +151,39 @@ def test_bad_credentials_are_401_before_anything_about_the_token(client, scene, 
     assert Booking.get(booking.token).status == "booked"
 
 
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_disabled_members_existing_token_and_password_are_refused(client, scene, route):
+    booking = book(scene)
+    token_headers, basic_headers = auth(scene.member), basic_auth(scene.member.email)
+    assert call(client, "check", booking.token, token_headers).status_code == 200
+    assert call(client, "check", booking.token, basic_headers).status_code == 200
+    User(scene.member.id).update(actions=[User.is_active.set(False)])
+    for headers in (token_headers, basic_headers):
+        response = call(client, route, booking.token, headers)
+        assert response.status_code == 401
+        assert response.json_body == {"global": ["Invalid credentials"]}
+    assert Booking.get(booking.token).status == "booked"
+
+
+@pytest.mark.parametrize("route", ["use", "keep"])
+def test_a_booking_that_keeps_changing_is_a_409_after_three_tries(client, scene, route, monkeypatch):
+    from passculture.services.countermarks import v2
+
+    booking = book(scene, status="booked" if route == "use" else "used", used_at=utcnow() if route == "keep" else None)
+    tries = []
+
+    def loses(*args, **kwargs):
+        tries.append(args)
+        return False  # another writer changed the status first, every time
+
+    monkeypatch.setattr(v2, "_conditional_status", loses)
+    response = call(client, route, booking.token, bearer(scene.key))
+    assert response.status_code == 409
+    assert response.json_body == {"booking": ["The booking keeps changing; try again"]}
+    assert len(tries) == 3
+    assert Booking.get(booking.token).status == ("booked" if route == "use" else "used")
+
+
 def test_a_raw_lambda_invocation_without_credentials_is_401(aws):
     handler = load_handler("countermarks")
     for route in ROUTES:

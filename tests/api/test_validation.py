@@ -252,6 +252,26 @@ def test_status_errors(client, team):
     assert bad.status_code == 400 and set(bad.json_body["errors"]) == {"status", "reason"}
 
 
+def test_a_status_changed_between_the_read_and_the_write_is_a_409(client, team, monkeypatch, sent_emails):
+    from passculture.services.accounts import admin
+
+    offerer = make_offerer(status="pending")
+    read = admin.find_offerer
+
+    def read_then_another_team_member_rejects(siren):
+        seen = read(siren)
+        Offerer(siren).update(actions=[Offerer.status.set("rejected")])
+        return seen
+
+    monkeypatch.setattr(admin, "find_offerer", read_then_another_team_member_rejects)
+    answer = send(client, "PATCH", f"/admin/offerers/{offerer.siren}", {"status": "validated"}, team)
+    assert answer.status_code == 409
+    assert answer.json_body == {"errors": {"status": ["This structure's status changed meanwhile: reload it"]}}
+    stored = Offerer.get(offerer.siren)
+    assert stored.status == "rejected" and stored.validated_at is None
+    assert sent_emails() == []
+
+
 # -- memberships after the fact ---------------------------------------------------------
 
 

@@ -53,11 +53,22 @@ def test_a_token_without_exp_or_with_another_key_is_refused():
 
 
 def test_api_keys_are_stored_as_hashes_with_a_display_prefix():
-    key, prefix, stored = auth.new_api_key()
+    key, prefix, stored = auth.new_api_key("123456789")
     assert auth.api_key_prefix(key) == prefix
     assert key not in stored and len(stored) == 64
     assert auth.api_key_matches(key, stored)
     assert not auth.api_key_matches(key + "x", stored)
+
+
+def test_an_api_key_names_its_structure_and_older_keys_name_none():
+    key, _, stored = auth.new_api_key("123456789")
+    assert auth.api_key_siren(key) == "123456789"
+    # A key made before keys named their structure: 43 url-safe characters, "_" and "-" included.
+    assert auth.api_key_siren("pck_abcdef12_123456789_x-Yz" + "a" * 34) is None
+    assert auth.api_key_siren("pck_abcdef12_12345678.x") is None
+    assert auth.api_key_siren("not-a-key") is None
+    # The hash covers the SIREN: naming another structure makes the key wrong.
+    assert not auth.api_key_matches(key.replace("123456789", "987654321"), stored)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""DynamoDB round trips per countermark call: the key and the booking come in one BatchGetItem."""
+"""DynamoDB round trips per countermark call: the key, the booking and the counters come in one BatchGetItem."""
 
 from __future__ import annotations
 
@@ -86,18 +86,34 @@ def test_last_used_at_costs_one_write_an_hour(scene, calls):
     assert calls == ["BatchGetItem", "UpdateItem", "BatchGetItem"]
 
 
-def test_a_failure_touches_both_counters(scene, calls):
+def test_a_failure_touches_the_caller_source_and_structure_counters(scene, calls):
     with pytest.raises(countermarks.NotFound):
         countermarks.check(credentials(bearer(scene["key"])), "ZZZZZZ", "192.0.2.1")
-    assert calls == ["BatchGetItem", "UpdateItem", "UpdateItem"]
+    assert calls == ["BatchGetItem", "UpdateItem", "UpdateItem", "UpdateItem"]
 
 
 def test_access_token_and_basic_add_the_membership_read(scene, calls):
     token = scene["booking"]()
     calls.clear()
     countermarks.check(credentials(auth(scene["member"])), token, "192.0.2.1")
-    assert calls == ["BatchGetItem", "GetItem"]
+    # booking + counters; then the membership and its structure's counter
+    assert calls == ["BatchGetItem", "BatchGetItem"]
     calls.clear()
     countermarks.check(credentials(basic_auth(scene["member"].email, PASSWORD)), token, "192.0.2.1")
-    # booking + counters, then the email guard and the user (password check), then the membership
-    assert calls == ["BatchGetItem", "GetItem", "GetItem", "GetItem"]
+    # booking + counters (password ones too), then the email guard and the user (password check),
+    # then the membership and its structure's counter
+    assert calls == ["BatchGetItem", "GetItem", "GetItem", "BatchGetItem"]
+
+
+def test_a_key_made_before_keys_named_their_structure_adds_one_read(scene, calls):
+    from passculture.services.accounts.auth import sha256_hex
+
+    legacy = "pck_01d01d00_" + "x" * 43
+    offerer_siren = ApiKey.get(scene["prefix"]).siren
+    ApiKey(
+        "01d01d00", secret_hash=sha256_hex(legacy), siren=offerer_siren, created_at=utcnow(), last_used_at=utcnow()
+    ).save()
+    token = scene["booking"]()
+    calls.clear()
+    countermarks.check(credentials(bearer(legacy)), token, "192.0.2.1")
+    assert calls == ["BatchGetItem", "GetItem"]  # the structure's counter, which the key does not name

@@ -82,12 +82,21 @@ class Settings:
     request_deadline_seconds: float
     max_body_bytes: int
     cors_allow_origin: str
-    signin_limit_per_window: int  # failed or in-flight signins per email
-    signin_source_limit_per_window: int  # per source address (many users may share one)
+    # Wrong passwords (sign-in and the countermark API's Basic) per window: per email from one
+    # source address, per email from all (then only addresses that failed for it wait), per address.
+    signin_limit_per_window: int
+    signin_email_limit_per_window: int
+    signin_source_limit_per_window: int
     rate_limit_window_seconds: int
-    # Countermark API: failed attempts (401, 404) allowed per window, per caller and per source address.
+    # Signups per source address (each costs a password hash), and join-request emails per structure.
+    signup_limit_per_source: int
+    signup_window_seconds: int
+    join_request_emails_per_day: int
+    # Countermark API: failed attempts (401, 404) allowed per window, per caller, per source address
+    # and per structure (all its keys and members together, so new keys do not bring new tries).
     countermark_caller_failures: int
     countermark_source_failures: int
+    countermark_structure_failures: int
     countermark_failure_window_seconds: int
     api_keys_per_structure: int
     # One CSV export response stays far below Lambda's 6 MB response limit.
@@ -159,10 +168,15 @@ def get_settings() -> Settings:
         max_body_bytes=_int("MAX_BODY_BYTES", 1_048_576),
         cors_allow_origin=_str("CORS_ALLOW_ORIGIN", "*"),
         signin_limit_per_window=_int("SIGNIN_LIMIT_PER_WINDOW", 10),
+        signin_email_limit_per_window=_int("SIGNIN_EMAIL_LIMIT_PER_WINDOW", 30),
         signin_source_limit_per_window=_int("SIGNIN_SOURCE_LIMIT_PER_WINDOW", 50),
         rate_limit_window_seconds=_int("RATE_LIMIT_WINDOW_SECONDS", 900),
+        signup_limit_per_source=_int("SIGNUP_LIMIT_PER_SOURCE", 30),
+        signup_window_seconds=_int("SIGNUP_WINDOW_SECONDS", 3600),
+        join_request_emails_per_day=_int("JOIN_REQUEST_EMAILS_PER_DAY", 3),
         countermark_caller_failures=_int("COUNTERMARK_CALLER_FAILURES", 30),
         countermark_source_failures=_int("COUNTERMARK_SOURCE_FAILURES", 60),
+        countermark_structure_failures=_int("COUNTERMARK_STRUCTURE_FAILURES", 150),
         countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
@@ -182,6 +196,7 @@ def function_name(function: str) -> str:
     """The deployed name of one of our functions, from ``<FUNCTION>_FUNCTION_NAME`` (``OFFERS_FUNCTION_NAME``).
 
     ``serverless.yml`` sets it in the functions that start that function's jobs; empty when unset.
+    Each variable is spelled out, so the README's configuration table can be checked against it.
     """
     names = {"offers": _str("OFFERS_FUNCTION_NAME", "")}  # spelt out: the README's table is checked against the code
     return names.get(function, "")

@@ -113,10 +113,15 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def new_api_key() -> tuple[str, str, str]:
-    """(the key shown once, its display prefix, the SHA-256 stored)."""
+def new_api_key(siren: str) -> tuple[str, str, str]:
+    """(the key shown once, its display prefix, the SHA-256 stored): ``pck_<prefix>_<siren>.<secret>``.
+
+    The key names its structure (a SIREN is public) so that the countermark API
+    reads the structure's failure counter in its first batch; the hash covers
+    the whole key, so a key whose SIREN was altered no longer matches.
+    """
     prefix = secrets.token_hex(4)
-    key = f"{API_KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = f"{API_KEY_MARK}_{prefix}_{siren}.{secrets.token_urlsafe(32)}"
     return key, prefix, sha256_hex(key)
 
 
@@ -125,6 +130,15 @@ def api_key_prefix(key: str) -> str | None:
     if len(parts) == 3 and parts[0] == API_KEY_MARK and len(parts[1]) == 8:
         return parts[1]
     return None
+
+
+def api_key_siren(key: str) -> str | None:
+    """The structure a key names; None for keys made before keys named it (their secret has no ".")."""
+    parts = key.split("_", 2)
+    if len(parts) != 3:
+        return None
+    siren, dot, _ = parts[2].partition(".")  # token_urlsafe never yields a "."
+    return siren if dot and len(siren) == 9 and siren.isdigit() else None
 
 
 def api_key_matches(key: str, stored_hash: str) -> bool:

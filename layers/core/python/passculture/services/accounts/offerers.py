@@ -10,6 +10,7 @@ decides anything: the reads before the transaction only pick the likely path.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -25,6 +26,8 @@ from passculture.services.accounts.access import require_member
 if TYPE_CHECKING:
     from passculture.models.users import User
     from passculture.services.accounts.auth import Principal
+
+logger = logging.getLogger(__name__)
 
 JOINABLE = ("pending", "validated")
 VIRTUAL_VENUE_NAME = "Offre numérique"
@@ -134,16 +137,37 @@ def join_or_create(
 
 
 def announce(joined: Joined, user_email: str) -> None:
-    """Emails after a join: the team for a new structure, the admins for a join request."""
+    """Emails after a join: the team for a new structure, the admins for a join request.
+
+    Join requests email a structure's admins at most ``JOIN_REQUEST_EMAILS_PER_DAY``
+    times a UTC day, so nobody floods them by signing up on a known SIREN; later
+    requests are still pending memberships, listed on the structure's page.
+    """
     from passculture.services.accounts import mail
 
     offerer = joined.offerer
     if joined.created:
         mail.send_new_structure_to_team(offerer.siren, offerer.name, user_email, full_address(offerer))
-    else:
-        admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
-        emails = [u.email for u in users_by_id(admins).values()]
-        mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
+        return
+    if not _join_email_allowed(offerer.siren):
+        logger.info("join request on %s: the admins were emailed enough today", offerer.siren)
+        return
+    admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
+    emails = [u.email for u in users_by_id(admins).values()]
+    mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
+
+
+def _join_email_allowed(siren: str) -> bool:
+    from passculture.config import get_settings
+    from passculture.errors import RateLimited
+    from passculture.services import ratelimit
+
+    limit = ratelimit.Limit("join-request-email", get_settings().join_request_emails_per_day, 86_400)
+    try:
+        ratelimit.hit(limit, siren)
+    except RateLimited:
+        return False
+    return True
 
 
 def full_address(offerer: Offerer) -> str | None:

@@ -2,9 +2,12 @@
 
 A signup is one transaction: the user, the guard of its email and its hashed
 confirmation token (plus, for a pro, the structure or the membership; see
-``accounts.offerers``). A confirmation token is a ``uniques`` item keyed by the
-token's SHA-256, marked used by a conditional update, so a link works once;
-its expiry is checked in code (moto never expires items, DynamoDB's TTL is lazy).
+``accounts.offerers``). Each costs a password hash, so signups (pro and young
+together) are limited per source address, counted before the hash.
+
+A confirmation token is a ``uniques`` item keyed by the token's SHA-256,
+marked used by a conditional update, so a link works once; its expiry is
+checked in code (moto never expires items, DynamoDB's TTL is lazy).
 """
 
 from __future__ import annotations
@@ -65,6 +68,17 @@ def _signup_items(user: User, token_item: Unique) -> Any:
 # -- signups -------------------------------------------------------------------
 
 
+def count_signup(source_ip: str | None) -> None:
+    """Counts a signup from ``source_ip``; 429 (with Retry-After) past the limit. None: not a request's."""
+    from passculture.services import ratelimit
+
+    if source_ip is None:
+        return
+    settings = get_settings()
+    limit = ratelimit.Limit("signup-source", settings.signup_limit_per_source, settings.signup_window_seconds)
+    ratelimit.hit(limit, f"ip:{source_ip or 'unknown'}")
+
+
 @dataclass(frozen=True)
 class ProSignup:
     user: User
@@ -81,12 +95,14 @@ def signup_pro(
     first_name: str | None = None,
     last_name: str | None = None,
     phone: str | None = None,
+    source_ip: str | None = None,
 ) -> ProSignup:
     """A pro user and their structure (admin of a new SIREN, pending editor of a known one)."""
     from passculture.services.accounts import mail
     from passculture.services.accounts.offerers import announce, join_or_create
     from passculture.services.accounts.users import new_user
 
+    count_signup(source_ip)
     user = new_user(email, password, {"pro"}, first_name=first_name, last_name=last_name, phone=phone)
     token, token_item = new_email_token(user, user.created_at)
     joined = join_or_create(user.id, siren, name, extras=_signup_items(user, token_item))
@@ -95,11 +111,19 @@ def signup_pro(
     return ProSignup(user, joined.offerer, joined.membership)
 
 
-def signup_young(email: str, password: str, public_name: str, date_of_birth: str, department_code: str) -> User:
+def signup_young(
+    email: str,
+    password: str,
+    public_name: str,
+    date_of_birth: str,
+    department_code: str,
+    source_ip: str | None = None,
+) -> User:
     """A young user; the national credit comes with the email confirmation (if eligible that day)."""
     from passculture.services.accounts import mail
     from passculture.services.accounts.users import new_user
 
+    count_signup(source_ip)
     user = new_user(
         email,
         password,

@@ -15,6 +15,13 @@ rules hold under any concurrency:
 
 The reads before it give the precise error in the usual cases; the conditions
 decide in the racy ones, and each failed label maps to its precise error.
+
+The structure's status is read (strongly consistent) beside the venue and
+refused unless ``validated``, so a rejected or deleted structure is not
+bookable even when the refresh of its offers failed. It is a read, not a
+``ConditionCheck`` in the transaction: transactions that include the same item
+conflict, so every booking of a structure would queue on its offerer item.
+
 Attempt n of a booking with a key carries the ``ClientRequestToken`` derived
 from (user, key, n): a commit whose answer was lost is not applied twice, and
 another request's retry of it that DynamoDB refuses as a mismatch is answered
@@ -42,6 +49,7 @@ from passculture.models.base import (
     utcnow,
 )
 from passculture.models.bookings import Booking
+from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
@@ -153,6 +161,19 @@ def _get_bookable_offer(offer_id: str, price_cents: int) -> Offer:
     return offer
 
 
+def _offerer_status(siren: str) -> str | None:
+    try:
+        return Offerer.get(siren, consistent_read=True, attributes_to_get=["status"]).status
+    except Offerer.DoesNotExist:
+        return None
+
+
+def _require_validated_structure(status: str | None) -> None:
+    """Only a validated structure's offers are bookable; any other is answered like an unpublished offer."""
+    if status != "validated":
+        raise NotFound("No such stock", field="stockId")
+
+
 def book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None = None) -> BookingResult:
     """Books ``quantity`` places of a stock; with a key, a retry answers the first booking (with its venue)."""
     idempotency_key = check_idempotency_key(idempotency_key)
@@ -185,14 +206,25 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
     if stock is None:
         raise NotFound("No such stock", field="stockId")
     offer = _get_bookable_offer(stock.offer_id, int(stock.price_cents or 0))
-    if quantity == 2 and not offer.is_duo:
-        raise InvalidInput("Only duo offers can be booked for two", field="quantity")
-    check_stock(stock, quantity, now)
-    cap_kind = CapKind.of_offer(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
-    amount = int(stock.price_cents or 0) * quantity
-    plan = plan_debits(credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now)
-    # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
-    venue = venue_of(offer.venue_id)
+    # The structure's status is read while the checks run and the venue is read: no round trip of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending_status = pool.submit(_offerer_status, offer.siren)
+        try:
+            if quantity == 2 and not offer.is_duo:
+                raise InvalidInput("Only duo offers can be booked for two", field="quantity")
+            check_stock(stock, quantity, now)
+            cap_kind = CapKind.of_offer(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
+            amount = int(stock.price_cents or 0) * quantity
+            plan = plan_debits(
+                credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now
+            )
+            # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
+            venue = venue_of(offer.venue_id)
+        except DomainError:
+            # A structure that is not validated answers 404 whatever else is wrong, like an unpublished offer.
+            _require_validated_structure(pending_status.result())
+            raise
+        _require_validated_structure(pending_status.result())
 
     for attempt in range(MAX_ATTEMPTS):
         booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)

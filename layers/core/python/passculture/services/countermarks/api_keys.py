@@ -42,7 +42,7 @@ def create_api_key(principal: Principal, siren: str) -> NewApiKey:
     require_member(principal, siren, admin=True)
     limit = get_settings().api_keys_per_structure
     for _ in range(3):
-        key, prefix, secret_hash = new_api_key()
+        key, prefix, secret_hash = new_api_key(siren)
         now = utcnow()
         tx = Transaction()
         tx.update(

@@ -1,17 +1,23 @@
 """The countermark API, compatible with Pass Culture's published v2: check, use, keep, cancel.
 
 Every call first reads, in ONE ``BatchGetItem`` spanning tables, what it needs:
-the caller's API key (or user), the booking, and the two failure counters
-(caller and source address). Then the contract's checks run in order: 429
-(counters spent), 401 (credentials), 404 (unknown token, malformed token, or
-another structure's: one answer for all three), then the route's own 410/403.
-``use`` and ``keep`` are one conditional ``UpdateItem`` on the status, so two
-cashiers validating the same code get one 204 and one 410; ``cancel`` is the
-shared cancellation transaction.
+the caller's API key (or user), the booking, and the failure counters (caller,
+source address, and the structure an API key names; Basic adds the
+password-failure counters it shares with sign-in). Then the contract's checks
+run in order: 429 (counters spent), 401 (credentials), 429 (the caller's
+structure spent), 404 (unknown token, malformed token, or another structure's:
+one answer for all three), then the route's own 410/403. ``use`` and ``keep``
+are one conditional ``UpdateItem`` on the status, so two cashiers validating
+the same code get one 204 and one 410; ``cancel`` is the shared cancellation
+transaction.
 
 Only 401s and 404s count against the limits (they are what guessing produces;
-410/403 answer only for the caller's own bookings). Every refused call is logged
-on ``passculture.countermarks`` with route, caller, source and reason.
+410/403 answer only for the caller's own bookings): a 404 against the caller,
+the source and the caller's structure (all its keys and members share one
+allowance, so a new key brings no new tries), a wrong password against the
+password counters (``accounts.signin.PasswordGuard``), any 401 against the
+source. Every refused call is logged on ``passculture.countermarks`` with route,
+caller, source and reason.
 
 A call's ``Attempt`` is fixed when it starts (``claim_of`` reads who the
 credentials name, before any read); ``_resolve`` returns the verified caller
@@ -22,9 +28,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from passculture.adapters import metrics
 from passculture.config import get_settings
@@ -35,7 +42,10 @@ from passculture.models.bookings import Booking
 from passculture.models.rate_limits import RateLimit
 from passculture.rules.countermark import is_well_formed, normalise_countermark
 from passculture.services import ratelimit
-from passculture.services.accounts.auth import Credentials, api_key_matches, api_key_prefix
+from passculture.services.accounts.auth import Credentials, api_key_matches, api_key_prefix, api_key_siren
+
+if TYPE_CHECKING:
+    from passculture.services.accounts.signin import PasswordGuard
 
 audit = logging.getLogger("passculture.countermarks")
 
@@ -56,20 +66,22 @@ NO_SIREN = "-"  # not a SIREN: no membership has it
 LAST_USED_RESOLUTION = timedelta(hours=1)
 
 
-def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Limit]:
-    """(per caller, per source address): failed attempts allowed per window.
+@dataclass(frozen=True)
+class FailureLimits:
+    """Failed attempts (401, 404) allowed per window."""
 
-    A Basic caller's failures include wrong passwords, so its allowance is no
-    larger than sign-in's: this route is no side door for password guessing.
-    """
+    caller: ratelimit.Limit
+    source: ratelimit.Limit
+    structure: ratelimit.Limit
+
+
+def failure_limits() -> FailureLimits:
     settings = get_settings()
     window = settings.countermark_failure_window_seconds
-    per_caller = settings.countermark_caller_failures
-    if kind == "basic":
-        per_caller = min(per_caller, settings.signin_limit_per_window)
-    return (
-        ratelimit.Limit("countermark-caller", per_caller, window),
+    return FailureLimits(
+        ratelimit.Limit("countermark-caller", settings.countermark_caller_failures, window),
         ratelimit.Limit("countermark-source", settings.countermark_source_failures, window),
+        ratelimit.Limit("countermark-structure", settings.countermark_structure_failures, window),
     )
 
 
@@ -80,10 +92,11 @@ def failure_limits(kind: str = "api_key") -> tuple[ratelimit.Limit, ratelimit.Li
 class Claim:
     """Who the credentials say the caller is, read from them alone (no I/O yet)."""
 
-    kind: str  # the credentials' kind, which sets the caller's allowance
+    kind: str  # the credentials' kind
     subject: str  # the caller's rate-limit subject: key:<prefix>, user:<id>, email:<address>...
     name: str | None = None  # the API key's prefix, or the user id an access token names
     refusal: tuple[str, Unauthorized] | None = None  # (reason, error) when they are unusable as presented
+    siren: str | None = None  # the structure an API key names (None: a key made before keys named it)
 
 
 def claim_of(credentials: Credentials) -> Claim:
@@ -91,7 +104,7 @@ def claim_of(credentials: Credentials) -> Claim:
         prefix = api_key_prefix(credentials.secret)
         # parse_authorization only calls a well-shaped bearer an API key
         refusal = None if prefix is not None else ("bad-api-key", Unauthorized(BAD_CREDENTIALS))
-        return Claim("api_key", f"key:{prefix}", prefix, refusal)
+        return Claim("api_key", f"key:{prefix}", prefix, refusal, siren=api_key_siren(credentials.secret))
     if credentials.kind == "token":
         from passculture.services.accounts.auth import decode_access_token
 
@@ -147,15 +160,25 @@ def _begin(route: str, credentials: Credentials, raw_token: str, source_ip: str)
     return Attempt(route, token, source_ip or "unknown", claim_of(credentials), _now())
 
 
-def _deny(attempt: Attempt, exc: DomainError, reason: str, *, count_caller: bool, count_source: bool) -> NoReturn:
+def _deny(
+    attempt: Attempt,
+    exc: DomainError,
+    reason: str,
+    *,
+    caller: bool = False,
+    source: bool = False,
+    structures: Sequence[str] = (),
+    password: PasswordGuard | None = None,
+) -> NoReturn:
     """Logs a refused call, counts it where asked, raises 429 past a limit, else ``exc``."""
-    caller_limit, source_limit = failure_limits(attempt.kind)
-    retry_after = 0
+    limits = failure_limits()
     counted = []
-    if count_caller:
-        counted.append((caller_limit, attempt.subject))
-    if count_source:
-        counted.append((source_limit, attempt.source))
+    if caller:
+        counted.append((limits.caller, attempt.subject))
+    if source:
+        counted.append((limits.source, attempt.source))
+    counted += [(limits.structure, siren) for siren in structures]
+    retry_after = password.count_failure() if password is not None else 0
     for limit, subject in counted:
         try:
             ratelimit.hit(limit, subject, now=attempt.now)
@@ -181,39 +204,73 @@ def _log_refusal(attempt: Attempt, status: int, reason: str) -> None:
     )
 
 
-def _not_found(attempt: Attempt, reason: str) -> NoReturn:
-    _deny(attempt, NotFound(NOT_FOUND), reason, count_caller=True, count_source=True)
+def _spent(attempt: Attempt, limited: RateLimited, reason: str = "limit-spent") -> NoReturn:
+    _log_refusal(attempt, 429, reason)
+    raise limited
 
 
-def _unknown(attempt: Attempt) -> NoReturn:
-    _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token")
+def _not_found(attempt: Attempt, reason: str, structures: Sequence[str]) -> NoReturn:
+    """A guess that missed: counted against the caller, the source and the caller's ``structures``."""
+    _deny(attempt, NotFound(NOT_FOUND), reason, caller=True, source=True, structures=structures)
+
+
+def _unknown(attempt: Attempt, structures: Sequence[str]) -> NoReturn:
+    _not_found(attempt, "malformed-token" if not is_well_formed(attempt.token) else "unknown-token", structures)
 
 
 def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
-def _first_batch(attempt: Attempt, extra: list[tuple[type, dict[str, Any]]]) -> tuple[dict[type, list[Any]], Any]:
-    """``extra`` + the booking (when the token can exist) + both failure counters, in one read.
+def _counter(limit: ratelimit.Limit, subject: str, now: float) -> tuple[type, dict[str, Any]]:
+    return RateLimit, {"key": _s(ratelimit.counter_key(limit, subject, now))}
 
-    429 when this caller or this source has used up its failures.
+
+def _first_batch(
+    attempt: Attempt, extra: list[tuple[type, dict[str, Any]]], counters: Sequence[str] = ()
+) -> tuple[dict[type, list[Any]], Booking | None, dict[str, RateLimit]]:
+    """``extra`` + the booking (when the token can exist) + the failure counters, in one read.
+
+    The caller's and the source's counters, the structure's when the credentials
+    name one, and ``counters`` (more keys the caller wants); 429 when this
+    caller or this source has used up its failures. Returns what was found, the
+    booking, and the counters by key.
     """
-    limits = list(zip(failure_limits(attempt.kind), (attempt.subject, attempt.source), strict=True))
-    keys = [ratelimit.counter_key(limit, subject, attempt.now) for limit, subject in limits]
+    limits = failure_limits()
+    spendable = [(limits.caller, attempt.subject), (limits.source, attempt.source)]
     wanted = list(extra)
     if is_well_formed(attempt.token):
         wanted.append((Booking, {"token": _s(attempt.token)}))
-    wanted += [(RateLimit, {"key": _s(key)}) for key in keys]
+    wanted += [_counter(limit, subject, attempt.now) for limit, subject in spendable]
+    if attempt.claim.siren is not None:
+        wanted.append(_counter(limits.structure, attempt.claim.siren, attempt.now))
+    wanted += [(RateLimit, {"key": _s(key)}) for key in counters]
     found = batch_get(wanted)
-    counters = {counter.key: counter for counter in found[RateLimit]}
-    for (limit, _), key in zip(limits, keys, strict=True):
+    by_key = {counter.key: counter for counter in found[RateLimit]}
+    for limit, subject in spendable:
         try:
-            ratelimit.refuse_if_spent(limit, counters.get(key), attempt.now)
-        except RateLimited:
-            _log_refusal(attempt, 429, "limit-spent")
-            raise
+            ratelimit.refuse_if_spent_among(limit, subject, by_key, attempt.now)
+        except RateLimited as limited:
+            _spent(attempt, limited)
     bookings = found.get(Booking) or []
-    return found, bookings[0] if bookings else None
+    return found, bookings[0] if bookings else None, by_key
+
+
+def _refuse_if_structure_spent(attempt: Attempt, siren: str, counters: dict[str, RateLimit] | None) -> None:
+    """429 when the caller's structure has used up its failures (real codes included).
+
+    ``counters``: what the call read, its counter included when present; None
+    when it was not read (an API key made before keys named their structure:
+    one more read).
+    """
+    limit = failure_limits().structure
+    try:
+        if counters is None:
+            ratelimit.check(limit, siren, now=attempt.now)
+        else:
+            ratelimit.refuse_if_spent_among(limit, siren, counters, attempt.now)
+    except RateLimited as limited:
+        _spent(attempt, limited, "structure-limit-spent")
 
 
 def _resolve(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Booking]:
@@ -221,46 +278,62 @@ def _resolve(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Bookin
     claim = attempt.claim
     if claim.refusal is not None:
         reason, error = claim.refusal
-        _deny(attempt, error, reason, count_caller=False, count_source=True)
+        _deny(attempt, error, reason, source=True)
     if claim.kind == "api_key":
-        found, booking = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
+        found, booking, counters = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
         key = found[ApiKey][0] if found[ApiKey] else None
         if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
             # Only the source is counted: anyone may present a known prefix with a wrong secret,
             # and counting it against the key would let them lock its structure out.
-            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", count_caller=False, count_source=True)
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", source=True)
+        # The key matched, so the SIREN it names (if any) is its own.
+        _refuse_if_structure_spent(attempt, key.siren, counters if claim.siren is not None else None)
         if booking is None:
-            _unknown(attempt)
+            _unknown(attempt, [key.siren])
         if booking.siren != key.siren:
-            _not_found(attempt, "other-structure")
+            _not_found(attempt, "other-structure", [key.siren])
         return Caller(actor=attempt.subject, api_key=key), booking
     if claim.kind == "token":
         from passculture.models.users import User
 
-        found, booking = _first_batch(attempt, [(User, {"id": _s(claim.name or "")})])
+        found, booking, _ = _first_batch(attempt, [(User, {"id": _s(claim.name or "")})])
         user = found[User][0] if found[User] else None
         if user is None or not user.is_active:
-            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", count_caller=False, count_source=True)
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "inactive-user", source=True)
     else:
-        from passculture.services.accounts.signin import authenticate_password
+        from passculture.services.accounts.signin import PasswordGuard, authenticate_password
 
+        guard = PasswordGuard.of(credentials.email, attempt.source_ip, attempt.now)
         # The counters are read before the password is hashed: a spent caller costs no argon2 run.
-        _, booking = _first_batch(attempt, [])
-        user = authenticate_password(credentials.email, credentials.secret)
+        _, booking, counters = _first_batch(attempt, [], guard.keys())
+        try:
+            guard.refuse_if_locked(counters)
+        except RateLimited as limited:
+            _spent(attempt, limited, "password-limit-spent")
+        user = authenticate_password(guard.email, credentials.secret)
         if user is None:
-            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", count_caller=True, count_source=True)
+            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-password", source=True, password=guard)
     return _member_of_booking(attempt, user.id, booking)
 
 
 def _member_of_booking(attempt: Attempt, user_id: str, booking: Booking | None) -> tuple[Caller, Booking]:
-    from passculture.services.accounts.access import membership_of
+    """The member's validated membership of the booking's structure, read with that structure's counter."""
+    from passculture.models.memberships import Membership
 
-    # Read a membership even for an unknown token, so that its 404 takes as long as a foreign one's.
-    membership = membership_of(user_id, booking.siren if booking is not None else NO_SIREN)
-    if booking is None:
-        _unknown(attempt)
-    if membership is None or membership.status != "validated":
-        _not_found(attempt, "other-structure")
+    siren = booking.siren if booking is not None else NO_SIREN
+    structure_counter = _counter(failure_limits().structure, siren, attempt.now)
+    # Read even for an unknown token, so that its 404 takes as long as a foreign one's.
+    found = batch_get([(Membership, {"user_id": _s(user_id), "siren": _s(siren)}), structure_counter])
+    membership = found[Membership][0] if found[Membership] else None
+    if booking is None or membership is None or membership.status != "validated":
+        from passculture.services.accounts.access import member_sirens
+
+        # A miss counts against every structure the member could be guessing for.
+        structures = member_sirens(user_id)
+        if booking is None:
+            _unknown(attempt, structures)
+        _not_found(attempt, "other-structure", structures)
+    _refuse_if_structure_spent(attempt, siren, {counter.key: counter for counter in found[RateLimit]})
     return Caller(actor=f"user:{user_id}"), booking
 
 
@@ -344,7 +417,7 @@ def _require_cancellable(booking: Booking) -> None:
 def _refuse(attempt: Attempt, exc: DomainError) -> NoReturn:
     """A refusal about the caller's own booking: logged, never counted."""
     field, messages = next(iter(exc.errors.items()))
-    _deny(attempt, exc, f"{field}:{messages[0]!r}", count_caller=False, count_source=False)
+    _deny(attempt, exc, f"{field}:{messages[0]!r}")
 
 
 def _reread(token: str) -> Booking:
