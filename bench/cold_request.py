@@ -281,8 +281,9 @@ def not_in_the_layer() -> list[str]:
     def normal(name: str) -> str:
         return re.sub(r"[-_.]+", "-", name).lower()
 
-    wanted = [line.split("==")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    todo = [normal(name) for name in wanted if name and not name.startswith("#")]
+    lock = (ROOT / "requirements.txt").read_text().splitlines()
+    wanted = ["chalice"] + [line.split("==")[0] for line in lock if re.match(r"[A-Za-z0-9]", line)]
+    todo = [normal(name) for name in wanted]
     runtime: set[str] = set()
     while todo:
         name = todo.pop()

@@ -383,8 +383,11 @@ def events_document() -> dict[str, Any]:
 
 # -- alarms: what an on-call engineer is woken for (README "Operations") ------------------
 
-# Notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action.
+# Notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action. It is the
+# default of a template parameter, so the condition is CloudFormation's to decide: a condition on a
+# literal '' is always false, which cfn-lint refuses (W8003, and E3033 for the [''] it would drop).
 ALARM_TOPIC_CONDITION = "HasAlarmTopic"
+ALARM_TOPIC_PARAMETER = "AlarmTopicArn"
 # An HTTP function's share of 5xx answers over 5 minutes (percent), once it had this many requests.
 HTTP_5XX_PERCENT = 5
 HTTP_5XX_MIN_REQUESTS = 10
@@ -392,7 +395,7 @@ HTTP_5XX_MIN_REQUESTS = 10
 
 def _alarm(name: str, description: str, metric: dict[str, Any], *, threshold: float = 1) -> dict[str, Any]:
     """An ``AWS::CloudWatch::Alarm`` on one period of ``metric`` (a metric's own keys, or ``Metrics`` math)."""
-    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, [{"Ref": ALARM_TOPIC_PARAMETER}], {"Ref": "AWS::NoValue"}]}
     single = "Metrics" not in metric
     return {
         "Type": "AWS::CloudWatch::Alarm",
@@ -524,8 +527,15 @@ def alarms_document() -> dict[str, Any]:
                 ]
             },
         )
-    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}}
-    return {"Conditions": conditions, "Resources": alarms}
+    parameters = {
+        ALARM_TOPIC_PARAMETER: {
+            "Type": "String",
+            "Default": "${param:alarmTopicArn}",
+            "Description": "SNS topic the alarms notify; empty: none",
+        }
+    }
+    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": [{"Ref": ALARM_TOPIC_PARAMETER}, ""]}]}}
+    return {"Parameters": parameters, "Conditions": conditions, "Resources": alarms}
 
 
 # -- logs: Lambda's JSON format ------------------------------------------------------

@@ -169,12 +169,14 @@ def test_a_parked_email_raises_the_alarm_of_its_stage(service, resources):
     assert (properties["Threshold"], properties["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert properties["TreatMissingData"] == "notBreaching"
     # It notifies the stage's SNS topic, and nothing when the param is empty (the default).
-    topic = {"Fn::If": ["HasAlarmTopic", ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    topic = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
     assert properties["AlarmActions"] == topic
-    conditions = {}
+    conditions, parameters = {}, {}
     for part in service["resources"]:
         conditions.update(part.get("Conditions") or {})
-    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}
+        parameters.update(part.get("Parameters") or {})
+    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}
+    assert parameters["AlarmTopicArn"]["Default"] == "${param:alarmTopicArn}"
     assert service["params"]["default"]["alarmTopicArn"] == ""
 
 
@@ -715,14 +717,21 @@ def test_the_tables_an_operation_really_touches_are_granted_to_its_function(aws,
 # -- packaging ----------------------------------------------------------------------
 
 
-def test_layer_requirements_are_the_pins_without_chalice():
+def test_the_layer_installs_the_hashed_lock_of_the_human_list():
     requirements = package.runtime_requirements()
-    assert all("==" in line for line in requirements)
+    assert all(re.fullmatch(r"[\w.-]+==[\w.]+", line) for line in requirements)
     assert not [line for line in requirements if line.lower().startswith("chalice")]
-    assert (
-        len(requirements)
-        == len([line for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line]) - 1
-    )
+    # Every package of the lock carries its hashes (pip's --require-hashes refuses the lock otherwise).
+    hashes = package.locked_hashes()
+    assert set(hashes) == {package._requirement_name(line) for line in requirements}
+    assert all(hashes.values())
+    # requirements.in's pins are the lock's versions: what was reviewed is what ships.
+    human = [line for line in (ROOT / "requirements.in").read_text().splitlines() if "==" in line]
+    assert {package._requirement_name(line): line.split("==")[1] for line in human}.items() <= {
+        package._requirement_name(line): line.split("==")[1] for line in requirements
+    }.items()
+    # The tools install the same versions (the lock without hashes as constraints).
+    assert "-r requirements.in" in (ROOT / "requirements-dev.txt").read_text()
 
 
 def test_function_zip_holds_only_its_folder_with_unchecked_pyc(tmp_path, monkeypatch):
@@ -842,7 +851,7 @@ def test_every_table_has_an_alarm_on_throttled_reads_and_writes(resources):
 
 
 def test_every_alarm_notifies_the_stage_topic_or_nothing(resources):
-    topic = {"Fn::If": ["HasAlarmTopic", ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    topic = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
     for key, alarm in alarms_of(resources).items():
         assert alarm["AlarmActions"] == topic and alarm["OKActions"] == topic, key
         assert alarm["TreatMissingData"] == "notBreaching", key
