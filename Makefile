@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format gen bench package clean resend-mail lock
+.PHONY: help run test lint format gen bench mutants package clean resend-mail lock
 
 # The layer's lock (requirements.txt) without its hashes is the tools' constraints: the tests run with
 # exactly the versions the layer ships, while only the layer is installed in hash-checking mode.
@@ -50,6 +50,10 @@ gen: $(BIN)/.installed  ## rewrite generated files (OpenAPI document, serverless
 
 bench: $(BIN)/.installed  ## print the benchmarks' figures (cold import, DynamoDB calls, outbox, throughput)
 	$(BIN)/python -m bench
+
+# Not part of `make test`: minutes per module, an hour or more for all (README, "Mutation testing").
+mutants: $(BIN)/.installed  ## mutation testing (cosmic-ray) of the booking, wallet, cancellation, countermark and auth rules (MODULES="wallets auth")
+	$(BIN)/python -m bench.mutants $(MODULES)
 
 # The Serverless Framework v3 (MIT), axe-core and swagger-ui-dist, exactly as locked.
 node_modules/.installed: package.json package-lock.json

@@ -41,3 +41,18 @@ def test_a_second_cancellation_refunds_nothing(booked):
         cancel_booking(booked, "user")
     assert Wallet.get(booked.user_id, "national").balance_cents == 50_000
     assert Stock.get(booked.stock_id).booked == 0
+
+
+def test_cancelling_an_event_refunds_the_balance_and_touches_no_cap(aws):
+    # An event counts against no cap: its refund must not give room under one either.
+    venue = make_venue(make_offerer())
+    offer = make_offer(venue, category="LIVE_SHOW")
+    stock = make_stock(offer, price_cents=1500, quantity=5, booked=1)
+    young = make_young(credit_cents=50_000)
+    Wallet.get(young.id, "national").update(actions=[Wallet.balance_cents.add(-1500)])
+    booking = make_booking(stock, offer, venue, young, debits={"national": 1500}, cap_kind=None)
+
+    cancel_booking(booking, "user:" + young.id)
+
+    wallet = Wallet.get(young.id, "national")
+    assert (wallet.balance_cents, wallet.physical_spent_cents, wallet.digital_spent_cents) == (50_000, 0, 0)

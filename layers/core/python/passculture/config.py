@@ -199,7 +199,6 @@ def function_name(function: str) -> str:
     """The deployed name of one of our functions, from ``<FUNCTION>_FUNCTION_NAME`` (``OFFERS_FUNCTION_NAME``).
 
     ``serverless.yml`` sets it in the functions that start that function's jobs; empty when unset.
-    Each variable is spelled out, so the README's configuration table can be checked against it.
     """
     names = {"offers": _str("OFFERS_FUNCTION_NAME", "")}  # spelt out: the README's table is checked against the code
     return names.get(function, "")

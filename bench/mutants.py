@@ -1,0 +1,294 @@
+"""``make mutants``: mutation testing (cosmic-ray) of the rules that carry money, places and access.
+
+Each module in ``MODULES`` is mutated with a chosen set of operators (the
+one-step changes: ``<`` to ``<=``, ``==`` to ``!=``, ``&`` to ``|``, ``-`` to
+``+``, a number plus or minus one, ``and`` to ``or``, a ``not`` added or
+dropped, ``True`` to ``False``, an exception type in an ``except``, a loop that
+runs zero times), only in the functions that carry the rules, and every
+mutant is run against that module's chosen tests (``pytest -x``, fast files
+first). It prints, per module, the mutants killed out of those not listed as
+equivalent, the survivors (line, operator, the mutated line), and the
+equivalent ones found, with their reason from ``bench/mutants_equivalent.txt``.
+
+It works on a copy of the project under ``build/mutants/`` (cosmic-ray
+rewrites the module on disk), and keeps one session per module there: a run
+stopped halfway resumes where it was; after tests changed, only the survivors
+are tried again (``--fresh`` starts over); after the module changed, all of it.
+
+    python -m bench.mutants                     # every module (long: an hour or more on 2 busy cores)
+    python -m bench.mutants wallets auth        # some of them
+    python -m bench.mutants --list              # the modules, their scope and their tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "build" / "mutants"
+EQUIVALENT = ROOT / "bench" / "mutants_equivalent.txt"
+SERVICES = "layers/core/python/passculture/services"
+
+
+@dataclass(frozen=True)
+class Module:
+    path: str
+    functions: frozenset[str]  # the functions mutated (cosmic-ray's definition names)
+    tests: tuple[str, ...]  # run in this order with -x: the quick ones first
+
+
+MODULES = {
+    "bookings": Module(
+        f"{SERVICES}/booking/bookings.py",
+        frozenset({"require_can_book", "check_stock", "stock_condition", "_book", "_commit", "cancel_my_booking"}),
+        (
+            "tests/unit/test_wallet_boundaries.py",
+            "tests/api/test_bookings.py",
+            "tests/concurrency/test_booking_stock_races.py",
+        ),
+    ),
+    "wallets": Module(
+        f"{SERVICES}/booking/wallets.py",
+        frozenset({"is_current", "in_perimeter", "plan_debits", "debit_update", "refund_update"}),
+        ("tests/unit/test_wallets.py", "tests/unit/test_wallet_boundaries.py", "tests/unit/test_cancellation.py"),
+    ),
+    "cancellation": Module(
+        f"{SERVICES}/booking/cancellation.py",
+        frozenset({"cancel_booking", "_cancellation"}),
+        ("tests/unit/test_cancellation.py", "tests/api/test_bookings.py"),
+    ),
+    "countermarks-v2": Module(
+        f"{SERVICES}/countermarks/v2.py",
+        frozenset(
+            {
+                "_resolve",
+                "_member_of_booking",
+                "_require_usable",
+                "_require_kept",
+                "_require_cancellable",
+                "_conditional_status",
+                "use",
+                "keep",
+                "cancel",
+            }
+        ),
+        ("tests/api/test_countermarks_v2.py",),
+    ),
+    "auth": Module(
+        f"{SERVICES}/accounts/auth.py",
+        frozenset(
+            {
+                "verify_password",
+                "issue_access_token",
+                "decode_access_token",
+                "api_key_prefix",
+                "api_key_matches",
+                "parse_authorization",
+                "load_principal",
+                "authenticate_user",
+            }
+        ),
+        ("tests/unit/test_auth.py", "tests/api/test_accounts_signin.py", "tests/api/test_countermarks_v2.py"),
+    ),
+}
+
+# The operators kept: a mutant a test can tell apart, at a step a real slip would make.
+OPERATORS = re.compile(
+    r"core/(ReplaceComparisonOperator_(Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Eq_NotEq|NotEq_Eq|Is_IsNot|IsNot_Is)"
+    r"|ReplaceBinaryOperator_(Add_Sub|Sub_Add|Mul_Add|BitAnd_BitOr|BitOr_BitAnd)"
+    r"|ReplaceUnaryOperator_(USub_UAdd|Delete_Not)"
+    r"|NumberReplacer|AddNot|ReplaceAndWithOr|ReplaceOrWithAnd|ReplaceTrueWithFalse|ReplaceFalseWithTrue"
+    r"|ZeroIterationForLoop|ReplaceBreakWithContinue|ReplaceContinueWithBreak|ExceptionReplacer)$"
+)
+TEST_TIMEOUT = 600.0  # seconds for one mutant's tests: a mutant that loops forever is killed by it
+
+
+def equivalents() -> dict[tuple[str, str, str], str]:
+    """{(module, operator, the line as the mutant has it): reason} from ``bench/mutants_equivalent.txt``."""
+    out = {}
+    for raw in EQUIVALENT.read_text().splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        module, operator, reason, line = (part.strip() for part in raw.split(" | ", 3))
+        out[(module, operator, line)] = reason
+    return out
+
+
+def copy_project(dest: Path) -> None:
+    """The tracked and new files of the project (no virtualenv, no caches) into ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    if dest.exists():
+        shutil.rmtree(dest)
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+
+
+def annotation_spans(path: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the annotations are: never evaluated here (``from __future__ import annotations``), so never mutated."""
+    import ast
+
+    spans = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        found = []
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            found.append(node.annotation)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            found.append(node.returns)
+        spans += [((a.lineno, a.col_offset), (a.end_lineno, a.end_col_offset)) for a in found]
+    return spans
+
+
+def digest(*names: str) -> str:
+    hashed = hashlib.sha256()
+    for name in names:
+        hashed.update((ROOT / name).read_bytes())
+    return hashed.hexdigest()[:12]
+
+
+def test_digest(module: Module) -> str:
+    return digest(*module.tests, "tests/conftest.py", "tests/factories.py", "tests/windows.py")
+
+
+def cosmic_ray(*args: str, env: dict[str, str], cwd: Path) -> None:
+    subprocess.run([str(Path(sys.executable).with_name("cosmic-ray")), *args], cwd=cwd, env=env, check=True)
+
+
+def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
+    """Mutates one module (resuming its session if it exists) and returns its results."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    tree = WORK / name
+    session = WORK / f"{name}.sqlite"
+    state_file = WORK / f"{name}.json"
+    state = json.loads(state_file.read_text()) if state_file.exists() and session.exists() else {}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{tree / 'layers/core/python'}:{tree}",
+        "PYTHONDONTWRITEBYTECODE": "1",  # a mutant of the same size in the same second must not reuse a .pyc
+    }
+    tests = " ".join(module.tests)
+    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --timeout=300 {tests}"
+    if fresh or state.get("module") != digest(module.path):
+        session.unlink(missing_ok=True)
+        state = {}
+    if state.get("tests") != test_digest(module):
+        copy_project(tree)
+        started = time.monotonic()
+        baseline = subprocess.run(command, shell=True, cwd=tree, env=env, capture_output=True, text=True)
+        if baseline.returncode != 0:
+            sys.exit(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
+        print(f"{name}: tests pass unmutated in {time.monotonic() - started:.0f} s", flush=True)
+    config = tree / "mutants.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(module.path)}\n"
+        f"timeout = {TEST_TIMEOUT}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        '[cosmic-ray.distributor]\nname = "local"\n'
+    )
+    if not state:
+        cosmic_ray("init", str(config), str(session), env=env, cwd=tree)
+    annotations = annotation_spans(ROOT / module.path)
+
+    def out_of_scope(mutation) -> bool:
+        return (
+            not OPERATORS.match(mutation.operator_name)
+            or mutation.definition_name not in module.functions
+            or any(start <= tuple(mutation.start_pos) < end for start, end in annotations)
+        )
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        if state and state.get("tests") != test_digest(module):
+            # Tests were added: the killed stay killed, the survivors are tried again.
+            from cosmic_ray.work_db import WorkResultStorage
+            from cosmic_ray.work_item import TestOutcome
+
+            with db._session_maker.begin() as rows:
+                rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
+        skipped = [item.job_id for item in db.work_items if out_of_scope(item.mutations[0])]
+        db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
+    state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
+    cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
+    lines = (ROOT / module.path).read_text().splitlines()
+    known = equivalents()
+    killed, survivors, equivalent = 0, [], []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item, result in db.completed_work_items:
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            mutation = item.mutations[0]
+            line = lines[mutation.start_pos[0] - 1].strip()
+            if result.test_outcome is not None and result.test_outcome.value != "survived":
+                killed += 1
+                continue
+            found = {
+                "line": mutation.start_pos[0],
+                "operator": mutation.operator_name,
+                "function": mutation.definition_name,
+                "source": line,
+                "mutated": _mutated_line(result.diff or ""),
+            }
+            reason = known.get((name, mutation.operator_name, found["mutated"]))
+            if reason is None:
+                survivors.append(found)
+            else:
+                equivalent.append({**found, "reason": reason})
+    return {"killed": killed, "survivors": survivors, "equivalent": equivalent}
+
+
+def _mutated_line(diff: str) -> str:
+    return next((x[1:].strip() for x in diff.splitlines() if x.startswith("+") and not x.startswith("+++")), "")
+
+
+def report(name: str, result: dict) -> None:
+    total = result["killed"] + len(result["survivors"])
+    score = 100.0 * result["killed"] / total if total else 100.0
+    print(f"\n{name}: {result['killed']}/{total} killed ({score:.0f}%), {len(result['equivalent'])} equivalent")
+    for s in sorted(result["survivors"], key=lambda s: s["line"]):
+        print(f"  SURVIVED line {s['line']} ({s['function']}, {s['operator']}): {s['source']}  ->  {s['mutated']}")
+    for s in sorted(result["equivalent"], key=lambda s: s["line"]):
+        print(f"  equivalent line {s['line']} ({s['operator']}): {s['mutated']}  -- {s['reason']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.mutants", description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", choices=[[], *MODULES], help="modules to mutate (default: all)")
+    parser.add_argument("--list", action="store_true", help="print the modules, their scope and tests")
+    parser.add_argument("--fresh", action="store_true", help="start over, even where only tests changed")
+    args = parser.parse_args(argv)
+    names = args.modules or list(MODULES)
+    if args.list:
+        for name in names:
+            module = MODULES[name]
+            print(f"{name}: {module.path}\n  functions: {', '.join(sorted(module.functions))}")
+            print(f"  tests: {' '.join(module.tests)}")
+        return 0
+    WORK.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name in names:
+        results[name] = run_module(name, MODULES[name], fresh=args.fresh)
+    print("\nMutation scores (killed / not equivalent):")
+    for name, result in results.items():
+        report(name, result)
+    return 1 if any(r["survivors"] for r in results.values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""A pro edits the stock between the booking's read and its transaction: each part of the stock condition holds.
+
+On moto's server twin. The seam is ``Transaction.commit`` (``tests.windows``):
+the first transaction sent once ``before_next_commit`` is armed is the
+booking's, and the pro's edit goes through the real stock service just before
+it is sent. So the booking has read the stock as it was and its transaction
+meets the stock as the pro left it: only the condition on the stock item can
+refuse it. Each test fails when its part of ``stock_condition`` is removed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+
+import pytest
+
+from infra.invocation import InProcessInvoker
+from passculture.adapters.invocations import install
+from passculture.errors import Conflict, NotFound
+from passculture.models.base import utcnow
+from passculture.models.bookings import Booking
+from passculture.models.stocks import Stock
+from passculture.models.wallets import Wallet
+from passculture.schemas.stocks import StockPatch
+from passculture.services.accounts.auth import Principal, load_principal
+from passculture.services.booking.bookings import book
+from passculture.services.catalogue.stocks import delete_stock, update_stock
+from tests.factories import make_member, make_offer, make_offerer, make_stock, make_venue, make_young, publish
+from tests.windows import before_next_commit
+
+
+@pytest.fixture
+def scene(moto_server):
+    """A published event with a pro member, and a young user with 500 EUR; jobs run in this process."""
+    previous = install(InProcessInvoker())
+    offerer = make_offerer()
+    pro = load_principal(make_member(offerer).id)
+    offer = make_offer(make_venue(offerer))
+    young = make_young()
+    try:
+        yield offer, pro, young
+    finally:
+        install(previous)
+
+
+def booker(young):
+    return Principal(user=young, roles=frozenset(young.roles))
+
+
+def assert_nothing_booked(stock, young, booked):
+    assert list(Booking.stock_index.query(stock.id)) == []
+    assert Stock.get(stock.id, consistent_read=True).booked == booked
+    assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 50_000
+
+
+def test_a_stock_deleted_meanwhile_is_not_booked(scene, monkeypatch):
+    offer, pro, young = scene
+    stock = make_stock(offer, quantity=10, price_cents=1_500)
+    publish(offer)
+
+    delete = partial(delete_stock, pro, stock.id)
+    with before_next_commit(monkeypatch, delete) as ran, pytest.raises(NotFound) as err:
+        book(booker(young), stock.id, 1)
+
+    assert ran
+    assert err.value.errors == {"stockId": ["No such stock"]}
+    assert Stock.get(stock.id, consistent_read=True).is_deleted
+    assert_nothing_booked(stock, young, booked=0)
+
+
+def test_a_quantity_lowered_to_what_is_booked_meanwhile_is_sold_out(scene, monkeypatch):
+    offer, pro, young = scene
+    stock = make_stock(offer, quantity=10, booked=6, price_cents=1_500)
+    publish(offer)
+
+    lower = partial(update_stock, pro, stock.id, StockPatch(quantity=6))
+    with before_next_commit(monkeypatch, lower) as ran, pytest.raises(Conflict) as err:
+        book(booker(young), stock.id, 1)
+
+    assert ran
+    assert err.value.errors == {"stockId": ["Sold out: no place left"]}
+    assert Stock.get(stock.id, consistent_read=True).quantity == 6
+    assert_nothing_booked(stock, young, booked=6)
+
+
+def test_an_unlimited_stock_limited_to_what_is_booked_meanwhile_is_sold_out(scene, monkeypatch):
+    offer, pro, young = scene
+    stock = make_stock(offer, quantity=None, booked=4, price_cents=1_500)
+    publish(offer)
+
+    limit = partial(update_stock, pro, stock.id, StockPatch(quantity=4))
+    with before_next_commit(monkeypatch, limit) as ran, pytest.raises(Conflict) as err:
+        book(booker(young), stock.id, 1)
+
+    assert ran
+    assert err.value.errors == {"stockId": ["Sold out: no place left"]}
+    assert Stock.get(stock.id, consistent_read=True).quantity == 4
+    assert_nothing_booked(stock, young, booked=4)
+
+
+def test_a_date_moved_meanwhile_is_booked_on_the_new_date_never_the_old_one(scene, monkeypatch):
+    # The new date is still bookable, so the booking lands after it reads the stock again: on the new date.
+    offer, pro, young = scene
+    old = (utcnow() + timedelta(days=10)).replace(microsecond=0)
+    new = old + timedelta(days=7)
+    stock = make_stock(offer, begins_at=old, quantity=10, price_cents=1_500)
+    publish(offer)
+
+    move = partial(update_stock, pro, stock.id, StockPatch(begins_at=new))
+    with before_next_commit(monkeypatch, move) as ran:
+        result = book(booker(young), stock.id, 1)
+
+    assert ran
+    assert result.booking.begins_at == new
+    assert result.view.cancellable_until == new - timedelta(hours=48)
+    (stored,) = Booking.stock_index.query(stock.id)
+    assert stored.begins_at == new
+    assert Stock.get(stock.id, consistent_read=True).booked == 1
+    assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 48_500
