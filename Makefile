@@ -7,12 +7,19 @@ BIN := $(VENV)/bin
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test lint format gen bench mutants package clean resend-mail import
+.PHONY: help run test lint format gen bench mutants package clean resend-mail import lock
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+# The layer's lock (requirements.txt) without its hashes is the tools' constraints: the tests run with
+# exactly the versions the layer ships, while only the layer is installed in hash-checking mode.
+$(BIN)/.installed: requirements.in requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt \
+	  -c <(grep -E '^[A-Za-z0-9]' requirements.txt | cut -d' ' -f1)
 	touch $@
+
+lock: $(BIN)/.installed  ## rewrite requirements.txt (the layer's lock, with hashes) from requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.txt requirements.in
 
 help:  ## list the targets, one line each (from the comment after each target)
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

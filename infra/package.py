@@ -75,19 +75,26 @@ def _requirement_name(line: str) -> str:
     return re.split(r"[\s\[=<>!~;]", line, maxsplit=1)[0].lower().replace("_", "-")
 
 
+LOCK = ROOT / "requirements.txt"
+
+
 def runtime_requirements() -> list[str]:
-    """The pinned lines of requirements.txt, Chalice aside (its two runtime files are copied)."""
-    lines = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
-    return [line for line in lines if line and _requirement_name(line) != "chalice"]
+    """The lock's pins (``name==version``), every package of the layer and its dependencies; no Chalice."""
+    lines = [line.split(" ", 1)[0] for line in LOCK.read_text().splitlines() if re.match(r"[A-Za-z0-9]", line)]
+    return [line for line in lines if _requirement_name(line) != "chalice"]
 
 
-def tested_constraints(requirements: list[str]) -> list[str]:
-    """The versions the tests ran with, for the dependencies requirements.txt does not pin itself."""
-    pinned = {_requirement_name(line) for line in requirements} | {"chalice"}
-    frozen = subprocess.run(
-        [sys.executable, "-m", "pip", "freeze", "--exclude-editable"], check=True, capture_output=True, text=True
-    ).stdout.splitlines()
-    return [line for line in frozen if "==" in line and _requirement_name(line) not in pinned]
+def locked_hashes() -> dict[str, list[str]]:
+    """Each locked package's ``sha256:`` hashes, as ``make lock`` wrote them."""
+    hashes: dict[str, list[str]] = {}
+    current = ""
+    for line in LOCK.read_text().splitlines():
+        if re.match(r"[A-Za-z0-9]", line):
+            current = _requirement_name(line)
+            hashes[current] = []
+        for found in re.findall(r"--hash=(sha256:[0-9a-f]{64})", line):
+            hashes[current].append(found)
+    return hashes
 
 
 def compile_tree(root: Path, runtime_dir: str, workers: int = 1) -> None:
@@ -106,9 +113,10 @@ def compile_tree(root: Path, runtime_dir: str, workers: int = 1) -> None:
 def chalice_runtime_dir() -> Path:
     import chalice
 
-    pinned = [line for line in (ROOT / "requirements.txt").read_text().splitlines() if line.startswith("chalice==")]
+    dev = (ROOT / "requirements-dev.txt").read_text().splitlines()
+    pinned = [line for line in dev if line.startswith("chalice==")]
     if pinned and pinned[0].split("==")[1].strip() != chalice.__version__:
-        raise SystemExit(f"chalice {chalice.__version__} installed, requirements.txt says {pinned[0]}: run make")
+        raise SystemExit(f"chalice {chalice.__version__} installed, requirements-dev.txt says {pinned[0]}: run make")
     return Path(chalice.__file__).parent
 
 
@@ -116,11 +124,6 @@ def build_layer() -> None:
     shutil.rmtree(LAYER_DIR, ignore_errors=True)
     site = LAYER_DIR / "python"
     site.mkdir(parents=True)
-    requirements = runtime_requirements()
-    work = BUILD / "pip"
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "requirements.txt").write_text("\n".join(requirements) + "\n")
-    (work / "constraints.txt").write_text("\n".join(tested_constraints(requirements)) + "\n")
     platforms = [arg for tag in LAMBDA_PLATFORMS for arg in ("--platform", tag)]
     run(
         [
@@ -141,10 +144,11 @@ def build_layer() -> None:
             "--abi",
             "cp{}{}".format(*LAMBDA_PYTHON),
             "--only-binary=:all:",
+            # Exactly the lock: every package pinned and checked against its hashes, nothing resolved anew.
+            "--require-hashes",
+            "--no-deps",
             "-r",
-            str(work / "requirements.txt"),
-            "-c",
-            str(work / "constraints.txt"),
+            str(LOCK),
         ]
     )
     shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts, with this machine's shebangs

@@ -53,6 +53,8 @@ OPTIONAL_DYNAMODB_ACTIONS = {
     "dynamodb:BatchWriteItem": re.compile(r"\.batch_write(?:_item)?\(|[\"']BatchWriteItem[\"']"),
     "dynamodb:Scan": re.compile(r"\.scan\(|[\"']Scan[\"']"),
 }
+# What a traced function sends X-Ray (provider.tracing.lambda); these actions take no resource ARN.
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject")
 
 
@@ -238,6 +240,8 @@ def table_resource(model: type) -> dict[str, Any]:
         properties["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
     properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
     properties["SSESpecification"] = {"SSEEnabled": True}
+    # A table cannot be deleted, by the stack or by hand, until this is turned off first.
+    properties["DeletionProtectionEnabled"] = True
     return {
         "Type": "AWS::DynamoDB::Table",
         # The data outlives the stack: removing or replacing the stack keeps every table.
@@ -355,45 +359,8 @@ def _failures_queue(queue_name: str) -> dict[str, Any]:
     }
 
 
-# Alarms on the metrics the code emits (``adapters/metrics.py``, Embedded Metric Format). Their
-# notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action.
-ALARM_TOPIC_CONDITION = "HasAlarmTopic"
-ALARMS: dict[str, dict[str, Any]] = {
-    "EmailsParkedAlarm": {
-        "metric": "EmailsParked",
-        "description": "An email could not be sent and was parked in failed_mails: resend it (README, Failure modes)",
-    },
-}
-
-
-def alarm_resource(metric: str, description: str) -> dict[str, Any]:
-    """A CloudWatch alarm: at least one point of ``metric`` for this stage in 5 minutes."""
-    from passculture.adapters.metrics import NAMESPACE
-
-    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
-    return {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "AlarmName": f"${{self:service}}-${{sls:stage}}-{metric}",
-            "AlarmDescription": description,
-            "Namespace": NAMESPACE,
-            "MetricName": metric,
-            "Dimensions": [{"Name": "stage", "Value": "${sls:stage}"}],
-            "Statistic": "Sum",
-            "Period": 300,
-            "EvaluationPeriods": 1,
-            "Threshold": 1,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            # No point in a period is no parked email, not an unknown state.
-            "TreatMissingData": "notBreaching",
-            "AlarmActions": actions,
-            "OKActions": actions,
-        },
-    }
-
-
 def events_document() -> dict[str, Any]:
-    """``infra/resources/events.yml``: where what keeps failing is parked, and the alarms (README "Failure modes").
+    """``infra/resources/events.yml``: where what keeps failing is parked (README "Failure modes").
 
     A stream's queue gets the failed batch's coordinates in the stream; an
     asynchronous invocation's queue gets the whole event. ``python -m infra.replay``
@@ -411,10 +378,183 @@ def events_document() -> dict[str, Any]:
                 resources[stream_failures_queue_id(name, source["table"])] = _failures_queue(queue)
         if invoked_asynchronously(name):
             resources[async_failures_queue_id(name)] = _failures_queue(failure_queue_name(name, stage))
-    for logical_id, alarm in ALARMS.items():
-        resources[logical_id] = alarm_resource(alarm["metric"], alarm["description"])
-    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}}
-    return {"Conditions": conditions, "Resources": resources}
+    return {"Resources": resources}
+
+
+# -- alarms: what an on-call engineer is woken for (README "Operations") ------------------
+
+# Notifications go to the stage's ``alarmTopicArn`` param (an SNS topic); empty: no action. It is the
+# default of a template parameter, so the condition is CloudFormation's to decide: a condition on a
+# literal '' is always false, which cfn-lint refuses (W8003, and E3033 for the [''] it would drop).
+ALARM_TOPIC_CONDITION = "HasAlarmTopic"
+ALARM_TOPIC_PARAMETER = "AlarmTopicArn"
+# An HTTP function's share of 5xx answers over 5 minutes (percent), once it had this many requests.
+HTTP_5XX_PERCENT = 5
+HTTP_5XX_MIN_REQUESTS = 10
+
+
+def _alarm(name: str, description: str, metric: dict[str, Any], *, threshold: float = 1) -> dict[str, Any]:
+    """An ``AWS::CloudWatch::Alarm`` on one period of ``metric`` (a metric's own keys, or ``Metrics`` math)."""
+    actions = {"Fn::If": [ALARM_TOPIC_CONDITION, [{"Ref": ALARM_TOPIC_PARAMETER}], {"Ref": "AWS::NoValue"}]}
+    single = "Metrics" not in metric
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": f"${{self:service}}-${{sls:stage}}-{name}",
+            "AlarmDescription": description,
+            **metric,
+            **({"Period": metric.get("Period", 300)} if single else {}),
+            "EvaluationPeriods": 1,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            # No point in a period is nothing to count (no error, no message), not an unknown state.
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": actions,
+            "OKActions": actions,
+        },
+    }
+
+
+def _own_metric(metric: str, period: int = 300) -> dict[str, Any]:
+    from passculture.adapters.metrics import NAMESPACE
+
+    return {
+        "Namespace": NAMESPACE,
+        "MetricName": metric,
+        "Dimensions": [{"Name": "stage", "Value": "${sls:stage}"}],
+        "Statistic": "Sum",
+        "Period": period,
+    }
+
+
+def _stat(metric_id: str, namespace: str, name: str, dimensions: dict[str, Any], stat: str = "Sum") -> dict[str, Any]:
+    return {
+        "Id": metric_id,
+        "ReturnData": False,
+        "MetricStat": {
+            "Metric": {
+                "Namespace": namespace,
+                "MetricName": name,
+                "Dimensions": [{"Name": key, "Value": value} for key, value in dimensions.items()],
+            },
+            "Period": 300,
+            "Stat": stat,
+        },
+    }
+
+
+def _expression(expression: str, label: str) -> dict[str, Any]:
+    return {"Id": "e1", "Expression": expression, "Label": label, "ReturnData": True}
+
+
+def failure_queues() -> dict[str, str]:
+    """Every dead-letter / on-failure queue's logical id -> the function it parks events of."""
+    from infra.catalog import EVENT_SOURCES, FUNCTIONS
+
+    queues: dict[str, str] = {}
+    for name in FUNCTIONS:
+        for source in EVENT_SOURCES.get(name, ()):
+            if source["kind"] == "dynamodb":
+                queues[stream_failures_queue_id(name, source["table"])] = name
+        if invoked_asynchronously(name):
+            queues[async_failures_queue_id(name)] = name
+    return queues
+
+
+def alarms_document() -> dict[str, Any]:
+    """``infra/resources/alarms.yml``: every alarm, on AWS's metrics and on the code's own (EMF)."""
+    from infra.catalog import FUNCTIONS, HTTP_FUNCTIONS
+    from passculture.adapters.metrics import NAMESPACE
+    from passculture.models import all_models
+
+    alarms: dict[str, Any] = {}
+    for name in FUNCTIONS:
+        function = [{"Name": "FunctionName", "Value": deployed_name(name)}]
+        for metric, what in (("Errors", "failed (an exception or a timeout)"), ("Throttles", "was throttled")):
+            alarms[f"{camel(name)}Lambda{metric}Alarm"] = _alarm(
+                f"{name}-{metric}",
+                f"The {name} function {what}: see its log group (README, Operations)",
+                {"Namespace": "AWS/Lambda", "MetricName": metric, "Dimensions": function, "Statistic": "Sum"},
+            )
+    for name in HTTP_FUNCTIONS:
+        dims = {"stage": "${sls:stage}", "function": name}
+        rate = f"IF(requests >= {HTTP_5XX_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)"
+        alarms[f"{camel(name)}Http5xxRateAlarm"] = _alarm(
+            f"{name}-Http5xxRate",
+            f"More than {HTTP_5XX_PERCENT} % of the {name} function's answers were 5xx in 5 minutes",
+            {
+                "Metrics": [
+                    _stat("errors", NAMESPACE, "Http5xx", dims),
+                    _stat("requests", NAMESPACE, "HttpRequests", dims),
+                    _expression(rate, "5xx answers (%)"),
+                ]
+            },
+            threshold=HTTP_5XX_PERCENT,
+        )
+    for queue, name in failure_queues().items():
+        alarms[f"{queue}Alarm"] = _alarm(
+            f"{queue.removesuffix('Queue')}",
+            f"An event of the {name} function was given up on and parked: replay it (README, Failure modes)",
+            {
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}],
+                "Statistic": "Maximum",
+            },
+        )
+    alarms["EmailsParkedAlarm"] = _alarm(
+        "EmailsParked",
+        "An email could not be sent and was parked in failed_mails: resend it (README, Failure modes)",
+        _own_metric("EmailsParked"),
+    )
+    # The imports run hourly: an hour's period keeps it raised while a link keeps failing.
+    alarms["ImportLinkFailedThriceAlarm"] = _alarm(
+        "ImportLinkFailedThrice",
+        "An agenda link failed to import three times in a row: see its lastError (README, Operations)",
+        _own_metric("ImportLinkFailedThrice", period=3600),
+    )
+    for model in all_models():
+        table = table_logical_id(model.Meta.short_name)
+        dims = {"TableName": {"Ref": table}}
+        alarms[f"{table}ThrottlingAlarm"] = _alarm(
+            f"{model.Meta.short_name}-Throttling",
+            f"DynamoDB throttled reads or writes of the {model.Meta.short_name} table (the API answers 503)",
+            {
+                "Metrics": [
+                    _stat("reads", "AWS/DynamoDB", "ReadThrottleEvents", dims),
+                    _stat("writes", "AWS/DynamoDB", "WriteThrottleEvents", dims),
+                    _expression("FILL(reads, 0) + FILL(writes, 0)", "throttled requests"),
+                ]
+            },
+        )
+    parameters = {
+        ALARM_TOPIC_PARAMETER: {
+            "Type": "String",
+            "Default": "${param:alarmTopicArn}",
+            "Description": "SNS topic the alarms notify; empty: none",
+        }
+    }
+    conditions = {ALARM_TOPIC_CONDITION: {"Fn::Not": [{"Fn::Equals": [{"Ref": ALARM_TOPIC_PARAMETER}, ""]}]}}
+    return {"Parameters": parameters, "Conditions": conditions, "Resources": alarms}
+
+
+# -- logs: Lambda's JSON format ------------------------------------------------------
+
+
+def logs_document() -> dict[str, Any]:
+    """``infra/resources/logs.yml``: each function logs in Lambda's JSON format (README "Operations").
+
+    Serverless v3 has no setting for it, so it extends the functions it compiles.
+    """
+    from infra.catalog import FUNCTIONS
+
+    config = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+    return {
+        "Resources": {},
+        "extensions": {
+            function_logical_id(name): {"Properties": {"LoggingConfig": dict(config)}} for name in FUNCTIONS
+        },
+    }
 
 
 # -- IAM: one role per function --------------------------------------------------------
@@ -475,7 +615,14 @@ def role_statements(name: str) -> list[dict[str, Any]]:
             # The log group is a resource of the stack (Serverless adds it): streams and events only.
             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [_arn("arn:", partition, ":logs:", *region_account, ":log-group:", log_group_name(name), ":*")],
-        }
+        },
+        {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            # provider.tracing.lambda: Lambda sends the function's segments with its role; X-Ray has no resource ARNs.
+            "Action": list(XRAY_ACTIONS),
+            "Resource": ["*"],
+        },
     ]
     if reached.tables:
         tables = [table_logical_id(t) for t in reached.tables]
@@ -628,6 +775,8 @@ FUNCTIONS_PATH = ROOT / "infra" / "functions.yml"
 TABLES_PATH = ROOT / "infra" / "resources" / "tables.yml"
 MEDIA_PATH = ROOT / "infra" / "resources" / "media.yml"
 EVENTS_PATH = ROOT / "infra" / "resources" / "events.yml"
+ALARMS_PATH = ROOT / "infra" / "resources" / "alarms.yml"
+LOGS_PATH = ROOT / "infra" / "resources" / "logs.yml"
 IAM_PATH = ROOT / "infra" / "resources" / "iam.yml"
 
 
@@ -637,6 +786,8 @@ def generated_files() -> dict[Path, str]:
         TABLES_PATH: dump(tables_document()),
         MEDIA_PATH: dump(media_document()),
         EVENTS_PATH: dump(events_document()),
+        ALARMS_PATH: dump(alarms_document()),
+        LOGS_PATH: dump(logs_document()),
         IAM_PATH: dump(iam_document()),
     }
 

@@ -30,6 +30,7 @@ from tests.factories import (
 )
 
 CALLER_LIMIT, SOURCE_LIMIT, STRUCTURE_LIMIT, WINDOW = 3, 5, 6, 900
+KEY_LIMIT = 12  # requests of one API key per minute (200 in production)
 # Wrong passwords, shared with sign-in: per (email, source), per email, per source.
 PAIR_LIMIT, EMAIL_LIMIT, PASSWORD_SOURCE_LIMIT = 3, 8, 4
 
@@ -42,6 +43,7 @@ def small_limits(monkeypatch):
         countermark_source_failures=SOURCE_LIMIT,
         countermark_structure_failures=STRUCTURE_LIMIT,
         countermark_failure_window_seconds=WINDOW,
+        countermark_key_requests_per_minute=KEY_LIMIT,
         signin_limit_per_window=PAIR_LIMIT,
         signin_email_limit_per_window=EMAIL_LIMIT,
         signin_source_limit_per_window=PASSWORD_SOURCE_LIMIT,
@@ -151,13 +153,40 @@ def test_refusals_about_own_bookings_do_not_count(handler):
     assert invoke(handler, v2_event("keep", token, bearer(key)))[0] == 204
 
 
-def test_successes_never_write_a_counter(handler):
+def test_successes_write_no_failure_counter_only_the_key_s_requests(handler, monkeypatch):
     key, member, token = structure()
+    monkeypatch.setattr(countermarks, "_now", lambda: 1_800_000_010)  # one minute's window
     for headers in (bearer(key), auth(member), basic_auth(member.email)):
         for _ in range(3):
             assert check(handler, token, headers)[0] == 200
     assert invoke(handler, v2_event("use", token, bearer(key)))[0] == 204
-    assert list(RateLimit.scan()) == []
+    assert [(c.key.split("#")[0], c.count) for c in RateLimit.scan()] == [("countermark-key", 4)]
+
+
+def test_an_api_key_gets_its_requests_of_the_minute_then_429_with_retry_after(handler, monkeypatch):
+    key, member, token = structure()
+    other_key, _ = make_api_key(make_offerer())
+    minute = 1_800_000_000  # a window's start
+    monkeypatch.setattr(countermarks, "_now", lambda: minute + 10)
+    for _ in range(KEY_LIMIT):
+        assert check(handler, token, bearer(key))[0] == 200
+    status, _, headers = check(handler, token, bearer(key))
+    assert status == 429 and 1 <= int(headers["Retry-After"]) <= 51
+    # Another key, and the same structure's members, are not held back.
+    assert check(handler, token, bearer(other_key))[0] == 404
+    assert check(handler, token, auth(member))[0] == 200
+    monkeypatch.setattr(countermarks, "_now", lambda: minute + 60)  # the next minute
+    assert check(handler, token, bearer(key))[0] == 200
+
+
+def test_a_key_s_prefix_with_a_wrong_secret_spends_nothing_of_its_allowance(handler, monkeypatch):
+    key, _, token = structure()
+    monkeypatch.setattr(countermarks, "_now", lambda: 1_800_000_010)
+    forged = key[: key.rindex("_") + 1] + "not-the-secret"
+    for n in range(KEY_LIMIT + 2):
+        assert check(handler, token, bearer(forged), ip=f"198.51.100.{n}")[0] == 401
+    for _ in range(KEY_LIMIT):
+        assert check(handler, token, bearer(key))[0] == 200
 
 
 def test_basic_and_sign_in_share_the_password_counters(handler, accounts):

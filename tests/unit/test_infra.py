@@ -169,12 +169,14 @@ def test_a_parked_email_raises_the_alarm_of_its_stage(service, resources):
     assert (properties["Threshold"], properties["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
     assert properties["TreatMissingData"] == "notBreaching"
     # It notifies the stage's SNS topic, and nothing when the param is empty (the default).
-    topic = {"Fn::If": ["HasAlarmTopic", ["${param:alarmTopicArn}"], {"Ref": "AWS::NoValue"}]}
+    topic = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
     assert properties["AlarmActions"] == topic
-    conditions = {}
+    conditions, parameters = {}, {}
     for part in service["resources"]:
         conditions.update(part.get("Conditions") or {})
-    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": ["${param:alarmTopicArn}", ""]}]}
+        parameters.update(part.get("Parameters") or {})
+    assert conditions["HasAlarmTopic"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}
+    assert parameters["AlarmTopicArn"]["Default"] == "${param:alarmTopicArn}"
     assert service["params"]["default"]["alarmTopicArn"] == ""
 
 
@@ -469,7 +471,8 @@ def test_a_role_grants_exactly_the_tables_its_code_reaches(service, resources, n
     for statement in found.values():
         assert statement["Effect"] == "Allow"
         assert all("*" not in action for action in statement["Action"]), "no wildcard actions"
-        assert "*" not in statement["Resource"]
+        # X-Ray's two actions have no resource ARNs: "*" is the only resource they take.
+        assert "*" not in statement["Resource"] or statement["Action"] == list(serverless.XRAY_ACTIONS)
 
 
 def test_accounts_cannot_touch_bookings_or_api_keys_and_countermarks_can_read_api_keys(service, resources):
@@ -725,14 +728,21 @@ def test_the_tables_an_operation_really_touches_are_granted_to_its_function(aws,
 # -- packaging ----------------------------------------------------------------------
 
 
-def test_layer_requirements_are_the_pins_without_chalice():
+def test_the_layer_installs_the_hashed_lock_of_the_human_list():
     requirements = package.runtime_requirements()
-    assert all("==" in line for line in requirements)
+    assert all(re.fullmatch(r"[\w.-]+==[\w.]+", line) for line in requirements)
     assert not [line for line in requirements if line.lower().startswith("chalice")]
-    assert (
-        len(requirements)
-        == len([line for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line]) - 1
-    )
+    # Every package of the lock carries its hashes (pip's --require-hashes refuses the lock otherwise).
+    hashes = package.locked_hashes()
+    assert set(hashes) == {package._requirement_name(line) for line in requirements}
+    assert all(hashes.values())
+    # requirements.in's pins are the lock's versions: what was reviewed is what ships.
+    human = [line for line in (ROOT / "requirements.in").read_text().splitlines() if "==" in line]
+    assert {package._requirement_name(line): line.split("==")[1] for line in human}.items() <= {
+        package._requirement_name(line): line.split("==")[1] for line in requirements
+    }.items()
+    # The tools install the same versions (the lock without hashes as constraints).
+    assert "-r requirements.in" in (ROOT / "requirements-dev.txt").read_text()
 
 
 def test_function_zip_holds_only_its_folder_with_unchecked_pyc(tmp_path, monkeypatch):
@@ -779,3 +789,116 @@ def test_template_routes_follow_resources_up_to_the_root():
         }
     }
     assert package.template_routes(template) == {("OffersLambdaFunction", "GET", "/offers/{offer_id}")}
+
+
+# -- operations: alarms, tracing, logs, throttling, deletion protection (README "Operations") --
+
+
+def alarms_of(resources):
+    return {key: r["Properties"] for key, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def watched(alarm):
+    """(namespace, metric, dimensions) of each metric an alarm reads, its own or in its math."""
+    if "MetricName" in alarm:
+        return [(alarm["Namespace"], alarm["MetricName"], {d["Name"]: d["Value"] for d in alarm["Dimensions"]})]
+    found = []
+    for metric in alarm["Metrics"]:
+        if "MetricStat" in metric:
+            m = metric["MetricStat"]["Metric"]
+            found.append((m["Namespace"], m["MetricName"], {d["Name"]: d["Value"] for d in m["Dimensions"]}))
+    return found
+
+
+def test_every_function_has_an_alarm_on_its_errors_and_its_throttles(resources):
+    read = [w for alarm in alarms_of(resources).values() for w in watched(alarm)]
+    for name in FUNCTIONS:
+        function = {"FunctionName": f"${{self:service}}-${{sls:stage}}-{name}"}
+        for metric in ("Errors", "Throttles"):
+            assert ("AWS/Lambda", metric, function) in read, (name, metric)
+
+
+def test_every_http_function_has_an_alarm_on_its_share_of_5xx(resources):
+    from infra.catalog import HTTP_FUNCTIONS
+    from passculture.adapters.metrics import NAMESPACE
+
+    alarms = alarms_of(resources)
+    for name in HTTP_FUNCTIONS:
+        alarm = alarms[f"{serverless.camel(name)}Http5xxRateAlarm"]
+        dims = {"stage": "${sls:stage}", "function": name}
+        assert (NAMESPACE, "Http5xx", dims) in watched(alarm)
+        assert (NAMESPACE, "HttpRequests", dims) in watched(alarm)
+        (expression,) = [m for m in alarm["Metrics"] if "Expression" in m]
+        assert expression["ReturnData"] and "100 * FILL(errors, 0) / requests" in expression["Expression"]
+        assert alarm["Threshold"] == serverless.HTTP_5XX_PERCENT
+
+
+def test_every_dead_letter_destination_has_an_alarm_on_any_message(resources):
+    queues = [key for key, r in resources.items() if r["Type"] == "AWS::SQS::Queue"]
+    assert queues  # the failure queues of infra/resources/events.yml
+    read = {
+        (metric, dims["QueueName"]["Fn::GetAtt"][0]): alarm
+        for alarm in alarms_of(resources).values()
+        for _, metric, dims in watched(alarm)
+        if "QueueName" in dims
+    }
+    for queue in queues:
+        alarm = read[("ApproximateNumberOfMessagesVisible", queue)]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+        assert alarm["Statistic"] == "Maximum"
+    # And the store the code parks emails in, and agenda links failing again and again.
+    alarms = alarms_of(resources)
+    assert alarms["EmailsParkedAlarm"]["MetricName"] == "EmailsParked"
+    thrice = alarms["ImportLinkFailedThriceAlarm"]
+    assert (thrice["MetricName"], thrice["Period"], thrice["Threshold"]) == ("ImportLinkFailedThrice", 3600, 1)
+
+
+def test_every_table_has_an_alarm_on_throttled_reads_and_writes(resources):
+    read = [w for alarm in alarms_of(resources).values() for w in watched(alarm)]
+    for model in all_models():
+        table = {"TableName": {"Ref": serverless.table_logical_id(model.Meta.short_name)}}
+        assert ("AWS/DynamoDB", "ReadThrottleEvents", table) in read
+        assert ("AWS/DynamoDB", "WriteThrottleEvents", table) in read
+
+
+def test_every_alarm_notifies_the_stage_topic_or_nothing(resources):
+    topic = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]}
+    for key, alarm in alarms_of(resources).items():
+        assert alarm["AlarmActions"] == topic and alarm["OKActions"] == topic, key
+        assert alarm["TreatMissingData"] == "notBreaching", key
+        assert alarm["AlarmName"].startswith("${self:service}-${sls:stage}-"), key
+    names = [a["AlarmName"] for a in alarms_of(resources).values()]
+    assert len(names) == len(set(names))
+
+
+def test_tables_cannot_be_deleted_while_protected(resources):
+    for model in all_models():
+        table = resources[serverless.table_logical_id(model.Meta.short_name)]
+        assert table["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_api_gateway_and_every_function_are_traced_and_every_role_may_send_traces(service, resources):
+    assert service["provider"]["tracing"] == {"apiGateway": True, "lambda": True}
+    assert service["custom"]["apiStage"]["tracingEnabled"] is True
+    for name in FUNCTIONS:
+        tracing = statements(service, resources, name)["Tracing"]
+        assert sorted(tracing["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        assert tracing["Resource"] == ["*"]
+
+
+def test_every_function_logs_in_lambda_s_json_format(service):
+    extensions = {}
+    for part in service["resources"]:
+        extensions.update(part.get("extensions") or {})
+    for name in FUNCTIONS:
+        config = extensions[serverless.function_logical_id(name)]["Properties"]["LoggingConfig"]
+        assert config == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+
+
+def test_the_api_stage_is_throttled_by_stage_params(service):
+    stage = service["custom"]["apiStage"]
+    assert stage["throttlingRateLimit"] == "${param:apiRateLimit}"
+    assert stage["throttlingBurstLimit"] == "${param:apiBurstLimit}"
+    defaults = service["params"]["default"]
+    assert 0 < defaults["apiRateLimit"] <= defaults["apiBurstLimit"]
+    assert "./infra/api-stage.js" in service["plugins"]

@@ -97,6 +97,8 @@ class Settings:
     countermark_caller_failures: int
     countermark_source_failures: int
     countermark_structure_failures: int
+    # Requests one API key may make to the countermark API per minute (Pass Culture's published 200).
+    countermark_key_requests_per_minute: int
     countermark_failure_window_seconds: int
     api_keys_per_structure: int
     # One CSV export response stays far below Lambda's 6 MB response limit.
@@ -114,6 +116,10 @@ class Settings:
     max_event_days_ahead: int
     # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
     lambda_function_name: str
+    # Set by Lambda (AWS_Lambda_python3.11 ...): the logs then go through its handler in JSON (adapters/logs.py).
+    execution_env: str = ""
+    # Where the EMF metric lines go: "stdout" (Lambda's log), or "off" (tools that print their own output).
+    metrics_output: str = "stdout"
 
     def table_name(self, short: str) -> str:
         return f"{self.table_prefix}{short}"
@@ -173,6 +179,7 @@ def get_settings() -> Settings:
         countermark_caller_failures=_int("COUNTERMARK_CALLER_FAILURES", 30),
         countermark_source_failures=_int("COUNTERMARK_SOURCE_FAILURES", 60),
         countermark_structure_failures=_int("COUNTERMARK_STRUCTURE_FAILURES", 150),
+        countermark_key_requests_per_minute=_int("COUNTERMARK_KEY_REQUESTS_PER_MINUTE", 200),
         countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),
@@ -183,6 +190,8 @@ def get_settings() -> Settings:
         notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
         max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
         lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
+        execution_env=_str("AWS_EXECUTION_ENV", ""),
+        metrics_output=_str("METRICS_OUTPUT", "stdout"),
     )
 
 

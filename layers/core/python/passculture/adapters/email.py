@@ -19,6 +19,7 @@ from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
 
+from passculture.adapters import metrics
 from passculture.adapters.aws import client
 from passculture.config import get_settings
 from passculture.rules.text import body_text, header_text
@@ -73,10 +74,16 @@ def build_message(sender: str, to: Iterable[Recipient], subject: str, body: str)
 def send_email(to: Iterable[Recipient], subject: str, body: str) -> str:
     """Sends a plain-text email; returns the SES message id once SES accepted it."""
     sender = get_settings().mail_sender
-    recipients, raw = build_message(sender, to, subject, body)
-    answer = client("sesv2").send_email(
-        FromEmailAddress=sender,
-        Destination={"ToAddresses": recipients},
-        Content={"Raw": {"Data": raw}},
-    )
+    try:
+        recipients, raw = build_message(sender, to, subject, body)
+        answer = client("sesv2").send_email(
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": recipients},
+            Content={"Raw": {"Data": raw}},
+        )
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+        metrics.count("EmailsFailed", reason=code or type(exc).__name__)
+        raise
+    metrics.count("EmailsSent")
     return answer["MessageId"]

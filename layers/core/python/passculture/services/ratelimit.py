@@ -91,20 +91,26 @@ def check(limit: Limit, subject: str, now: float | None = None) -> None:
     refuse_if_spent(limit, counter, now)
 
 
-def hit(limit: Limit, subject: str, now: float | None = None) -> int:
-    """Counts one attempt; raises RateLimited once the count passes the limit. Returns the count."""
-    now = clock() if now is None else now
+def add(limit: Limit, subject: str, now: float, by: int = 1) -> RateLimit:
+    """Adds ``by`` (an attempt, or -1 to take one back) to this window's counter; returns it as written."""
     start, ends = _window(limit, now)
     counter = RateLimit(_key(limit, subject, start))
     counter.update(
         actions=[
-            RateLimit.count.add(1),
+            RateLimit.count.add(by),
             RateLimit.window_ends.set(ends),
             RateLimit.expires.set(datetime.fromtimestamp(ends + 60, UTC)),  # TTLAttribute takes a datetime
         ]
     )
+    return counter
+
+
+def hit(limit: Limit, subject: str, now: float | None = None) -> int:
+    """Counts one attempt; raises RateLimited once the count passes the limit. Returns the count."""
+    now = clock() if now is None else now
+    counter = add(limit, subject, now)
     if counter.count > limit.limit:
-        raise RateLimited(retry_after=int(ends - now) + 1)
+        raise RateLimited(retry_after=retry_after(counter, now))
     return int(counter.count)
 
 

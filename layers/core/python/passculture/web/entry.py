@@ -3,12 +3,20 @@
 Keeping one handler per folder means one deployable function per folder, whatever
 mix of API Gateway, EventBridge schedule, DynamoDB stream, S3 and job events
 (background work it hands itself, ``services.jobs``) it gets.
+
+Every invocation runs in one metrics batch (``adapters.metrics``) and knows its
+request id for the logs; every event but HTTP (whose line the dispatcher writes,
+per request) gets one log line: kind, records, outcome, latency (README "Operations").
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
+
+from passculture.adapters import logs, metrics
 
 EventHandler = Callable[[dict[str, Any], Any], Any]
 
@@ -38,14 +46,50 @@ def make_handler(app: Any, **handlers: EventHandler) -> EventHandler:
 
     def handler(event: dict[str, Any], context: Any = None) -> Any:
         kind = event_kind(event)
-        if kind == "http":
-            return app(event, context)
-        target = handlers.get(kind)
-        if target is None:
-            raise ValueError(f"the {app.app_name} function does not handle {kind} events")
-        return target(event, context)
+        token = logs.REQUEST_ID.set(getattr(context, "aws_request_id", None))
+        try:
+            with metrics.batch():
+                if kind == "http":
+                    return app(event, context)
+                target = handlers.get(kind)
+                if target is None:
+                    raise ValueError(f"the {app.app_name} function does not handle {kind} events")
+                return _run_logged(app.app_name, kind, target, event, context)
+        finally:
+            logs.REQUEST_ID.reset(token)
 
     handler.app = app  # type: ignore[attr-defined]
     # A function without routes has no blueprint; an HTTP event still gets the contract's 404.
     handler.event_kinds = (("http",) if app.routes else ()) + tuple(handlers)  # type: ignore[attr-defined]
     return handler
+
+
+def _records(kind: str, event: Any) -> int:
+    return len(event.get("Records") or []) if kind in ("dynamodb", "s3") else 1
+
+
+def _run_logged(function: str, kind: str, target: EventHandler, event: dict[str, Any], context: Any) -> Any:
+    """Runs one non-HTTP event and writes its line: what came, how it ended, how long it took."""
+    started = time.perf_counter()
+    fields: dict[str, Any] = {"requestId": logs.REQUEST_ID.get(), "function": function, "kind": kind}
+    fields["records"] = _records(kind, event)
+    if kind == "job":
+        fields.update(job=event.get("job"), attempt=event.get("attempt", 0))
+    if kind == "action":
+        fields["action"] = event.get("action")
+    try:
+        result = target(event, context)
+    except Exception:
+        fields.update(outcome="failed", latencyMs=_ms(started))
+        logs.line(f"{kind} event failed", logging.ERROR, **fields)
+        raise
+    failed = len(result.get("batchItemFailures") or []) if isinstance(result, dict) else 0
+    fields.update(outcome="partial" if failed else "ok", latencyMs=_ms(started))
+    if failed:
+        fields["failedRecords"] = failed
+    logs.line(f"{kind} event {fields['outcome']}", **fields)
+    return result
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

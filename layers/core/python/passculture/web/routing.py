@@ -11,7 +11,9 @@ pydantic (400 naming every bad field; nesting and numbers bounded), calls the
 handler, and maps domain exceptions to their status, all within the request's
 deadline (``passculture.transport``). A throttled, slow or unreachable data store
 is a 503 with ``Retry-After``; anything else unexpected is logged with the
-request id and answered 500 without a stack trace.
+request id and answered 500 without a stack trace. Every HTTP event, routed or
+not, gets one log line and its route's metrics (``_contract_middleware``): request
+id, function, route template, method, status, latency and the caller's kind.
 
 A route names its schemas by class or, to keep pydantic out of the function's
 cold import, by reference: ``body="accounts:ProSignupIn"`` is
@@ -28,6 +30,7 @@ import enum
 import inspect
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +41,7 @@ from typing import Any
 from chalice import Blueprint, Chalice, CORSConfig, Response
 
 from passculture import transport
+from passculture.adapters import logs, metrics
 from passculture.config import get_settings
 from passculture.errors import (
     DomainError,
@@ -409,6 +413,7 @@ def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_p
             if len(raw_body) > get_settings().max_body_bytes:
                 raise PayloadTooLarge(f"The body is larger than {get_settings().max_body_bytes} bytes")
             _authenticate(spec, req)
+            request.caller_kind = caller_kind(req)
             if spec.body is not None:
                 req.body = validate(schema(spec.body), _parse_json(raw_body))
             if spec.query is not None:
@@ -462,6 +467,15 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
         req.principal.require_team()
 
 
+def caller_kind(req: Req) -> str:
+    """Who is calling, for the logs: anonymous, user, team, api_key or basic (a v2 access token: user)."""
+    if req.credentials is not None:
+        return {"token": "user"}.get(req.credentials.kind, req.credentials.kind)
+    if req.principal is not None:
+        return "team" if getattr(req.principal, "is_team", False) else "user"
+    return "anonymous"
+
+
 def _to_response(result: Any, status: int, request_id: str) -> Response:
     headers = {"X-Request-Id": request_id}
     if isinstance(result, Reply):
@@ -488,17 +502,44 @@ def _contract_middleware(app: Chalice) -> Callable[..., Any]:
     """
 
     def middleware(event: Any, get_response: Callable[..., Any]) -> Response:
-        resource = (getattr(event, "context", None) or {}).get("resourcePath")
-        if event is None or resource not in app.routes:
-            return _json_response(error_body({"global": ["Not found"]}), 404, {"X-Request-Id": request_id_of(event)})
-        response = get_response(event)
-        body = response.body
-        if isinstance(body, dict) and set(body) == {"Code", "Message"}:
-            response.body = dumps(error_body({"global": [str(body["Message"])]}))
-            response.headers["Content-Type"] = JSON
+        started = time.perf_counter()
+        with metrics.batch():
+            resource = (getattr(event, "context", None) or {}).get("resourcePath")
+            if event is None or resource not in app.routes:
+                response = _json_response(
+                    error_body({"global": ["Not found"]}), 404, {"X-Request-Id": request_id_of(event)}
+                )
+            else:
+                response = get_response(event)
+                body = response.body
+                if isinstance(body, dict) and set(body) == {"Code", "Message"}:
+                    response.body = dumps(error_body({"global": [str(body["Message"])]}))
+                    response.headers["Content-Type"] = JSON
+            _log_request(app.app_name, event, resource if resource in app.routes else None, response, started)
         return response
 
     return middleware
+
+
+def _log_request(function: str, event: Any, resource: str | None, response: Response, started: float) -> None:
+    """The request's line and its route's metrics; ``resource`` is None for a path this function does not serve."""
+    status = response.status_code
+    method = getattr(event, "method", None) or "-"
+    # Routes are a closed set of templates; anything else is one dimension value, not one per path.
+    route = f"{method} {resource}" if resource else "unrouted"
+    fields = {
+        "requestId": response.headers.get("X-Request-Id") or request_id_of(event),
+        "function": function,
+        "route": resource or "-",
+        "method": method,
+        "status": status,
+        "latencyMs": round((time.perf_counter() - started) * 1000, 1),
+        "caller": getattr(event, "caller_kind", "anonymous"),
+    }
+    level = logging.ERROR if status >= 500 else logging.INFO
+    logs.line(f"{method} {resource or '-'} {status}", level, **fields)
+    values = {"HttpRequests": 1, "Http4xx": int(400 <= status < 500), "Http5xx": int(status >= 500)}
+    metrics.emit(values, function=function, route=route)
 
 
 def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chalice:
@@ -512,6 +553,7 @@ def create_app(name: str, *blueprint_factories: Callable[[], Blueprint]) -> Chal
         app.route_specs.extend(getattr(blueprint, "route_specs", []))  # type: ignore[attr-defined]
     app.register_middleware(_contract_middleware(app), "http")
     _configure_logging()
+    logs.install()
     return app
 
 

@@ -10,6 +10,7 @@ import logging
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from passculture.adapters import metrics
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import utcnow
 from passculture.models.offerers import Offerer
@@ -61,6 +62,7 @@ def set_offerer_status(siren: str, status: str, reason: str | None, actor_id: st
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
             raise Conflict("This structure's status changed meanwhile: reload it", field="status") from exc
+        metrics.count("StructureValidations", status=status)
         _tell_admins(offerer, status, reason)
     # Always: an earlier job may have failed to start or given up, and its pages are idempotent.
     start_job("offerer-offers", {"siren": siren})

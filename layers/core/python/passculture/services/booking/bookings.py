@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from passculture.adapters import metrics
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound
 from passculture.models.base import (
@@ -237,6 +238,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
                 # This booking may have taken the last place: the offer leaves the feed then.
                 refresh_if_places_changed(offer.id, stock.id)
+            metrics.count("BookingsMade", category=offer.category)
             return BookingResult(booking, created=True, venue=venue)
         if "idem" in failed:
             replay = _replay(user.id, idempotency_key or "", stock_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
+from passculture.adapters import metrics
 from passculture.errors import Conflict, Gone
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.bookings import Booking
@@ -49,6 +50,8 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
         raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
     # What the transaction wrote, without reading it back.
     booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
+    # Who: the booker (user:), a structure's key or member (key:, user: on the v2 route), a deleted stock.
+    metrics.count("BookingsCancelled", by=cancelled_by.partition(":")[0] if free_place else "stock-deleted")
     if free_place:
         from passculture.services.catalogue.publication import refresh_if_places_changed
 

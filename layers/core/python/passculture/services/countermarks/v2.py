@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from passculture.adapters import metrics
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, NotFound, RateLimited, Unauthorized
 from passculture.models.api_keys import ApiKey
@@ -72,6 +73,11 @@ class FailureLimits:
     caller: ratelimit.Limit
     source: ratelimit.Limit
     structure: ratelimit.Limit
+
+
+def key_limit() -> ratelimit.Limit:
+    """Requests per minute of one API key, whatever they answer (the published API's 200)."""
+    return ratelimit.Limit("countermark-key", get_settings().countermark_key_requests_per_minute, 60)
 
 
 def failure_limits() -> FailureLimits:
@@ -190,6 +196,8 @@ def _deny(
 
 
 def _log_refusal(attempt: Attempt, status: int, reason: str) -> None:
+    # A route's own refusal (410, 403) reads "booking:'...'": its field is reason enough for a dimension.
+    metrics.count("CountermarkFailures", route=attempt.route, reason=reason.partition(":")[0], status=status)
     audit.warning(
         "countermark refused route=%s status=%s reason=%s caller=%s source=%s token=%s",
         attempt.route,
@@ -253,6 +261,45 @@ def _first_batch(
     return found, bookings[0] if bookings else None, by_key
 
 
+class KeyRequest:
+    """One request counted against an API key's minute, in a thread beside the first batch.
+
+    The count (one ``UpdateItem``: ``ADD count 1``) runs while the batch reads, so
+    it costs one call but no round trip of waiting. It is taken back (``ADD -1``)
+    unless the key's secret matched: presenting a key's prefix cannot spend its
+    allowance.
+    """
+
+    def __init__(self, attempt: Attempt) -> None:
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.attempt, self.prefix, self.verified = attempt, attempt.claim.name or "", False
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        # With the request's context: its deadline (passculture.transport) holds in the thread too.
+        self._counted = self._pool.submit(
+            contextvars.copy_context().run, ratelimit.add, key_limit(), self.prefix, attempt.now
+        )
+
+    def __enter__(self) -> KeyRequest:
+        return self
+
+    def within_allowance(self) -> None:
+        """The key is verified: 429 when this request is past its minute's allowance."""
+        self.verified = True
+        counter = self._counted.result()
+        if counter.count > key_limit().limit:
+            _spent(self.attempt, RateLimited(ratelimit.retry_after(counter, self.attempt.now)), "key-limit-spent")
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            counted = self._counted.exception() is None
+            if not self.verified and counted:
+                ratelimit.add(key_limit(), self.prefix, self.attempt.now, by=-1)
+        finally:
+            self._pool.shutdown(wait=False)
+
+
 def _refuse_if_structure_spent(attempt: Attempt, siren: str, counters: dict[str, RateLimit] | None) -> None:
     """429 when the caller's structure has used up its failures (real codes included).
 
@@ -277,12 +324,14 @@ def _resolve(attempt: Attempt, credentials: Credentials) -> tuple[Caller, Bookin
         reason, error = claim.refusal
         _deny(attempt, error, reason, source=True)
     if claim.kind == "api_key":
-        found, booking, counters = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
-        key = found[ApiKey][0] if found[ApiKey] else None
-        if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
-            # Only the source is counted: anyone may present a known prefix with a wrong secret,
-            # and counting it against the key would let them lock its structure out.
-            _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", source=True)
+        with KeyRequest(attempt) as request:
+            found, booking, counters = _first_batch(attempt, [(ApiKey, {"prefix": _s(claim.name or "")})])
+            key = found[ApiKey][0] if found[ApiKey] else None
+            if key is None or key.revoked_at is not None or not api_key_matches(credentials.secret, key.secret_hash):
+                # Only the source is counted: anyone may present a known prefix with a wrong secret,
+                # and counting it against the key would let them lock its structure out.
+                _deny(attempt, Unauthorized(BAD_CREDENTIALS), "bad-api-key", source=True)
+            request.within_allowance()
         # The key matched, so the SIREN it names (if any) is its own.
         _refuse_if_structure_spent(attempt, key.siren, counters if claim.siren is not None else None)
         if booking is None:
@@ -341,7 +390,13 @@ def _open(route: str, credentials: Credentials, raw_token: str, source_ip: str) 
     return attempt, caller, booking
 
 
+# A cancellation counts in BookingsCancelled (by: key or user).
+SUCCESS_METRICS = {"checked": "CountermarkChecks", "used": "CountermarkUses", "kept": "CountermarkKeeps"}
+
+
 def _succeeded(attempt: Attempt, caller: Caller, what: str) -> None:
+    if what in SUCCESS_METRICS:
+        metrics.count(SUCCESS_METRICS[what], caller=attempt.kind)
     audit.info(
         "countermark %s route=%s by=%s source=%s token=%s",
         what,
