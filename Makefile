@@ -58,12 +58,12 @@ bench: $(BIN)/.installed  ## print the benchmarks' figures (cold import, DynamoD
 mutants: $(BIN)/.installed  ## mutation testing (cosmic-ray) of the booking, wallet, cancellation, countermark and auth rules (MODULES="wallets auth")
 	$(BIN)/python -m bench.mutants $(MODULES)
 
-# The Serverless Framework v3 (MIT), axe-core and swagger-ui-dist, exactly as locked.
+# osls (MIT, the maintained fork of the Serverless Framework v3), axe-core and swagger-ui-dist, exactly as locked.
 node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
-package: $(BIN)/.installed node_modules/.installed  ## build the artifacts, `serverless package` offline, cfn-lint
+package: $(BIN)/.installed node_modules/.installed  ## build the artifacts, `osls package` offline, cfn-lint
 	$(BIN)/python -m infra.package --stage $(PACKAGE_STAGE)
 
 clean:  ## remove the virtualenv, node_modules and every build output

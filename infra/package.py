@@ -10,9 +10,10 @@
    recompiled (in memory) on every cold start.
 3. Each function is imported from its zip and the layer alone, as Lambda would;
    the static pages (the Guichet, the API reference) read all their files there.
-4. ``serverless package`` (v3, from ``node_modules``) with ``layers:`` asks
-   CloudFormation about the last deployed stack: moto's proxy answers on
-   127.0.0.1, with fake credentials, so this runs without AWS.
+4. ``osls package`` (osls 4, the maintained fork of the Serverless Framework v3,
+   from ``node_modules``) with ``layers:`` asks CloudFormation about the last
+   deployed stack: moto's proxy answers on 127.0.0.1, with fake credentials, so
+   this runs without AWS.
 5. The template is checked (every Chalice route is an API method of its
    function) and linted with ``cfn-lint``.
 
@@ -46,7 +47,7 @@ LAYER_DIR = BUILD / "layers" / "core"
 FUNCTIONS_DIR = BUILD / "functions"
 CORE_SOURCE = ROOT / "layers" / "core" / "python" / "passculture"
 TEMPLATE = ROOT / ".serverless" / "cloudformation-template-update-stack.json"
-SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
+SERVERLESS = ROOT / "node_modules" / ".bin" / "osls"
 REGION = "eu-west-3"
 
 # Lambda's python3.11 runs on Amazon Linux 2 (glibc 2.26): only wheels built for
@@ -271,7 +272,7 @@ def check_imports(names: tuple[str, ...]) -> None:
     log(f"import check: {len(names)} functions load from their zip and the layer alone")
 
 
-# -- serverless package behind moto's proxy -----------------------------------------
+# -- osls package behind moto's proxy -----------------------------------------------
 
 
 def _free_port() -> int:
@@ -340,7 +341,7 @@ def moto_proxy() -> Iterator[dict[str, str]]:
 
 def serverless_package(stage: str) -> None:
     if not SERVERLESS.exists():
-        raise SystemExit("node_modules/.bin/serverless is missing: run `npm ci`")
+        raise SystemExit("node_modules/.bin/osls is missing: run `npm ci`")
     shutil.rmtree(ROOT / ".serverless", ignore_errors=True)
     with moto_proxy() as env:
         run([str(SERVERLESS), "package", "--stage", stage, "--region", REGION], cwd=ROOT, env=env)
@@ -489,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
         lint_template()
     except subprocess.CalledProcessError as exc:
         raise SystemExit(f"failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}") from None
-    log(f"done in {time.monotonic() - started:.0f} s: .serverless/ is ready for `serverless deploy --package`")
+    log(f"done in {time.monotonic() - started:.0f} s: .serverless/ is ready for `npx osls deploy --package`")
     return 0
 
 

@@ -311,7 +311,7 @@ def test_table_names_follow_the_prefix_the_code_reads(service):
 
 def test_provider_is_python311_rest_in_paris_with_a_dev_default_stage(service):
     provider = service["provider"]
-    assert service["frameworkVersion"] == "3"
+    assert service["frameworkVersion"] == "4"  # osls 4
     assert provider["name"] == "aws"
     assert provider["runtime"] == "python3.11"
     assert provider["region"] == "eu-west-3"
