@@ -102,7 +102,7 @@ def test_a_first_import_creates_one_offer_per_event_and_one_stock_per_date(feed,
     assert (link.status, link.etag, link.consecutive_failures) == ("ok", '"v1"', 0)
     jazz = Offer.get(offer_id_for(link.id, "jazz@agenda"))
     assert (jazz.name, jazz.category, jazz.status, jazz.venue_id) == ("Concert du soir", "MUSIC", "published", venue.id)
-    assert jazz.feed_cell is not None and jazz.duration_minutes == 90
+    assert jazz.in_feed and jazz.duration_minutes == 90
     stocks = stocks_of(jazz.id)
     assert [s.begins_at for s in stocks] == JAZZ.starts
     assert {(int(s.price_cents), int(s.quantity), int(s.booked)) for s in stocks} == {(800, 40, 0)}
@@ -115,7 +115,7 @@ def test_offers_of_a_structure_not_yet_validated_wait_in_pending(feed, aws):
     link = new_link(venue, feed.url)
     sync(link)
     offer = Offer.get(offer_id_for(link.id, "jazz@agenda"))
-    assert (offer.status, offer.feed_cell) == ("pending", None)
+    assert (offer.status, offer.in_feed) == ("pending", False)
 
 
 def test_a_second_sync_of_an_unchanged_feed_writes_nothing_even_with_a_new_etag(feed, venue):
@@ -233,7 +233,7 @@ def test_an_event_gone_from_the_feed_loses_its_future_dates_once(feed, venue):
     assert link.last_report["removed"] == 2 and link.last_report["unchanged"] == 1
     jazz = Offer.get(offer_id_for(link.id, "jazz@agenda"))
     assert all(s.is_deleted for s in stocks_of(jazz.id))
-    assert (jazz.status, jazz.feed_cell) == ("draft", None)
+    assert (jazz.status, jazz.in_feed) == ("draft", False)
     with count_dynamodb_calls() as calls:
         sync(link)
     assert link.last_report["removed"] == 0

@@ -295,7 +295,7 @@ class _Writer:
 
     # A new event: its stocks, then its offer (the offer's hash says the event is in).
     def _create(self, plan: Planned) -> None:
-        from passculture.services.catalogue.publication import feed_cell, feed_summary, offer_status
+        from passculture.services.catalogue.publication import feed_cells, feed_summary, offer_status
         from passculture.services.catalogue.venues import location_of
 
         stocks = [self._new_stock(plan, stock_id, start, digest) for stock_id, (start, digest) in plan.dates.items()]
@@ -318,7 +318,8 @@ class _Writer:
             **location_of(self.venue),
         )
         offer.status = offer_status(offer, self.offerer_status, stocks)
-        offer.feed_cell = feed_cell(offer, offer.status, stocks, self.now)
+        for name, cell in feed_cells(offer, offer.status, stocks, self.now).items():
+            setattr(offer, f"feed_cell_{name}", cell)
         dates, min_price = feed_summary(stocks, self.now)
         offer.next_dates, offer.min_price_cents = dates or None, min_price
         if fields.image_url:
