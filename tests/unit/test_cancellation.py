@@ -56,3 +56,16 @@ def test_cancelling_an_event_refunds_the_balance_and_touches_no_cap(aws):
 
     wallet = Wallet.get(young.id, "national")
     assert (wallet.balance_cents, wallet.physical_spent_cents, wallet.digital_spent_cents) == (50_000, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("cancelled_by", "free_place", "counted_as"),
+    [("user:someone", True, "user"), ("offerer:someone", True, "offerer"), ("offerer:someone", False, "stock-deleted")],
+)
+def test_each_cancellation_is_counted_by_who_cancelled_it(booked, capsys, cancelled_by, free_place, counted_as):
+    import json
+
+    capsys.readouterr()
+    cancel_booking(booked, cancelled_by, free_place=free_place)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [(p["BookingsCancelled"], p["by"]) for p in lines if "BookingsCancelled" in p] == [(1, counted_as)]
