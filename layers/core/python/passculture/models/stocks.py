@@ -49,6 +49,8 @@ class Stock(Model):
     edited_by_pro = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
+    # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
+    public_id = NumberAttribute(null=True)
 
     offer_index = StockOfferIndex()
 

@@ -1,0 +1,80 @@
+"""Integer ids for everything the partner API shows, kept beside the internal (uuid) id.
+
+An id is a random integer in [1, 2**53 - 1] (``rules.partners``), so ids say
+nothing of how many there are nor which came next. Its uniqueness, across every
+kind, is a ``uniques`` item ``public-id#<n>`` (``target``: ``<kind>:<internal
+id>``) written in the same transaction as the attribute, which is also the
+lookup from the integer back to the item.
+
+Bookings get theirs in the booking transaction; venues when they are granted to
+a provider; providers when they are created; offers, stocks, structures (and
+anything made before) on first partner access, with ``ensure``: conditional on
+the item having none, so two racing requests agree on one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from passculture.errors import Conflict
+from passculture.models.base import Transaction, TransactionConflict, utcnow
+from passculture.models.uniques import Unique, unique_key
+from passculture.rules.partners import MAX_PUBLIC_ID, new_public_id
+
+KINDS = ("venue", "offer", "stock", "booking", "offerer", "provider")
+
+
+def guard_key(public_id: int) -> str:
+    return unique_key("public-id", str(public_id))
+
+
+def guard(kind: str, internal_id: str, public_id: int) -> Unique:
+    """The ``uniques`` item to save (``attribute_not_exists``) with an item that takes ``public_id``."""
+    return Unique(guard_key(public_id), target=f"{kind}:{internal_id}", created_at=utcnow())
+
+
+def _hash_key(item: Any) -> Any:
+    return getattr(item, item._hash_keyname)
+
+
+def ensure(item: Any, kind: str) -> int:
+    """``item``'s integer id, given now (one transaction) when it has none yet."""
+    if item.public_id is not None:
+        return int(item.public_id)
+    model = type(item)
+    for _ in range(5):
+        public_id = new_public_id()
+        tx = Transaction()
+        tx.save("guard", guard(kind, str(_hash_key(item)), public_id), condition=Unique.key.does_not_exist())
+        hash_attr = getattr(model, item._hash_keyname)
+        tx.update(
+            "item",
+            item,
+            actions=[model.public_id.set(public_id)],
+            condition=hash_attr.exists() & model.public_id.does_not_exist(),
+        )
+        try:
+            failed = tx.commit()
+        except TransactionConflict:
+            failed = {"item": "conflict"}
+        if not failed:
+            item.public_id = public_id
+            return public_id
+        if "item" in failed:
+            item.refresh(consistent_read=True)
+            if item.public_id is not None:  # another request gave it one first
+                return int(item.public_id)
+        # else: that integer is taken (a collision): draw another
+    raise Conflict("Could not give this item an id; try again")
+
+
+def lookup(kind: str, public_id: int | None) -> str | None:
+    """The internal id of the ``kind`` item whose integer id is ``public_id``; None when there is none."""
+    if public_id is None or not 1 <= public_id <= MAX_PUBLIC_ID:
+        return None
+    try:
+        target = Unique.get(guard_key(public_id), consistent_read=True).target
+    except Unique.DoesNotExist:
+        return None
+    found_kind, _, internal = target.partition(":")
+    return internal if found_kind == kind else None
