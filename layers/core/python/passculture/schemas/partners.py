@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool, StrictInt, field_validator
 
 from passculture.schemas.base import CamelModel, Name, examples
 from passculture.schemas.offers import Url
@@ -137,14 +137,31 @@ class PartnerBookingsQuery(CamelModel):
     stock_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: Literal["CONFIRMED", "USED", "CANCELLED", "REIMBURSED"] | None = None
     beginning_datetime: datetime | date | None = None
+
+    @field_validator("beginning_datetime", mode="before")
+    @classmethod
+    def _date_or_aware_datetime(cls, value: Any) -> Any:
+        """``YYYY-MM-DD`` is a day; anything longer a timezone-aware datetime."""
+        if not isinstance(value, str):
+            return value
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be a date (YYYY-MM-DD) or an ISO 8601 datetime") from exc
+        if moment.tzinfo is None:
+            raise ValueError("The datetime must be timezone-aware.")
+        return moment
+
     limit: int = Field(default=50, ge=1, le=50)
     first_index: int = Field(default=1, ge=1, le=MAX_ID)
 
     def beginning_range(self) -> tuple[datetime, datetime]:
-        """A date: its UTC day; a datetime: that instant (without an offset: UTC)."""
+        """A date: its UTC day; a datetime: that instant."""
         value = self.beginning_datetime
         if isinstance(value, datetime):
-            moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+            moment = value.astimezone(UTC)
             return moment, moment
         assert value is not None
         starts = datetime(value.year, value.month, value.day, tzinfo=UTC)
