@@ -182,7 +182,7 @@ def make_blueprint() -> Blueprint:
     def list_providers(req: Req) -> ProviderList:
         """Every provider, by name, active or not.
 
-        Never their HMAC keys nor API keys.
+        Each with its id, name, logo and whether it is active; never its HMAC key nor its API keys.
         """
         from passculture.schemas.partners import ProviderList
         from passculture.services.partners import providers
@@ -234,7 +234,7 @@ def make_blueprint() -> Blueprint:
     def revoke_provider_key(req: Req, providerId: str, prefix: str) -> None:
         """Revokes a provider's API key: 401 from the next call on.
 
-        Revoking a revoked key again is a 204.
+        The key is refused at once on every partner route; revoking a revoked key again is a 204.
         """
         from passculture.services.partners import providers
 
