@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from threading import Barrier, Thread
@@ -63,7 +64,7 @@ def test_public_ids_are_53_bit_safe_and_not_sequential():
     drawn = [new_public_id() for _ in range(2000)]
     assert all(1 <= n <= MAX_PUBLIC_ID for n in drawn)
     assert len(set(drawn)) == len(drawn)
-    assert sum(1 for a, b in zip(drawn, drawn[1:], strict=False) if b == a + 1) == 0
+    assert sum(1 for a, b in itertools.pairwise(drawn) if b == a + 1) == 0
     assert max(drawn) > 2**50  # spread over the whole range, not counting up
 
 
