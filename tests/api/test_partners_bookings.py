@@ -290,3 +290,15 @@ def test_cancel_past_the_cancellation_period_is_403(client, scene):
     response = call(client, "cancel", booking.token, scene.headers)
     assert (response.status_code, response.json_body) == (403, {"booking": "This booking cannot be cancelled anymore"})
     assert status_of(booking.token) == "booked"
+
+
+def test_an_unexpected_error_is_a_500_in_the_flat_shape(client, scene, monkeypatch):
+    from passculture.services.partners import bookings
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bookings, "check", broken)
+    response = call(client, "check", "ABCDEF", scene.headers)
+    assert response.status_code == 500
+    assert set(response.json_body) == {"global"} and response.json_body["global"][0].startswith("Internal error")
