@@ -26,7 +26,7 @@ from passculture.models.providers import Provider
 from passculture.rules.countermark import normalise_countermark
 from passculture.rules.partners import cancellation_period_end, parse_provider_key
 from passculture.services import ratelimit
-from passculture.services.accounts.auth import Credentials, sha256_hex
+from passculture.services.accounts.auth import Credentials, api_key_matches
 from passculture.services.countermarks import v2
 from passculture.services.partners import ids
 
@@ -85,19 +85,13 @@ def _open(route: str, credentials: Credentials, raw_token: str, source_ip: str) 
             or key.revoked_at is not None
             or provider is None
             or int(key.provider_id) != provider_id
-            or not _matches(credentials.secret, key.secret_hash)
+            or not api_key_matches(credentials.secret, key.secret_hash)
         ):
             v2._deny(attempt, unauthorized(), "bad-api-key", source=True)
         if not provider.is_active:
             v2._deny(attempt, flat(Forbidden({"auth": [INACTIVE]}), {"auth": [INACTIVE]}), "inactive-provider")
         request.within_allowance()
     return Call(attempt, provider, booking)
-
-
-def _matches(key: str, stored_hash: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(sha256_hex(key), stored_hash)
 
 
 def _token_call(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> tuple[Call, Booking]:
