@@ -195,3 +195,22 @@ def test_a_withdrawn_provider_s_bookings_vanish_but_they_stay_the_structure_s(of
         == 204
     )
     assert partners.http.get(token_path, headers=scene.headers).status_code == 404
+
+
+def test_a_venue_s_older_bookings_get_their_ids_when_it_is_granted(offers, partners):
+    """Bookings made before integer ids existed join the partner's list once the venue is granted (a job)."""
+    from passculture.models.bookings import Booking
+    from tests.api.partners_support import build_partner_scene
+
+    scene = build_partner_scene()
+    older = [book(scene) for _ in range(3)]
+    assert all(Booking.get(b.token).public_id is None for b in older)
+    newcomer = make_provider()
+    admin = auth(make_member(scene.offerer))
+    path = f"/venues/{scene.venue.id}/partners"
+    assert send(offers, "POST", path, {"providerId": newcomer.id}, admin).status_code == 201
+    given = {int(Booking.get(b.token).public_id) for b in older}
+    venue_id = Venue.get(scene.venue.id).public_id
+    listed = partners.http.get(f"/public/bookings/v1/bookings?venueId={venue_id}", headers=bearer(newcomer.key))
+    assert {b["id"] for b in listed.json_body["bookings"]} == given
+    assert all(b["offerId"] and b["stockId"] and b["venueId"] == venue_id for b in listed.json_body["bookings"])

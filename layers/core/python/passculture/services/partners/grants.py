@@ -3,8 +3,10 @@
 The grant is a ``venue_providers`` item and the venue's id in the provider's
 ``venue_ids``, written in one transaction, so the partner API (which reads the
 provider with its key) sees a grant or a withdrawal from the next call on. A
-venue gets its integer id when it is first granted. Withdrawing leaves the
-offers the provider made: they are the structure's.
+venue gets its integer id when it is first granted, and its older bookings
+theirs in a background job (``ids.venue_bookings_page``), so the provider's
+lists find them. Withdrawing leaves the offers the provider made: they are the
+structure's.
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def grant(principal: Principal, venue_id: str, provider_id: int) -> Grant:
         except TransactionConflict:
             continue
         if not failed:
+            from passculture.services.jobs import start_job
+
+            # Its older bookings get their integer ids off the request path: the provider's lists find them.
+            start_job("venue-booking-ids", {"venueId": venue.id})
             return Grant(item, provider)
         if "grant" in failed:
             raise Conflict("This provider already has access to this venue", field="providerId")

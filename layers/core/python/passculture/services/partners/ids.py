@@ -7,9 +7,11 @@ id>``) written in the same transaction as the attribute, which is also the
 lookup from the integer back to the item.
 
 Bookings get theirs in the booking transaction; venues when they are granted to
-a provider; providers when they are created; offers, stocks, structures (and
-anything made before) on first partner access, with ``ensure``: conditional on
-the item having none, so two racing requests agree on one.
+a provider, and then the venue's older bookings by the ``venue-booking-ids`` job
+(``venue_bookings_page``), so the partner's lists find them; providers when
+they are created; offers, stocks, structures (and anything made before) on
+first partner access, with ``ensure``: conditional on the item having none, so
+two racing requests agree on one.
 """
 
 from __future__ import annotations
@@ -78,3 +80,23 @@ def lookup(kind: str, public_id: int | None) -> str | None:
         return None
     found_kind, _, internal = target.partition(":")
     return internal if found_kind == kind else None
+
+
+PAGE = 100
+
+
+def venue_bookings_page(args: dict[str, Any], cursor: Any) -> Any:
+    """One page of the ``venue-booking-ids`` job: the venue's bookings (100, oldest first) given what they lack.
+
+    Harmless to run again: an id is given only where there is none.
+    """
+    from passculture.models.bookings import Booking
+    from passculture.services.jobs import Progress
+    from passculture.services.partners.bookings import present
+
+    page = Booking.venue_index.query(args["venueId"], limit=PAGE, last_evaluated_key=cursor)
+    bookings = list(page)
+    lacking = [b for b in bookings if None in (b.public_id, b.offer_public_id, b.stock_public_id, b.venue_public_id)]
+    if lacking:
+        present(lacking, save=True)
+    return Progress.next(page.last_evaluated_key, len(lacking))
