@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from passculture.config import get_settings
 from passculture.errors import Conflict, DomainError, Forbidden, Gone, InvalidInput, NotFound, Unauthorized, flat
-from passculture.models.base import batch_get, utcnow
+from passculture.models.base import utcnow
 from passculture.models.bookings import Booking
 from passculture.models.provider_keys import ProviderKey
 from passculture.models.providers import Provider
@@ -297,40 +297,8 @@ class PartnerBooking:
 
 
 def present(bookings: list[Booking], save: bool = False) -> list[PartnerBooking]:
-    """Each booking with its ids; those it does not carry yet (older bookings) are given and,
-    with ``save``, written on it, so the next call reads them with the booking."""
-    from passculture.models.offers import Offer
-    from passculture.models.stocks import Stock
-    from passculture.models.venues import Venue
-
-    missing = [b for b in bookings if None in (b.offer_public_id, b.stock_public_id, b.venue_public_id, b.public_id)]
-    known: dict[tuple[str, str], int] = {}
-    if missing:
-        wanted: list[tuple[type, dict[str, Any]]] = []
-        for b in missing:
-            wanted += [
-                (Offer, {"id": _s(b.offer_id)}),
-                (Stock, {"id": _s(b.stock_id)}),
-                (Venue, {"id": _s(b.venue_id)}),
-            ]
-        unique_wanted = list({(m, k["id"]["S"]): (m, k) for m, k in wanted}.values())
-        found = batch_get(unique_wanted)
-        for model, kind in ((Offer, "offer"), (Stock, "stock"), (Venue, "venue")):
-            for item in found[model]:
-                known[(kind, item.id)] = ids.ensure(item, kind)
-        for b in missing:
-            ids.ensure(b, "booking")
-            b.offer_public_id = b.offer_public_id or known.get(("offer", b.offer_id))
-            b.stock_public_id = b.stock_public_id or known.get(("stock", b.stock_id))
-            b.venue_public_id = b.venue_public_id or known.get(("venue", b.venue_id))
-            if save and None not in (b.offer_public_id, b.stock_public_id, b.venue_public_id):
-                b.update(
-                    actions=[
-                        Booking.offer_public_id.set(b.offer_public_id),
-                        Booking.stock_public_id.set(b.stock_public_id),
-                        Booking.venue_public_id.set(b.venue_public_id),
-                    ]
-                )
+    """Each booking with its ids (given now to those that lack them: ``ids.fill_booking_ids``)."""
+    ids.fill_booking_ids(bookings, save=save)
     return [
         PartnerBooking(
             b,

@@ -92,11 +92,48 @@ def venue_bookings_page(args: dict[str, Any], cursor: Any) -> Any:
     """
     from passculture.models.bookings import Booking
     from passculture.services.jobs import Progress
-    from passculture.services.partners.bookings import present
 
     page = Booking.venue_index.query(args["venueId"], limit=PAGE, last_evaluated_key=cursor)
     bookings = list(page)
     lacking = [b for b in bookings if None in (b.public_id, b.offer_public_id, b.stock_public_id, b.venue_public_id)]
-    if lacking:
-        present(lacking, save=True)
+    fill_booking_ids(lacking, save=True)
     return Progress.next(page.last_evaluated_key, len(lacking))
+
+
+def fill_booking_ids(bookings: list[Any], save: bool = False) -> None:
+    """Gives each booking its id and copies its offer's, stock's and venue's (given them if need be).
+
+    With ``save``, what a booking lacked is written on it (one UpdateItem), so the
+    next partner call reads it with the booking.
+    """
+    from passculture.models.base import batch_get
+    from passculture.models.bookings import Booking
+    from passculture.models.offers import Offer
+    from passculture.models.stocks import Stock
+    from passculture.models.venues import Venue
+
+    missing = [b for b in bookings if None in (b.offer_public_id, b.stock_public_id, b.venue_public_id, b.public_id)]
+    if not missing:
+        return
+    wanted = {}
+    for b in missing:
+        for model, key in ((Offer, b.offer_id), (Stock, b.stock_id), (Venue, b.venue_id)):
+            wanted[(model, key)] = (model, {"id": {"S": key}})
+    found = batch_get(list(wanted.values()))
+    known: dict[tuple[str, str], int] = {}
+    for model, kind in ((Offer, "offer"), (Stock, "stock"), (Venue, "venue")):
+        for item in found[model]:
+            known[(kind, item.id)] = ensure(item, kind)
+    for b in missing:
+        ensure(b, "booking")
+        b.offer_public_id = b.offer_public_id or known.get(("offer", b.offer_id))
+        b.stock_public_id = b.stock_public_id or known.get(("stock", b.stock_id))
+        b.venue_public_id = b.venue_public_id or known.get(("venue", b.venue_id))
+        if save and None not in (b.offer_public_id, b.stock_public_id, b.venue_public_id):
+            b.update(
+                actions=[
+                    Booking.offer_public_id.set(b.offer_public_id),
+                    Booking.stock_public_id.set(b.stock_public_id),
+                    Booking.venue_public_id.set(b.venue_public_id),
+                ]
+            )
