@@ -42,10 +42,8 @@ def run_agenda_import(events: int = 5000) -> dict[str, Any]:
     from passculture.adapters.feeds import FetchedFeed
     from passculture.adapters.invocations import install
     from passculture.config import get_settings
-    from passculture.models.agenda_links import AgendaLink
-    from passculture.models.base import new_id, utcnow
     from passculture.services.imports import sync
-    from tests.factories import make_offerer, make_venue
+    from tests.factories import make_agenda_link, make_offerer, make_venue
 
     logging.getLogger("passculture").setLevel(logging.WARNING)
     now = datetime.now(UTC).replace(microsecond=0)
@@ -71,19 +69,7 @@ def run_agenda_import(events: int = 5000) -> dict[str, Any]:
             previous = install(invoker)
             try:
                 venue = make_venue(make_offerer(status="validated"))
-                link = AgendaLink(
-                    venue.id,
-                    new_id(),
-                    siren=venue.siren,
-                    provider="ics",
-                    url="https://bench.example/agenda.ics",
-                    feed_key="ics:https://bench.example/agenda.ics",
-                    default_category="LIVE_SHOW",
-                    status="syncing",
-                    schedule="active",
-                    created_at=utcnow(),
-                )
-                link.save()
+                link = make_agenda_link(venue, "https://bench.example/agenda.ics", status="syncing")
                 started = time.process_time()
                 scratch = sync.Report()
                 for event in parsed.events:
