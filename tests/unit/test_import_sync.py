@@ -294,9 +294,7 @@ def test_the_holder_sees_the_withdrawal_and_may_cancel_for_a_refund_past_the_dea
     assert Wallet.get(young.id, "national").balance_cents == 50_000
 
 
-def test_a_withdrawn_date_back_in_the_feed_is_offered_again_with_its_bookings_unmarked(
-    withdrawn, feed, sent_emails
-):
+def test_a_withdrawn_date_back_in_the_feed_is_offered_again_with_its_bookings_unmarked(withdrawn, feed, sent_emails):
     before = len(sent_emails())
     feed.serve(ics(SOON))
     sync(withdrawn.link)
