@@ -9,6 +9,7 @@ import pytest
 import passculture.services.catalogue.stock_withdrawal as stock_withdrawal
 from bench.counting import count_dynamodb_calls
 from passculture.config import get_settings
+from passculture.models.base import utcnow
 from passculture.models.bookings import Booking
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
@@ -148,3 +149,25 @@ def test_the_job_is_started_for_the_offers_function(jobs):
     stock, _ = stock_with(1)
     withdraw_stock(stock)
     assert [(function, event["job"]) for function, event in jobs.invocations] == [("offers", "withdrawn-bookings")]
+
+
+def test_notify_tells_the_holder_once_when_the_mark_appears_and_never_for_another_change(aws):
+    from passculture.services.notifications.booking_emails import emails_for, kind_of
+    from tests.api.test_notify import Stream
+
+    _, (booking,) = stock_with(1)
+    stream = Stream()
+    stream.capture(booking.token)
+    stream.records()  # the INSERT: the booking emails, not looked at here
+    booking.update(actions=[Booking.date_withdrawn_at.set(utcnow())])
+    stream.capture(booking.token)
+    booking.update(actions=[Booking.used_at.set(utcnow())])  # a later change of the marked booking
+    stream.capture(booking.token)
+    gained, later = stream.records()
+    venue = Venue.get(booking.venue_id)
+    (email,) = emails_for(gained, {})
+    role, to, subject, body = email
+    assert (role, to, kind_of(gained)) == ("booker", booking.user_email, "withdrawal")
+    assert booking.token in subject and "Date retirée" in subject
+    assert venue.name in body and venue.booking_email in body and "15 €" in body
+    assert emails_for(later, {}) == []

@@ -234,14 +234,14 @@ def delete_stock(principal: Principal, stock_id: str) -> None:
         raise NotFound("No such stock")
 
 
-def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str, refresh: bool = True) -> bool:
+def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str) -> bool:
     """Marks ``stock`` deleted and starts the cancellation of its bookings; False when it was deleted already.
 
     The deletion is written here, so no booking lands on the stock any more; the
     cancellations and refunds run as the ``stock-bookings`` job, however many
     bookings there are. If that job cannot be started, the stock is restored and
     the error raised: nothing is left deleted with bookings nobody will refund.
-    A pro deleting a date and an agenda import removing one go through here.
+    A pro deleting a date goes through here; an agenda import withdraws one instead (``withdraw_stock``).
     """
     from pynamodb.exceptions import UpdateError
 
@@ -268,9 +268,8 @@ def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str, refresh: bool
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    if refresh:
-        others = [s for s in live_stocks(offer.id) if s.id != stock.id]
-        refresh_offer(offer, stocks=others)
+    others = [s for s in live_stocks(offer.id) if s.id != stock.id]
+    refresh_offer(offer, stocks=others)
     return True
 
 

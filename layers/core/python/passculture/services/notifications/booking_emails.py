@@ -6,8 +6,7 @@
 - a cancellation (MODIFY ``booked`` -> ``cancelled``): the other side is told.
   Cancelled by the booker (``cancelled_by`` ``user:<the booker's id>``): the
   venue; by anyone else (the structure's API key ``key:<prefix>`` or member
-  ``user:<member id>``, a stock deletion ``offerer:<id>``, a date gone from an
-  agenda import ``import:<link id>``): the booker;
+  ``user:<member id>``, a stock deletion ``offerer:<id>``): the booker;
 - a date withdrawn from the venue's agenda (MODIFY whose new image gained
   ``date_withdrawn_at``, still ``booked``: ``catalogue.stock_withdrawal``): the
   booker, told that the booking stays valid, whom to ask at the venue, and that
