@@ -1,4 +1,4 @@
-"""The agenda import bench measures what it says: the store's time set apart from ours, a re-sync that writes nothing."""
+"""The agenda import bench measures what it says: the store's time apart from ours, a re-sync writing nothing."""
 
 from __future__ import annotations
 
