@@ -266,3 +266,191 @@ def test_a_rejection_is_not_shown_to_users(api, app_side, cast):
     api.patch(f"/territories/69/offers/{offer.id}", cast.referent, {"localValidation": "rejected"})
     (item,) = feed(app_side, cast.young)
     assert item["localValidation"] is None
+
+
+# -- programmes: granting, paying, refunding, totals ---------------------------------------------------------
+
+
+def programmes(api, who):
+    answer = api.get("/territories/69/credits", who)
+    assert answer.status == 200
+    return answer.body["items"]
+
+
+def test_a_running_programme_is_granted_to_the_department_s_young_users_with_the_national_credit(api, cast):
+    others = [make_young(department="69") for _ in range(3)]
+    no_credit = make_young(department="69", credit_cents=None)
+    paris = make_young(department="75")
+    answer = api.post("/territories/69/credits", cast.referent, programme_body())
+    assert answer.status == 201
+    pid = answer.body["id"]
+    credit = f"local#{pid}"
+    for user in [cast.young, *others]:
+        wallet = Wallet.get(user.id, credit)
+        assert (wallet.label, wallet.balance_cents, wallet.perimeter) == (
+            "30 € de la Métropole",
+            3_000,
+            {"categories": ["BOOK"]},
+        )
+    for user in (no_credit, paris):
+        assert credit not in {w.credit_id for w in Wallet.query(user.id)}
+    (listed,) = programmes(api, cast.referent)
+    assert (listed["grantedUsers"], listed["grantedCents"], listed["spentCents"], listed["grantStatus"]) == (
+        4,
+        12_000,
+        0,
+        "done",
+    )
+
+
+def test_the_user_sees_the_local_credit_with_its_label_balance_perimeter_and_validity(api, cast):
+    api.post("/territories/69/credits", cast.referent, programme_body())
+    with Client(load_app("accounts")) as client:
+        me = Api(client).get("/users/current", cast.young).body
+    local = [c for c in me["credits"] if c["kind"] == "local"]
+    assert [(c["label"], c["balanceCents"], c["perimeter"]) for c in local] == [
+        ("30 € de la Métropole", 3_000, {"categories": ["BOOK"]})
+    ]
+    assert local[0]["startsAt"] and local[0]["endsAt"]
+
+
+def test_a_future_programme_waits_for_its_start_then_the_schedule_grants_it(api, cast):
+    answer = api.post("/territories/69/credits", cast.referent, programme_body(startsAt=later(2)))
+    assert answer.body["grantStatus"] == "waiting"
+    credit = f"local#{answer.body['id']}"
+    from passculture.services.territories.programmes import start_due_grants
+
+    assert start_due_grants()["started"] == 0
+    assert credit not in {w.credit_id for w in Wallet.query(cast.young.id)}
+    assert start_due_grants(utcnow() + timedelta(days=3))["started"] == 1
+    assert Wallet.get(cast.young.id, credit).balance_cents == 3_000
+    assert programmes(api, cast.referent)[0]["grantStatus"] == "done"
+    assert start_due_grants(utcnow() + timedelta(days=3))["started"] == 0
+
+
+def test_the_confirmation_grants_the_department_s_running_programmes(api, cast, sent_emails):
+    from tests.api.accounts_support import confirmation_token, young_body
+
+    running = api.post("/territories/69/credits", cast.referent, programme_body()).body["id"]
+    api.post("/territories/69/credits", cast.referent, programme_body(label="Plus tard", startsAt=later(5)))
+    with Client(load_app("accounts")) as client:
+        accounts = Api(client)
+        signup = accounts.post("/users/signup", None, young_body(email="lou@example.org", departmentCode="69"))
+        assert signup.status == 201
+        answer = accounts.patch(f"/users/validate/{confirmation_token(sent_emails(), 'lou@example.org')}")
+    assert answer.status == 200
+    credits = {c["id"]: c for c in answer.body["credits"]}
+    assert set(credits) == {"national", f"local#{running}"}
+    assert credits[f"local#{running}"]["balanceCents"] == 3_000
+    counts = {p["id"]: p["grantedUsers"] for p in programmes(api, cast.referent)}
+    assert counts[running] == 2  # cast.young when it started, Lou at her confirmation
+
+
+def book(app_side, user, stock):
+    return app_side.post("/bookings", user, {"stockId": stock.id})
+
+
+def test_a_booking_in_the_perimeter_pays_local_first_and_the_totals_follow_bookings_and_cancellations(
+    api, app_side, cast
+):
+    other = make_young(department="69")
+    pid = api.post("/territories/69/credits", cast.referent, programme_body()).body["id"]
+    credit = f"local#{pid}"
+    book_offer = make_offer(cast.venue, category="BOOK")
+    dear = make_stock(book_offer, event=False, price_cents=5_000)
+    cheap = make_stock(book_offer, event=False, price_cents=1_000)
+    publish(book_offer)
+    show = make_offer(cast.venue)
+    ticket = make_stock(show, price_cents=2_000)
+    publish(show)
+
+    first = book(app_side, cast.young, dear)
+    assert first.status == 201
+    assert first.body["booking"]["debits"] == {credit: 3_000, "national": 2_000}
+    second = book(app_side, other, cheap)
+    assert second.body["booking"]["debits"][credit] == 1_000
+    assert book(app_side, cast.young, ticket).body["booking"]["debits"] == {"national": 2_000}
+    totals = {p["id"]: p for p in programmes(api, cast.referent)}
+    assert totals[pid]["spentCents"] == 4_000
+
+    cancel = app_side.post(f"/bookings/{first.body['token']}/cancel", cast.young)
+    assert cancel.status == 200
+    assert Wallet.get(cast.young.id, credit).balance_cents == 3_000
+    assert Wallet.get(cast.young.id, "national").balance_cents == 50_000 - 2_000
+    totals = {p["id"]: p for p in programmes(api, cast.referent)}
+    assert totals[pid]["spentCents"] == 1_000
+
+
+def test_a_categories_perimeter_pays_only_in_its_department_and_a_venues_one_only_at_its_venues(api, app_side, cast):
+    paris_venue = make_venue(make_offerer())
+    paris_book = make_offer(paris_venue, category="BOOK")
+    paris_stock = make_stock(paris_book, event=False, price_cents=1_000)
+    publish(paris_book)
+    api.post("/territories/69/credits", cast.referent, programme_body())
+    answer = book(app_side, cast.young, paris_stock)
+    assert answer.body["booking"]["debits"] == {"national": 1_000}
+
+    show = make_offer(cast.venue)
+    ticket = make_stock(show, price_cents=1_500)
+    publish(show)
+    venues = programme_body(label="Au théâtre", amountCents=1_000, perimeter={"venueIds": [cast.venue.id]})
+    pid = api.post("/territories/69/credits", cast.referent, venues).body["id"]
+    assert book(app_side, cast.young, ticket).body["booking"]["debits"] == {f"local#{pid}": 1_000, "national": 500}
+
+
+def test_a_programme_s_bad_fields_are_named(api, cast):
+    paris_venue = make_venue(make_offerer())
+    cases = {
+        "perimeter": programme_body(perimeter={"categories": ["BOOK"], "venueIds": [cast.venue.id]}),
+        "amountCents": programme_body(perimeter={"labelOnly": True}),
+        "endsAt": programme_body(startsAt=later(5), endsAt=later(4)),
+        "label": programme_body(label=""),
+    }
+    for field, body in cases.items():
+        answer = api.post("/territories/69/credits", cast.referent, body)
+        assert answer.status == 400 and field in answer.body["errors"], (field, answer.body)
+    answer = api.post(
+        "/territories/69/credits", cast.referent, programme_body(perimeter={"venueIds": [paris_venue.id]})
+    )
+    assert answer.status == 400 and "perimeter" in answer.body["errors"]
+    answer = api.post("/territories/69/credits", cast.referent, programme_body(amountCents=0))
+    assert answer.status == 400 and "amountCents" in answer.body["errors"]
+
+
+# -- structures validated by the territory -------------------------------------------------------------------
+
+
+def test_a_structure_without_an_address_takes_its_first_physical_venue_s_department(aws):
+    from passculture.schemas.venues import VenueIn
+    from passculture.services.accounts.auth import Principal
+    from passculture.services.catalogue.venues import create_venue
+
+    offerer = make_offerer(status="pending")
+    pro = make_member(offerer)
+    who = Principal(user=pro, roles=frozenset({"pro"}))
+    base = {"name": "Salle", "address": "1 rue", "city": "Bastia", "latitude": 42.7, "longitude": 9.45}
+    base["bookingEmail"] = "salle@example.org"
+    create_venue(who, offerer.siren, VenueIn(**base, postalCode="20200"))
+    create_venue(who, offerer.siren, VenueIn(**{**base, "name": "Autre"}, postalCode="69001"))
+    assert Offerer.get(offerer.siren).department_code == "2B"
+
+
+def test_the_referent_validates_a_pending_structure_exactly_as_the_team_does(api, cast, validating, sent_emails):
+    pending = make_offerer(status="pending", department_code="69", name="Théâtre de la Croix-Rousse")
+    make_member(pending)
+    venue = make_venue(pending, **LYON)
+    waiting = make_offer(venue, status="pending")
+    make_stock(waiting)
+    other = make_offerer(status="pending", department_code="75")
+
+    listed = api.get("/territories/69/offerers?status=pending", cast.referent).body["items"]
+    assert [o["siren"] for o in listed] == [pending.siren]
+    assert api.patch(f"/territories/69/offerers/{other.siren}", cast.referent, {"status": "validated"}).status == 404
+    answer = api.patch(f"/territories/69/offerers/{pending.siren}", cast.referent, {"status": "validated"})
+    assert answer.status == 200 and answer.body["status"] == "validated"
+    from passculture.models.offers import Offer
+
+    assert Offer.get(waiting.id).status == "published"
+    subjects = [subject for _, subject, _ in sent_emails()]
+    assert any("Croix-Rousse" in s or "valid" in s.lower() for s in subjects), subjects
+    assert api.get("/territories/69/offerers?status=pending", cast.referent).body["items"] == []
