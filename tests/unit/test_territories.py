@@ -241,7 +241,7 @@ def test_a_grant_reaches_only_users_with_the_national_credit_and_not_after_the_p
     from passculture.services.territories.grants import grant_page
     from tests.factories import make_young
 
-    young, item = grant_scene(1, grant_finished_at=None)
+    _, item = grant_scene(1, grant_finished_at=None)
     broke = make_young(department="976", credit_cents=None)
     grant_page({"department": "976", "programme": "mayotte"}, None)
     assert [w.credit_id for w in Wallet.query(broke.id)] == []
