@@ -609,7 +609,10 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
                 started.add(kind.value)
     # The hourly refresh and the imports' schedule are started by their schedules.
     # A programme's grant is started by its creation (and by the territories' schedule).
-    assert started == {"offerer-offers", "stock-bookings", "agenda-import", "agenda-images", "territory-grant"}
+    assert started == {
+        *("offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"),
+        "territory-grant",
+    }
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
