@@ -170,7 +170,7 @@ def _profile_key(module: str, qualname: str) -> str:
 # Functions without a signed-in route that reads DynamoDB: what a user would wait for instead.
 SKIPPED = {
     "openagenda": "no route: its work is an hourly schedule (agenda imports), nobody waits on it",
-    "territories": "no route yet (its features wait for their issue)",
+    "territories": "referents' routes only: no app or pro user waits on it",
 }
 
 

@@ -110,12 +110,13 @@ OPERATIONS = [
         401,
         {"BatchGetItem": 1, "UpdateItem": 3, "GetItem": 1},
     ),
-    # Token and user read; token used + user confirmed + national credit in one transaction; credits listed.
+    # Token and user read; token used + user confirmed + national credit in one transaction; the
+    # department's local programmes (none running here); credits listed.
     Operation(
         "PATCH /users/validate/{token} (young, 18)",
         confirm_young,
         200,
-        {"GetItem": 2, "TransactWriteItems": 1, "Query": 1},
+        {"GetItem": 2, "TransactWriteItems": 1, "Query": 2},
     ),
     Operation("GET /users/current (young)", current_young, 200, {"GetItem": 1, "Query": 1}),
     Operation(

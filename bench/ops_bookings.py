@@ -85,7 +85,8 @@ def feed(radius_km: int, place: str = "Paris"):
 
 def _feed_calls(cells: int) -> dict[str, int]:
     # The user; one Query per grid cell meeting the circle (rules/geo.py), one for the digital
-    # offers, one for the territory's highlights: at most 20 Queries (18 cells) anywhere.
+    # offers, one for the territory's marks (highlights, local validations, label-only programmes):
+    # at most 20 Queries (18 cells) anywhere.
     return {"GetItem": 1, "Query": cells + 2}
 
 
@@ -115,7 +116,8 @@ OPERATIONS = [
     # again (did a sold-out date reopen? then the feed follows), the venue for the reply.
     Operation("POST /bookings/{token}/cancel", cancel, 200, {"GetItem": 5, "TransactWriteItems": 1}),
     Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
-    Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 1}),
+    # The user, the offer, its venue; its stocks; the caller's department's marks (an offer of that department).
+    Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 2}),
     # Cells of 5 km, 20 km and 70 km: the finest level whose covering has at most 18 cells.
     Operation("GET /feed radiusKm=5 Paris", feed(5), 200, _feed_calls(7)),
     Operation("GET /feed radiusKm=20 Paris", feed(20), 200, _feed_calls(9)),

@@ -33,7 +33,16 @@ def load_apps() -> dict[str, Any]:
 
 # The functions that serve HTTP routes (API Gateway sends them requests); the others
 # have no blueprint. A test holds this to the apps' routes.
-HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks", "openagenda", "partners")
+HTTP_FUNCTIONS = (
+    "accounts",
+    "validation",
+    "offers",
+    "bookings",
+    "countermarks",
+    "openagenda",
+    "partners",
+    "territories",
+)
 
 # Events other than HTTP that each function receives: serverless.yml, the local
 # runner and the sample-event test all read this table. A ``job`` source is the
@@ -42,6 +51,7 @@ HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks"
 EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
     "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"}, {"kind": "job"}),
     "notify": ({"kind": "dynamodb", "table": "bookings"},),
+    "territories": ({"kind": "schedule", "rate": "rate(1 hour)"}, {"kind": "job"}),
     "offers": (
         {"kind": "s3", "prefix": "uploads/"},
         {"kind": "schedule", "rate": "rate(1 hour)"},

@@ -37,9 +37,11 @@ def make_blueprint() -> Blueprint:
         """Published offers around a point, ranked for discovery (never the structure's name).
 
         Within `radiusKm` (1 to 100, 20 by default) of `latitude`, `longitude`:
-        offers with a hook first, categories taking turns, nearest first;
-        `highlighted` when the territory of the caller's department highlights the
-        offer. Digital offers come with `digital=true` (`distanceKm` null). Only
+        the offers the territory of the caller's department highlights first
+        (`highlighted`), then, in each part, offers with a hook first, categories
+        taking turns, nearest first. `localValidation` is `validated` when that
+        territory validated the offer locally, `localLabels` the labels of its
+        label-only programmes that hold it. Digital offers come with `digital=true` (`distanceKm` null). Only
         offers with a future bookable date appear; while the free-offers phase is on,
         only free ones. Out-of-range coordinates or radius are a 400.
         """
@@ -66,11 +68,13 @@ def make_blueprint() -> Blueprint:
 
         A sold-out offer with future dates answers 200 with `remainingQuantity` 0
         (it only leaves the feed); an offer that is not published is a 404.
+        For an offer of the caller's department: `highlighted`, `localValidation`
+        and `localLabels` as in the feed.
         """
         from passculture.schemas.feed import PublicOffer
         from passculture.services.booking.feed import public_offer
 
-        return PublicOffer.of(public_offer(id))
+        return PublicOffer.of(public_offer(id, req.principal.user.department_code))
 
     @routes.post(
         "/bookings",

@@ -131,7 +131,7 @@ def test_functions_invoked_asynchronously_park_what_still_fails_in_their_queue(s
     from infra import catalog
 
     asynchronous = [n for n in FUNCTIONS if catalog.invoked_asynchronously(n)]
-    assert asynchronous == ["offers", "openagenda"]  # the image check and the schedules
+    assert asynchronous == ["offers", "openagenda", "territories"]  # the image check and the schedules
     for name in FUNCTIONS:
         definition = service["functions"][name]
         if name not in asynchronous:
@@ -404,29 +404,39 @@ def test_the_gateway_response_check_finds_a_response_without_cors_or_shape(resou
 # What the import walk finds today, written out so a change to it is a visible diff.
 EXPECTED_TABLES = {
     # The emails that could not be sent are parked whole in failed_mails.
-    "accounts": {"users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits", "failed_mails"},
+    # territories: the confirmation grants the department's running local credits.
+    "accounts": {
+        *("users", "uniques", "offerers", "memberships", "venues", "wallets", "rate_limits", "failed_mails"),
+        "territories",
+    },
     # A structure's offers are republished by the offers function's job, not here: no stocks.
     # rate_limits: accounts.offerers, which it reads structures with, also counts join-request emails.
     "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "failed_mails", "rate_limits"},
-    # providers, venue_providers: a venue's grants to providers.
+    # providers, venue_providers: a venue's grants to providers. territories: a deleted stock's
+    # cancelled bookings give their local programmes' spent totals back.
     "offers": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("providers", "venue_providers"),
+        *("providers", "venue_providers", "territories"),
     },
     # The app side never reads a structure's members.
     "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
     "countermarks": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("api_keys", "rate_limits"),
+        *("api_keys", "rate_limits", "territories"),
     },
     # Imports write offers and stocks like the catalogue does; a removed date's bookings are the offers job's.
     "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
     "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
-    "territories": {"users"},  # authentication loads the caller: nothing else yet
-    # The partner API reuses the v2 machinery (services.countermarks.v2), whose module names api_keys.
+    # Local decisions on offers, programmes and their grants (wallets), structures validated as the team does.
+    "territories": {
+        *("users", "uniques", "offerers", "memberships", "venues", "offers", "wallets", "territories"),
+        *("failed_mails", "rate_limits"),
+    },
+    # The partner API reuses the v2 machinery (services.countermarks.v2), whose module names api_keys;
+    # territories: a cancellation gives the local programmes' spent totals back.
     "partners": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("api_keys", "rate_limits", "providers", "provider_keys"),
+        *("api_keys", "rate_limits", "providers", "provider_keys", "territories"),
     },
 }
 
@@ -486,9 +496,9 @@ def test_a_role_grants_exactly_the_tables_its_code_reaches(service, resources, n
 
 def test_accounts_cannot_touch_bookings_or_api_keys_and_countermarks_can_read_api_keys(service, resources):
     accounts = short_names(granted_tables(statements(service, resources, "accounts")))
-    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "agenda_links", "territories"}
+    assert not accounts & {"bookings", "api_keys", "offers", "stocks", "agenda_links"}
     assert "api_keys" in short_names(granted_tables(statements(service, resources, "countermarks")))
-    assert short_names(granted_tables(statements(service, resources, "territories"))) == {"users"}
+    assert not short_names(granted_tables(statements(service, resources, "territories"))) & {"bookings", "api_keys"}
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -559,6 +569,7 @@ def test_only_offers_and_imports_write_the_bucket_bookings_only_reads_it_and_onl
         "accounts",
         "validation",
         "notify",
+        "territories",  # a structure validated by its territory: the team's emails
     }
 
 
@@ -566,7 +577,13 @@ def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_th
     invoking = {name: reach(name).invokes for name in FUNCTIONS if reach(name).invokes}
     # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on;
     # an import removes dates through the stock deletion and starts its own imports and image fetches.
-    assert invoking == {"validation": ("offers",), "offers": ("offers",), "openagenda": ("offers", "openagenda")}
+    # A territory's structure validation is the team's; a programme's grant is the territories function's job.
+    assert invoking == {
+        "validation": ("offers",),
+        "offers": ("offers",),
+        "openagenda": ("offers", "openagenda"),
+        "territories": ("offers", "territories"),
+    }
     for name in FUNCTIONS:
         found = statements(service, resources, name)
         environment = service["functions"][name].get("environment", {})
@@ -598,8 +615,11 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
                 assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
                 started.add(kind.value)
     # The hourly refresh and the imports' schedule are started by their schedules.
-    started_kinds = {"offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"}
-    assert started == started_kinds | {"venue-booking-ids"}
+    # A programme's grant is started by its creation (and by the territories' schedule).
+    assert started == {
+        *("offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"),
+        *("territory-grant", "venue-booking-ids"),
+    }
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):
@@ -622,7 +642,7 @@ def test_batch_actions_are_granted_per_function():
     assert "dynamodb:BatchWriteItem" not in actions("offers")  # dates are one transaction
     assert "dynamodb:BatchGetItem" in actions("countermarks")  # one BatchGetItem across tables
     assert "dynamodb:BatchWriteItem" not in actions("accounts")
-    assert "dynamodb:BatchGetItem" not in actions("territories")
+    assert "dynamodb:BatchGetItem" in actions("territories")  # the decisions on a page of offers
     assert not any("dynamodb:Scan" in actions(name) for name in FUNCTIONS), "no Scan on a request path"
 
 

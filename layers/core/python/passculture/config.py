@@ -54,6 +54,7 @@ class Settings:
     email_token_hours: int
     # Business phases and rules.
     free_offers_only: bool
+    territory_validates_structures: bool
     countermark_window_hours: int
     cancellation_deadline_hours: int
     young_credit_cents: int
@@ -145,6 +146,7 @@ def get_settings() -> Settings:
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
         email_token_hours=_int("EMAIL_TOKEN_HOURS", 72),
         free_offers_only=_bool("FREE_OFFERS_ONLY", False),
+        territory_validates_structures=_bool("TERRITORY_VALIDATES_STRUCTURES", False),
         countermark_window_hours=_int("COUNTERMARK_WINDOW_HOURS", 72),
         cancellation_deadline_hours=_int("CANCELLATION_DEADLINE_HOURS", 48),
         young_credit_cents=_int("YOUNG_CREDIT_CENTS", 50_000),

@@ -25,6 +25,9 @@ OffererStatus = Literal["pending", "validated", "rejected", "deleted"]
 BookingStatus = Literal["booked", "used", "cancelled", "reimbursed"]
 Role = Literal["admin", "editor"]
 MembershipStatus = Literal["pending", "validated"]
+# A territory's local decision on an offer; "pending" is the absence of one.
+LocalValidation = Literal["validated", "rejected"]
+LocalValidationFilter = Literal["pending", "validated", "rejected"]
 
 CATEGORIES: tuple[str, ...] = get_args(Category)
 OFFER_STATUSES: tuple[str, ...] = get_args(OfferStatus)

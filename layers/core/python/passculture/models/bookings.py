@@ -92,6 +92,8 @@ class Booking(Model):
     amount_cents = NumberAttribute(default=0)
     # Which wallet credits paid how much: {credit_id: cents}, refunded exactly.
     debits = MapAttribute(default=dict)
+    # Local credits: {credit_id: "<department>#<spent counter key>"}, the programme counter it added to.
+    local_counters = MapAttribute(null=True)
     # The national credit's cap this booking counts against: a ``CapKind`` value (models/wallets.py) or None.
     cap_kind = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="booked")
@@ -140,3 +142,13 @@ class Booking(Model):
         """``{credit_id: cents}`` the booking took from the user's wallet (what a cancellation gives back)."""
         raw = self.debits.as_dict() if hasattr(self.debits, "as_dict") else dict(self.debits or {})
         return {credit_id: int(cents) for credit_id, cents in raw.items()}
+
+    def counters_by_credit(self) -> dict[str, tuple[str, str]]:
+        """``{credit_id: (department, counter key)}`` of the programmes' spent counters this booking added to."""
+        raw = self.local_counters
+        raw = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+        out = {}
+        for credit_id, where in raw.items():
+            department, _, key = str(where).partition("#")
+            out[credit_id] = (department, key)
+        return out

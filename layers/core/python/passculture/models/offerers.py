@@ -20,6 +20,17 @@ class OffererStatusIndex(GlobalSecondaryIndex["Offerer"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class OffererDepartmentIndex(GlobalSecondaryIndex["Offerer"]):
+    """Structures of one department by status: a territory's validation queue (sparse: with a department)."""
+
+    class Meta:
+        index_name = "department_code-status-index"
+        projection = AllProjection()
+
+    department_code = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(range_key=True)
+
+
 class Offerer(Model):
     Meta = meta_for("offerers")
 
@@ -29,6 +40,7 @@ class Offerer(Model):
     address = UnicodeAttribute(null=True)
     postal_code = UnicodeAttribute(null=True)
     city = UnicodeAttribute(null=True)
+    # From the structure's address (SIRENE at signup), else its first physical venue's.
     department_code = UnicodeAttribute(null=True)
     # A venue run directly by a local authority (régie directe) sits under it.
     parent_siren = UnicodeAttribute(null=True)
@@ -45,3 +57,4 @@ class Offerer(Model):
     public_id = NumberAttribute(null=True)
 
     status_index = OffererStatusIndex()
+    department_index = OffererDepartmentIndex()

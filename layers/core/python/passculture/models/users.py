@@ -8,9 +8,21 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from passculture.models.base import meta_for
+
+
+class UserDepartmentIndex(GlobalSecondaryIndex["User"]):
+    """Sparse (young users have a department): a territory's users, for granting a local credit."""
+
+    class Meta:
+        index_name = "department_code-created_at-index"
+        projection = KeysOnlyProjection()
+
+    department_code = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
 
 
 class User(Model):
@@ -30,3 +42,5 @@ class User(Model):
     email_confirmed_at = UTCDateTimeAttribute(null=True)
     is_active = BooleanAttribute(default=True)
     created_at = UTCDateTimeAttribute()
+
+    department_index = UserDepartmentIndex()

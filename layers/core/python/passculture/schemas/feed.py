@@ -9,7 +9,7 @@ from pydantic import Field
 
 from passculture.schemas.base import CamelModel, PageQuery
 from passculture.schemas.venues import PublicVenue
-from passculture.vocabulary import Category
+from passculture.vocabulary import Category, LocalValidation
 
 
 class FeedQuery(PageQuery):
@@ -35,6 +35,12 @@ class FeedItem(CamelModel):
     is_duo: bool
     is_digital: bool
     highlighted: bool = Field(description="Highlighted by the territory of the caller's department")
+    local_validation: LocalValidation | None = Field(
+        default=None, description="`validated` when the territory of the caller's department validated it locally"
+    )
+    local_labels: list[str] = Field(
+        default_factory=list, description="Labels of the caller's department's label-only programmes that hold it"
+    )
 
     @classmethod
     def of(cls, entry: Any) -> FeedItem:
@@ -54,6 +60,8 @@ class FeedItem(CamelModel):
             is_duo=bool(offer.is_duo),
             is_digital=bool(offer.is_digital),
             highlighted=entry.highlighted,
+            local_validation=entry.local_validation,
+            local_labels=list(entry.local_labels),
         )
 
 
@@ -102,6 +110,13 @@ class PublicOffer(CamelModel):
     is_digital: bool
     venue: PublicVenue | None = None
     stocks: list[PublicStock]
+    highlighted: bool = Field(default=False, description="Highlighted by the territory of the caller's department")
+    local_validation: LocalValidation | None = Field(
+        default=None, description="`validated` when the territory of the caller's department validated it locally"
+    )
+    local_labels: list[str] = Field(
+        default_factory=list, description="Labels of the caller's department's label-only programmes that hold it"
+    )
 
     @classmethod
     def of(cls, view: Any) -> PublicOffer:
@@ -121,4 +136,7 @@ class PublicOffer(CamelModel):
             is_digital=bool(offer.is_digital),
             venue=None if view.venue is None else PublicVenue.of(view.venue),
             stocks=[PublicStock.of(stock, bookable) for stock, bookable in view.stocks],
+            highlighted=view.highlighted,
+            local_validation=view.local_validation,
+            local_labels=list(view.local_labels),
         )

@@ -37,6 +37,7 @@ OWNERS: dict[str, str] = {
     "agenda-import": "openagenda",  # one agenda link's import
     "agenda-schedule": "openagenda",  # the hourly pull: an import started for each due link
     "agenda-images": "openagenda",  # imported events' images, fetched into the media bucket
+    "territory-grant": "territories",  # a local credit programme granted to its department's users
 }
 
 # A chain longer than this is a bug (a cursor that does not move): it stops, and its event is kept.

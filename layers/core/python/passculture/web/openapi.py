@@ -70,6 +70,8 @@ PATH_PARAMETERS = {
     "prefix": "The API key's display prefix, as listed",
     "asset": "A file name of the page (an allow-list)",
     "providerId": "The agenda link's id (`id` in the venue's `GET /venues/{id}/providers`)",
+    "department": 'A department code: "01" to "95", "2A", "2B" or "971" to "976"',
+    "offerId": "The offer's id",
 }
 PATH_PARAMETER_TEXT = {
     ("/users/validate/{token}", "token"): "The token at the end of the confirmation link's `/validate/<token>`",
@@ -100,6 +102,10 @@ TAGS = {
     "partners": ("The partner API (`/public/bookings/v1`: providers' keys) and the team's providers and their keys"),
     "openagenda": "A venue's agenda links (OpenAgenda or any iCalendar feed) and their imports, kept up to date hourly",
     "validation": "The Pass Culture team: validating structures, changing rights and roles, the validation queues",
+    "territories": (
+        "A department's referents: local validation and highlights of its offers, labelled local credit "
+        "programmes, and (in the test phase) the validation of its structures"
+    ),
 }
 
 SERVERS = [

@@ -166,6 +166,8 @@ def resend_confirmation(user: User) -> None:
 def confirm_email(token: str) -> CurrentUser:
     """Confirms the address the token was sent to; grants the national credit to an eligible young user.
 
+    An eligible young user is also granted the local credits running in their department.
+
     404 for an unknown token, 410 for a used or expired one. Marking the token
     used, confirming the user and granting the credit are one transaction: the
     token's condition makes a second, concurrent use fail as a whole.
@@ -215,7 +217,10 @@ def confirm_email(token: str) -> CurrentUser:
             raise NotFound("This confirmation link is not valid", field="token")
         # The national credit was granted already: confirm without granting it again.
     user.email_confirmed_at = user.email_confirmed_at or now
-    # Issue 12 hooks here: the territories service grants the department's local credits when ``grant``.
+    if grant:
+        from passculture.services.territories.grants import grant_at_confirmation
+
+        grant_at_confirmation(user, now)
     return current_user(user)
 
 

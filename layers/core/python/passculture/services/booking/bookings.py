@@ -9,6 +9,8 @@ rules hold under any concurrency:
 - ``wallet:<credit>``: ``balance -= cents`` if ``balance >= cents`` (and, for
   the national credit, if the cap's spent counter stays under the cap);
 - ``booking``: the booking put under its countermark, ``attribute_not_exists``;
+- ``counter:<credit>``: a local credit's programme spent total, on one of its
+  sharded counter items (``territories/counters.py``), unconditioned;
 - ``guard``: the ``uniques`` item allowing one live booking per user per stock;
 - ``idem``: with an ``Idempotency-Key``, the ``uniques`` item naming the
   booking this key created.
@@ -63,6 +65,7 @@ from passculture.services.booking.wallets import DebitPlan, debit_update, plan_d
 from passculture.services.catalogue.publication import refresh_if_places_changed
 from passculture.services.idempotency import check_idempotency_key
 from passculture.services.partners.ids import guard as public_id_guard
+from passculture.services.territories.counters import spent_counters, spent_update
 from passculture.vocabulary import CapKind
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
@@ -218,7 +221,13 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             cap_kind = CapKind.of_offer(is_digital=bool(offer.is_digital), is_event=stock.begins_at is not None)
             amount = int(stock.price_cents or 0) * quantity
             plan = plan_debits(
-                credits, amount, category=offer.category, venue_id=offer.venue_id, cap_kind=cap_kind, now=now
+                credits,
+                amount,
+                category=offer.category,
+                venue_id=offer.venue_id,
+                cap_kind=cap_kind,
+                now=now,
+                department=offer.department_code,
             )
             # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
             venue = venue_of(offer.venue_id)
@@ -260,6 +269,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                 venue_id=offer.venue_id,
                 cap_kind=cap_kind,
                 now=now,
+                department=offer.department_code,
             )
         # Left: a countermark collision, or a stock or wallet that changed and still allows it.
     raise Conflict("Too many bookings of this date at once; please try again", field="global")
@@ -286,6 +296,7 @@ def _new_booking(
         quantity=quantity,
         amount_cents=amount,
         debits=plan.as_map(),
+        local_counters=spent_counters(plan) or None,
         cap_kind=None if plan.cap_kind is None else plan.cap_kind.value,
         status="booked",
         offer_name=offer.name,
@@ -329,6 +340,11 @@ def _commit(
     for wallet, cents in plan.debits:
         actions, condition = debit_update(wallet, cents, plan.cap_kind)
         tx.update(f"wallet:{wallet.credit_id}", Wallet(booking.user_id, wallet.credit_id), actions, condition)
+    # The local programmes' spent totals, in the same transaction (one sharded counter item each).
+    debited = plan.as_map()
+    for credit_id, (department, key) in booking.counters_by_credit().items():
+        counter, actions = spent_update(department, key, debited[credit_id])
+        tx.update(f"counter:{credit_id}", counter, actions)
     tx.save("booking", booking, condition=Booking.token.does_not_exist())
     guard = Unique(booking_guard_key(booking.user_id, stock.id), target=booking.token, created_at=now)
     tx.save("guard", guard, condition=Unique.key.does_not_exist())

@@ -4,7 +4,8 @@ One Transaction: the booking goes from ``booked`` to ``cancelled`` (conditioned
 on its status, so two cancellations cannot both refund), the stock's ``booked``
 count goes down by the booking's quantity (unless the stock itself is being
 deleted), each wallet credit gets back exactly what it paid (``debits``), the
-national credit's cap counter is given back, and the one-booking-per-stock guard
+national credit's cap counter is given back, each local programme's spent
+counter is given back what the booking added to it, and the one-booking-per-stock guard
 is removed so the user may book again. Emails follow from the bookings stream.
 A transaction conflict (another transaction on the same stock) is retried.
 """
@@ -22,6 +23,7 @@ from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.wallets import Wallet
 from passculture.services.booking.wallets import refund_update
+from passculture.services.territories.counters import spent_update
 from passculture.vocabulary import CapKind
 
 
@@ -83,5 +85,10 @@ def _cancellation(booking: Booking, cancelled_by: str, now: datetime, free_place
             actions=refund_update(credit_id, cents, cap_kind),
             condition=Wallet.user_id.exists(),
         )
+    # Each local programme's spent total gets back what this booking added to it, on the same counter item.
+    debited = booking.debits_by_credit()
+    for credit_id, (department, key) in sorted(booking.counters_by_credit().items()):
+        counter, actions = spent_update(department, key, -debited.get(credit_id, 0))
+        tx.update(f"counter:{credit_id}", counter, actions)
     tx.delete("guard", Unique(booking_guard_key(booking.user_id, booking.stock_id)))
     return tx

@@ -13,10 +13,16 @@ cells up to about 30 km, 70 km cells up to the 100 km maximum; at most
 ``CELL_BUDGET`` Queries of cells, plus one for the digital offers (asked for)
 and one for the territory's highlights: at most ``QUERY_BUDGET`` in all.
 
-Ranking: offers with a hook first; within that, categories take turns (round
-robin, the category with the nearest offer first), each category's offers
-nearest first. ``highlighted`` marks offers the territory of the caller's
-department highlights. The structure's name is never part of an item: the feed
+Ranking: offers the territory of the caller's department highlights first;
+within each of those two tiers, offers with a hook first, then categories take
+turns (round robin, the category with the nearest offer first), each
+category's offers nearest first. ``highlighted``, ``localValidation`` and
+``localLabels`` (the department's label-only programmes whose perimeter holds
+the offer) come from one Query of the department's territory
+(``territories/offers.local_marks``); matching a label by venue or department
+reads the page's offers' venue and department once (one BatchGetItem, only when
+the department has a running label-only programme: the feed indexes do not
+project them). The structure's name is never part of an item: the feed
 is about discovering offers, not brands.
 """
 
@@ -39,6 +45,7 @@ from passculture.models.stocks import Stock
 from passculture.models.venues import Venue
 from passculture.rules.geo import FEED_LEVELS, GridLevel, feed_covering, haversine_km
 from passculture.services.catalogue.publication import DIGITAL_CELL
+from passculture.services.territories.offers import LocalMarks, local_marks
 
 # A dense cell (inner Paris) contributes at most the first this many offers it holds (one Query).
 CELL_READ_LIMIT = 1000
@@ -81,17 +88,16 @@ def read_cells(cells: list[tuple[GridLevel, str]], category: str | None) -> list
 
 
 def highlighted_offer_ids(department: str | None) -> set[str]:
-    """Offers the territory of ``department`` highlights: one Query of its ``offer#`` items."""
-    if not department:
-        return set()
-    from passculture.models.territories import TerritoryItem
+    """Offers the territory of ``department`` highlights (one Query, with its other marks)."""
+    return local_marks(department).highlighted
 
-    items = TerritoryItem.query(
-        department,
-        TerritoryItem.id.startswith("offer#"),
-        filter_condition=TerritoryItem.highlighted == True,  # noqa: E712
-    )
-    return {item.id.removeprefix("offer#") for item in items}
+
+def offer_places(offer_ids: list[str]) -> dict[str, Offer]:
+    """The offers' venue and department (the feed indexes do not project them): one BatchGetItem."""
+    if not offer_ids:
+        return {}
+    attributes = ["id", "venue_id", "department_code", "category"]
+    return {o.id: o for o in Offer.batch_get(offer_ids, attributes_to_get=attributes)}
 
 
 # -- ranking -------------------------------------------------------------------
@@ -111,8 +117,16 @@ def has_hook(offer: Offer) -> bool:
     return bool((offer.hook or "").strip())
 
 
-def rank(candidates: list[Candidate]) -> list[Candidate]:
-    """Hook first; then categories in turn, the one with the nearest offer first; nearest first."""
+def rank(candidates: list[Candidate], highlighted: set[str] | None = None) -> list[Candidate]:
+    """Highlighted first; within that, hook first; then categories in turn (the nearest first); nearest first."""
+    highlighted = highlighted or set()
+    ranked: list[Candidate] = []
+    for up in (True, False):
+        ranked.extend(_rank_tier([c for c in candidates if (c.offer.id in highlighted) is up]))
+    return ranked
+
+
+def _rank_tier(candidates: list[Candidate]) -> list[Candidate]:
     ranked: list[Candidate] = []
     for tier in (True, False):
         groups: dict[str, list[Candidate]] = {}
@@ -142,17 +156,31 @@ class FeedEntry:
     highlighted: bool
     image_url: str | None
     thumb_url: str | None
+    local_validation: str | None = None  # "validated" by the caller's department, else None
+    local_labels: tuple[str, ...] = ()
 
 
-def entry_of(candidate: Candidate, highlighted: set[str], now: datetime) -> FeedEntry:
+def labels_for(marks: LocalMarks, offer: Offer, place: Offer | None = None) -> tuple[str, ...]:
+    """The labels of the caller's department's label-only programmes that hold the offer."""
+    if not marks.labels:
+        return ()
+    place = place or offer
+    return tuple(
+        marks.labels_of(offer.id, category=offer.category, venue_id=place.venue_id, department=place.department_code)
+    )
+
+
+def entry_of(candidate: Candidate, marks: LocalMarks, now: datetime, place: Offer | None = None) -> FeedEntry:
     offer = candidate.offer
     return FeedEntry(
         offer=offer,
         distance_km=candidate.distance_km,
         next_dates=future_dates(offer, now)[:NEXT_DATES_SHOWN],
-        highlighted=offer.id in highlighted,
+        highlighted=offer.id in marks.highlighted,
         image_url=media_url(offer.image_key),
         thumb_url=media_url(offer.thumb_key),
+        local_validation="validated" if offer.id in marks.validated else None,
+        local_labels=labels_for(marks, offer, place) if place is not None else (),
     )
 
 
@@ -174,7 +202,8 @@ def feed(
     """One page of the ranked feed and the cursor of the next one."""
     from passculture.services.pagination import decode_cursor, encode_cursor
 
-    fingerprint = _fingerprint(latitude, longitude, radius_km, category, include_digital)
+    # The department too: its highlights are ranked first.
+    fingerprint = _fingerprint(latitude, longitude, radius_km, category, include_digital, department)
     offset = 0
     if cursor:
         position = decode_cursor(cursor) or {}
@@ -198,10 +227,11 @@ def feed(
         distance = haversine_km(latitude, longitude, float(offer.latitude), float(offer.longitude))
         if distance <= radius_km:
             candidates[offer.id] = Candidate(offer, distance)
-    ranked = rank(list(candidates.values()))
+    marks = local_marks(department) if candidates else LocalMarks()
+    ranked = rank(list(candidates.values()), marks.highlighted)
     page = ranked[offset : offset + limit]
-    highlighted = highlighted_offer_ids(department) if page else set()
-    items = [entry_of(c, highlighted, now) for c in page]
+    places = offer_places([c.offer.id for c in page]) if marks.labels else {}
+    items = [entry_of(c, marks, now, places.get(c.offer.id)) for c in page]
     more = offset + limit < len(ranked)
     return items, encode_cursor({"o": offset + limit, "q": fingerprint}) if more else None
 
@@ -218,9 +248,12 @@ class PublicOfferView:
     stocks: list[tuple[Stock, bool]]
     image_url: str | None
     thumb_url: str | None
+    highlighted: bool = False
+    local_validation: str | None = None
+    local_labels: tuple[str, ...] = ()
 
 
-def public_offer(offer_id: str) -> PublicOfferView:
+def public_offer(offer_id: str, department: str | None = None) -> PublicOfferView:
     """A published offer's practical information: venue address, dates, places left, prices.
 
     Sold out, it is still answered while it has a future date (every stock then
@@ -252,4 +285,15 @@ def public_offer(offer_id: str) -> PublicOfferView:
     except Venue.DoesNotExist:
         venue = None
     stocks = [(stock, is_bookable(stock, now) and not (free_only and stock.price_cents)) for stock in upcoming]
-    return PublicOfferView(offer, venue, stocks, media_url(offer.image_key), media_url(offer.thumb_key))
+    # The caller's department's marks, for an offer of that department only (one Query).
+    marks = local_marks(department) if department and offer.department_code == department else LocalMarks()
+    return PublicOfferView(
+        offer,
+        venue,
+        stocks,
+        media_url(offer.image_key),
+        media_url(offer.thumb_key),
+        highlighted=offer.id in marks.highlighted,
+        local_validation="validated" if offer.id in marks.validated else None,
+        local_labels=labels_for(marks, offer),
+    )

@@ -20,6 +20,7 @@ from typing import Any
 from passculture.errors import Conflict
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.money import euros
+from passculture.rules.territories import covers, is_label_only, is_running
 from passculture.vocabulary import CapKind
 
 
@@ -29,20 +30,21 @@ def wallets_of(user_id: str) -> list[Wallet]:
 
 
 def is_current(wallet: Wallet, now: datetime) -> bool:
-    if wallet.starts_at is not None and wallet.starts_at > now:
-        return False
-    return wallet.ends_at is None or now < wallet.ends_at
+    return is_running(wallet.starts_at, wallet.ends_at, now)
 
 
-def in_perimeter(perimeter: Any, *, category: str, venue_id: str) -> bool:
-    """Whether a local credit's perimeter pays for an offer; a label-only one pays nothing."""
-    if not isinstance(perimeter, dict) or perimeter.get("labelOnly"):
+def in_perimeter(
+    perimeter: Any,
+    *,
+    category: str,
+    venue_id: str,
+    department: str | None = None,
+    programme_department: str | None = None,
+) -> bool:
+    """Whether a local credit's perimeter pays for an offer (``rules.territories``); a label-only one pays nothing."""
+    if is_label_only(perimeter):
         return False
-    if "categories" in perimeter:
-        return category in (perimeter.get("categories") or [])
-    if "venueIds" in perimeter:
-        return venue_id in (perimeter.get("venueIds") or [])
-    return False
+    return covers(perimeter, programme_department, category=category, venue_id=venue_id, department=department)
 
 
 @dataclass
@@ -57,7 +59,14 @@ class DebitPlan:
 
 
 def plan_debits(
-    credits: list[Wallet], amount: int, *, category: str, venue_id: str, cap_kind: CapKind | None, now: datetime
+    credits: list[Wallet],
+    amount: int,
+    *,
+    category: str,
+    venue_id: str,
+    cap_kind: CapKind | None,
+    now: datetime,
+    department: str | None = None,
 ) -> DebitPlan:
     """Local credits in perimeter first, then the national one; Conflict when they cannot pay."""
     plan = DebitPlan(cap_kind=cap_kind)
@@ -70,7 +79,13 @@ def plan_debits(
         if w.credit_id != NATIONAL_CREDIT_ID
         and is_current(w, now)
         and int(w.balance_cents or 0) > 0
-        and in_perimeter(w.perimeter, category=category, venue_id=venue_id)
+        and in_perimeter(
+            w.perimeter,
+            category=category,
+            venue_id=venue_id,
+            department=department,
+            programme_department=w.department_code,
+        )
     ]
     # Spend what expires first, first; ties by id so concurrent plans agree.
     for wallet in sorted(locals_, key=lambda w: (w.ends_at is None, w.ends_at or now, w.credit_id)):

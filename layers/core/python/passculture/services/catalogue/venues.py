@@ -94,7 +94,7 @@ def _existing_virtual_venue(siren: str) -> Venue | None:
 def create_venue(principal: Principal, siren: str, data: VenueIn) -> Venue:
     """Creates a venue of ``siren`` (409 for a second virtual venue or a SIRET already used)."""
     require_member(principal, siren)
-    open_offerer(siren)
+    offerer = open_offerer(siren)
     now = utcnow()
     venue = Venue(new_id(), siren=siren, name=data.name, is_virtual=data.is_virtual, created_at=now)
     if data.is_virtual:
@@ -108,7 +108,12 @@ def create_venue(principal: Principal, siren: str, data: VenueIn) -> Venue:
         _locate(venue)
     tx = Transaction()
     tx.save("venue", venue, condition=Venue.id.does_not_exist())
-    tx.condition_check("offerer", Offerer, siren, condition=Offerer.siren.exists())
+    if offerer.department_code is None and venue.department_code:
+        # A structure without an address of its own belongs to its first physical venue's department.
+        set_department = Offerer.department_code.set(Offerer.department_code | venue.department_code)
+        tx.update("offerer", Offerer(siren), [set_department], condition=Offerer.siren.exists())
+    else:
+        tx.condition_check("offerer", Offerer, siren, condition=Offerer.siren.exists())
     if venue.siret:
         guard = Unique(siret_guard_key(venue.siret), target=venue.id, created_at=now)
         tx.save("siret", guard, condition=Unique.key.does_not_exist())
