@@ -58,6 +58,15 @@ def test_a_disabled_accounts_existing_token_is_refused_at_once(client):
     assert answer.json_body == {"errors": {"global": ["This account is disabled"]}}
 
 
+def test_the_token_of_an_account_that_no_longer_exists_is_a_401(client):
+    user = make_user()
+    headers = auth(user)
+    User(user.id).delete()
+    answer = send(client, "GET", "/users/current", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json_body == {"errors": {"global": ["The access token is invalid"]}}
+
+
 def test_signin_needs_both_fields(client):
     answer = send(client, "POST", "/users/signin", {})
     assert answer.status_code == 400
