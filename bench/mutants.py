@@ -52,8 +52,9 @@ MODULES = {
         f"{SERVICES}/booking/bookings.py",
         frozenset({"require_can_book", "check_stock", "stock_condition", "_book", "_commit", "cancel_my_booking"}),
         (
-            "tests/unit/test_wallet_boundaries.py",
+            "tests/unit/test_stock_boundaries.py",
             "tests/api/test_bookings.py",
+            "tests/unit/test_wallet_boundaries.py",
             "tests/concurrency/test_booking_stock_races.py",
         ),
     ),
