@@ -54,6 +54,7 @@ MODULES = {
         (
             "tests/unit/test_stock_boundaries.py",
             "tests/api/test_bookings.py",
+            "tests/api/test_bookings_mine.py",
             "tests/unit/test_wallet_boundaries.py",
             "tests/concurrency/test_booking_stock_races.py",
         ),
@@ -169,8 +170,12 @@ def cosmic_ray(*args: str, env: dict[str, str], cwd: Path) -> None:
     subprocess.run([str(Path(sys.executable).with_name("cosmic-ray")), *args], cwd=cwd, env=env, check=True)
 
 
-def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
-    """Mutates one module (resuming its session if it exists) and returns its results."""
+def run_module(name: str, module: Module, *, fresh: bool = False, only: frozenset[str] | None = None) -> dict:
+    """Mutates one module (resuming its session if it exists) and returns its results.
+
+    ``only``: this run tries just these functions of the module's scope (a time
+    box); the others stay untried, counted apart, and a later run takes them.
+    """
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -215,7 +220,15 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
             or any(start <= tuple(mutation.start_pos) < end for start, end in annotations)
         )
 
+    def put_off(mutation) -> bool:
+        return only is not None and mutation.definition_name not in only
+
     with use_db(str(session), WorkDB.Mode.open) as db:
+        from cosmic_ray.work_db import WorkResultStorage
+
+        # The scope is decided again on each run: a function put off last time is tried now.
+        with db._session_maker.begin() as rows:
+            rows.query(WorkResultStorage).filter(WorkResultStorage.worker_outcome == WorkerOutcome.SKIPPED).delete()
         if state and state.get("tests") != test_digest(module):
             # Tests were added: the killed stay killed, the survivors are tried again.
             from cosmic_ray.work_db import WorkResultStorage
@@ -225,14 +238,20 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
                 rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
         skipped = [item.job_id for item in db.work_items if out_of_scope(item.mutations[0])]
         db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
+        later = [
+            item.job_id for item in db.work_items if not out_of_scope(item.mutations[0]) and put_off(item.mutations[0])
+        ]
+        db.set_multiple_results(later, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="later"))
     state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
     cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
     lines = (ROOT / module.path).read_text().splitlines()
     known = equivalents()
-    killed, survivors, equivalent = 0, [], []
+    killed, survivors, equivalent, untried = 0, [], [], 0
     with use_db(str(session), WorkDB.Mode.open) as db:
+        untried = db.num_work_items - db.num_results
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
+                untried += result.output == "later"
                 continue
             mutation = item.mutations[0]
             line = lines[mutation.start_pos[0] - 1].strip()
@@ -251,7 +270,7 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
                 survivors.append(found)
             else:
                 equivalent.append({**found, "reason": reason})
-    return {"killed": killed, "survivors": survivors, "equivalent": equivalent}
+    return {"killed": killed, "survivors": survivors, "equivalent": equivalent, "untried": untried}
 
 
 def _mutated_line(diff: str) -> str:
@@ -261,7 +280,10 @@ def _mutated_line(diff: str) -> str:
 def report(name: str, result: dict) -> None:
     total = result["killed"] + len(result["survivors"])
     score = 100.0 * result["killed"] / total if total else 100.0
-    print(f"\n{name}: {result['killed']}/{total} killed ({score:.0f}%), {len(result['equivalent'])} equivalent")
+    untried = f", {result['untried']} not tried yet" if result.get("untried") else ""
+    print(
+        f"\n{name}: {result['killed']}/{total} killed ({score:.0f}%), {len(result['equivalent'])} equivalent{untried}"
+    )
     for s in sorted(result["survivors"], key=lambda s: s["line"]):
         print(f"  SURVIVED line {s['line']} ({s['function']}, {s['operator']}): {s['source']}  ->  {s['mutated']}")
     for s in sorted(result["equivalent"], key=lambda s: s["line"]):
@@ -273,6 +295,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], help="modules to mutate (default: all)")
     parser.add_argument("--list", action="store_true", help="print the modules, their scope and tests")
     parser.add_argument("--fresh", action="store_true", help="start over, even where only tests changed")
+    parser.add_argument(
+        "--functions", help="comma-separated: this run tries only these functions (the others wait for a later run)"
+    )
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     if args.list:
@@ -284,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in names:
-        results[name] = run_module(name, MODULES[name], fresh=args.fresh)
+        only = frozenset(args.functions.split(",")) if args.functions else None
+        results[name] = run_module(name, MODULES[name], fresh=args.fresh, only=only)
     print("\nMutation scores (killed / not equivalent):")
     for name, result in results.items():
         report(name, result)
