@@ -45,6 +45,7 @@ class Module:
     path: str
     functions: frozenset[str]  # the functions mutated (cosmic-ray's definition names)
     tests: tuple[str, ...]  # run in this order with -x: the quick ones first
+    first: tuple[str, ...] = ()  # test functions run before the rest (bench/mutants_order.py): the quick killers
 
 
 MODULES = {
@@ -85,6 +86,18 @@ MODULES = {
             }
         ),
         ("tests/api/test_countermarks_v2.py",),
+        first=(
+            "test_check_and_use_refuse_used_cancelled_and_reimbursed_bookings",
+            "test_keep_refuses_what_is_not_used",
+            "test_cancel_refuses_cancelled_then_used_bookings",
+            "test_use_validates_once_and_records_who_and_when",
+            "test_keep_undoes_a_validation",
+            "test_cancel_frees_the_place_and_refunds_the_booker",
+            "test_an_event_more_than_72_hours_away_is_403_after_the_410s",
+            "test_a_booking_that_keeps_changing_is_a_409_after_three_tries",
+            "test_members_of_another_structure_and_pending_members_get_404",
+            "test_unknown_malformed_and_foreign_tokens_get_one_identical_404",
+        ),
     ),
     "auth": Module(
         f"{SERVICES}/accounts/auth.py",
@@ -187,9 +200,10 @@ def run_module(name: str, module: Module, *, fresh: bool = False, only: frozense
         **os.environ,
         "PYTHONPATH": f"{tree / 'layers/core/python'}:{tree}",
         "PYTHONDONTWRITEBYTECODE": "1",  # a mutant of the same size in the same second must not reuse a .pyc
+        "MUTANTS_FIRST": ",".join(module.first),
     }
     tests = " ".join(module.tests)
-    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --timeout=300 {tests}"
+    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p bench.mutants_order --timeout=300 {tests}"
     if fresh or state.get("module") != digest(module.path):
         session.unlink(missing_ok=True)
         state = {}
