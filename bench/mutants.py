@@ -97,6 +97,11 @@ MODULES = {
             "test_a_booking_that_keeps_changing_is_a_409_after_three_tries",
             "test_members_of_another_structure_and_pending_members_get_404",
             "test_unknown_malformed_and_foreign_tokens_get_one_identical_404",
+            "test_a_code_another_cashier_validated_meanwhile_is_a_410_and_stays_theirs",
+            "test_a_validation_another_cashier_undid_meanwhile_is_a_410_not_used_yet",
+            "test_a_booking_its_booker_cancelled_meanwhile_is_a_410_refunded_once",
+            "test_a_booking_validated_meanwhile_cannot_be_cancelled_and_keeps_its_payment",
+            "test_an_event_exactly_72_hours_away_can_be_validated_a_microsecond_more_cannot",
         ),
     ),
     "auth": Module(
