@@ -15,8 +15,14 @@ rewrites the module on disk), and keeps one session per module there: a run
 stopped halfway resumes where it was; after tests changed, only the survivors
 are tried again (``--fresh`` starts over); after the module changed, all of it.
 
+A module may name test functions to run before the rest (``first``: the
+quick killers, ordered by ``bench/mutants_order.py``). ``--functions`` time-boxes
+a run to some functions of the scope: the others stay untried (reported as
+such) and the next run without it tries them.
+
     python -m bench.mutants                     # every module (long: an hour or more on 2 busy cores)
     python -m bench.mutants wallets auth        # some of them
+    python -m bench.mutants bookings --functions check_stock,stock_condition
     python -m bench.mutants --list              # the modules, their scope and their tests
 """
 
@@ -58,6 +64,26 @@ MODULES = {
             "tests/api/test_bookings_mine.py",
             "tests/unit/test_wallet_boundaries.py",
             "tests/concurrency/test_booking_stock_races.py",
+        ),
+        first=(
+            "test_a_young_user_books_and_gets_a_countermark",
+            "test_a_stock_sold_out_after_it_was_read_is_refused_by_the_condition",
+            "test_sold_out_is_409_on_stock_id",
+            "test_one_place_left_for_a_duo_is_409_on_quantity",
+            "test_unlimited_stocks_never_sell_out",
+            "test_a_deleted_stock_is_404",
+            "test_a_pro_is_not_eligible",
+            "test_email_not_confirmed_is_403_on_email",
+            "test_cancelling_frees_the_place_and_refunds_every_credit_exactly",
+            "test_another_users_booking_is_404",
+            "test_cancelling_twice_is_410_and_refunds_once",
+            "test_a_used_booking_cannot_be_cancelled",
+            "test_an_event_cannot_be_cancelled_after_the_deadline",
+            "test_the_deadline_follows_a_date_moved_by_the_venue",
+            "test_a_stock_deleted_meanwhile_is_not_booked",
+            "test_a_quantity_lowered_to_what_is_booked_meanwhile_is_sold_out",
+            "test_an_unlimited_stock_limited_to_what_is_booked_meanwhile_is_sold_out",
+            "test_a_date_moved_meanwhile_is_booked_on_the_new_date_never_the_old_one",
         ),
     ),
     "wallets": Module(
@@ -263,6 +289,14 @@ def run_module(name: str, module: Module, *, fresh: bool = False, only: frozense
         db.set_multiple_results(later, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="later"))
     state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
     cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
+    return results_of(name, module, session)
+
+
+def results_of(name: str, module: Module, session: Path) -> dict:
+    """What a module's session holds: killed, survivors, equivalent, untried (``--report`` reads it mid-run)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
+
     lines = (ROOT / module.path).read_text().splitlines()
     known = equivalents()
     killed, survivors, equivalent, untried = 0, [], [], 0
@@ -314,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], help="modules to mutate (default: all)")
     parser.add_argument("--list", action="store_true", help="print the modules, their scope and tests")
     parser.add_argument("--fresh", action="store_true", help="start over, even where only tests changed")
+    parser.add_argument("--report", action="store_true", help="print the sessions' scores so far, run nothing")
     parser.add_argument(
         "--functions", help="comma-separated: this run tries only these functions (the others wait for a later run)"
     )
@@ -328,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in names:
+        if args.report:
+            if (WORK / f"{name}.sqlite").exists():
+                results[name] = results_of(name, MODULES[name], WORK / f"{name}.sqlite")
+            continue
         only = frozenset(args.functions.split(",")) if args.functions else None
         results[name] = run_module(name, MODULES[name], fresh=args.fresh, only=only)
     print("\nMutation scores (killed / not equivalent):")
