@@ -245,6 +245,10 @@ def run_module(name: str, module: Module, *, fresh: bool = False, only: frozense
         if baseline.returncode != 0:
             sys.exit(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
         print(f"{name}: tests pass unmutated in {time.monotonic() - started:.0f} s", flush=True)
+    for kept in (module.path, "bench/mutants_order.py"):
+        # A run stopped halfway leaves its mutant on disk (cosmic-ray puts the module back only after the tests).
+        (tree / kept).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / kept, tree / kept)
     config = tree / "mutants.toml"
     config.write_text(
         "[cosmic-ray]\n"
