@@ -1,4 +1,4 @@
-"""A date's exact edges: bookable until the instant it starts or closes, and its last place, to the step.
+"""A date's exact edges: bookable until it starts or closes, its last place, cancellable until its deadline.
 
 The booking's clock (``bookings.utcnow``) is set to the edge itself and to one
 microsecond before it; the last place of a one-place date is taken from a stock
@@ -75,3 +75,20 @@ def test_a_duo_on_the_only_place_of_a_date_is_told_one_place_is_left(venue):
         bookings.book(booker(make_young()), stock.id, 2)
     assert refused.value.errors == {"quantity": ["Only 1 place left"]}
     assert Stock.get(stock.id, consistent_read=True).booked == 0
+
+
+def test_a_booking_can_be_cancelled_until_its_deadline_and_not_at_it(venue, monkeypatch):
+    from passculture.config import get_settings
+
+    start = (utcnow() + timedelta(days=5)).replace(microsecond=0)
+    deadline = start - timedelta(hours=get_settings().cancellation_deadline_hours)
+    stock = date_of(venue, begins_at=start)
+    late, early = booker(make_young()), booker(make_young())
+    late_token = bookings.book(late, stock.id, 1).booking.token
+    early_token = bookings.book(early, stock.id, 1).booking.token
+    at(monkeypatch, deadline)
+    with pytest.raises(Conflict, match="can be cancelled until"):
+        bookings.cancel_my_booking(late, late_token)
+    at(monkeypatch, deadline - JUST_BEFORE)
+    assert bookings.cancel_my_booking(early, early_token).booking.status == "cancelled"
+    assert Stock.get(stock.id, consistent_read=True).booked == 1
