@@ -126,6 +126,28 @@ def make_venue(offerer: Any, *, virtual: bool = False, **fields: Any) -> Any:
     return venue
 
 
+def make_agenda_link(venue: Any, url: str = "https://agenda.example.org/a.ics", **fields: Any) -> Any:
+    """An ``ics`` agenda link of ``venue`` as a created one is (status ``ok``, on the schedule); fields override."""
+    from passculture.models.agenda_links import AgendaLink
+
+    values: dict[str, Any] = {
+        "siren": venue.siren,
+        "provider": "ics",
+        "url": url,
+        "feed_key": f"ics:{url}",
+        "default_price_cents": 0,
+        "default_quantity": None,
+        "default_category": "LIVE_SHOW",
+        "status": "ok",
+        "schedule": "active",
+        "created_at": utcnow(),
+    }
+    values.update(fields)
+    link = AgendaLink(venue.id, new_id(), **values)
+    link.save()
+    return link
+
+
 def make_offer(venue: Any, *, category: str = "LIVE_SHOW", status: str = "published", **fields: Any) -> Any:
     from passculture.models.offers import Offer
 

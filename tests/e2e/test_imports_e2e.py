@@ -111,3 +111,26 @@ def test_a_linked_feed_becomes_offers_that_a_young_user_books(local_server, http
     assert done.returncode == 0, done.stdout + done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith(feed))
     assert row.split()[1:7] == ["ok", "0", "0", "0", "2", "0"]
+
+    # The date she booked leaves the feed: withdrawn, her booking kept, and she is told by email.
+    booked_date = datetime.fromisoformat(stock["beginsAt"].replace("Z", "+00:00"))
+    httpserver.clear()
+    httpserver.expect_request("/agenda.ics").respond_with_data(
+        ics(
+            Event("quai-1@agenda.example", summary="Le Misanthrope", categories="Théâtre", starts=[days_ahead(6)]),
+            Event(
+                "quai-2@agenda.example",
+                summary="Soirée jazz",
+                starts=[d for d in [days_ahead(8), days_ahead(9)] if d != booked_date],
+            ),
+        ),
+        content_type="text/calendar",
+    )
+    link_id = item["id"]
+    assert local_server.post(f"/venues/{venue_id}/providers/{link_id}/sync", headers=pro).status_code == 202
+    item = wait_for(synced)
+    assert item and item["status"] == "ok" and item["lastReport"]["removed"] == 1, item
+    told = local_server.wait_for_email(lambda m: young_email in m["to"] and "retirée" in m["subject"], timeout=30)
+    assert token in told["subject"] and "reste valable" in told["body"]
+    mine = local_server.get("/bookings", headers=local_server.sign_in(young_email, PASSWORD)).json()["items"]
+    assert [(b["token"], b["status"]) for b in mine] == [(token, "booked")] and mine[0]["dateWithdrawnAt"]

@@ -141,3 +141,14 @@ def test_validating_a_structure_or_deleting_a_stock_reads_none_of_its_offers_or_
     assert table("bookings") not in {name for _, name in deletion.calls.tables}
     # Their work is a job each request started (twice: the warm-up run, then the measured one).
     assert [event["job"] for _, event in api.jobs.invocations] == ["offerer-offers"] * 2 + ["stock-bookings"] * 2
+
+
+def test_an_agenda_link_route_reads_no_feed_and_writes_no_imported_data_its_import_being_a_job(api):
+    created = measure(operation("POST /venues/{id}/providers"), api)
+    synced = measure(operation("POST /venues/{id}/providers/{providerId}/sync"), api)
+    measure(operation("POST /venues/{id}/providers/{providerId}/sync while syncing"), api)
+    for figure in (created, synced):
+        written = {name for (op, name) in figure.calls.tables if op != "GetItem" and op != "Query"}
+        assert not written & {table("offers"), table("stocks"), table("bookings")}
+    # One import each (warm-up and measured run); none for a link already syncing.
+    assert [event["job"] for _, event in api.jobs.invocations] == ["agenda-import"] * 4

@@ -10,11 +10,10 @@ from hypothesis import strategies as st
 
 from bench.counting import count_dynamodb_calls
 from passculture.adapters.feeds import FetchedFeed
-from passculture.models.agenda_links import AgendaLink
 from passculture.models.base import new_id, utcnow
 from passculture.services.imports import sync
 from passculture.services.imports.links import claim
-from tests.factories import make_offerer, make_venue
+from tests.factories import make_agenda_link, make_offerer, make_venue
 from tests.imports_support import days_ahead
 
 SETTINGS = settings(
@@ -80,19 +79,7 @@ def imported(link, body):
 @SETTINGS
 @given(body=feeds())
 def test_the_import_never_raises_and_a_second_sync_changes_nothing(venue, body):
-    link = AgendaLink(
-        venue.id,
-        new_id(),
-        siren=venue.siren,
-        provider="ics",
-        url="https://agenda.example.org/a.ics",
-        feed_key="ics:x",
-        default_category="LIVE_SHOW",
-        status="ok",
-        schedule="active",
-        created_at=utcnow(),
-    )
-    link.save()
+    link = make_agenda_link(venue)
     first, _ = imported(link, body)
     assert first.status in ("ok", "error")
     second, calls = imported(link, body)

@@ -20,7 +20,7 @@ from passculture.models.wallets import Wallet
 from passculture.services.imports.links import claim
 from passculture.services.imports.sync import import_link, offer_id_for, run_import
 from tests.api.test_notify import Stream
-from tests.factories import auth, make_offerer, make_venue, make_young
+from tests.factories import auth, make_agenda_link, make_offerer, make_venue, make_young
 from tests.imports_support import Event, allow_local_feeds, days_ahead, ics
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
@@ -48,25 +48,8 @@ def venue(aws):
     return make_venue(make_offerer(status="validated"), booking_email="resa@lieu.example")
 
 
-def new_link(venue, url, **fields) -> AgendaLink:
-    now = utcnow()
-    link = AgendaLink(
-        venue.id,
-        new_id(),
-        siren=venue.siren,
-        provider="ics",
-        url=url,
-        feed_key=f"ics:{url}",
-        default_price_cents=fields.pop("price", 0),
-        default_quantity=fields.pop("quantity", None),
-        default_category="LIVE_SHOW",
-        status="ok",
-        schedule="active",
-        created_at=now,
-        **fields,
-    )
-    link.save()
-    return link
+def new_link(venue, url, *, price=0, quantity=None, **fields) -> AgendaLink:
+    return make_agenda_link(venue, url, default_price_cents=price, default_quantity=quantity, **fields)
 
 
 def sync(link):
@@ -192,36 +175,154 @@ def make_offerer_of(venue):
     return Offerer.get(venue.siren)
 
 
-def test_a_removed_date_is_deleted_its_booking_cancelled_refunded_and_its_holder_emailed(feed, venue, sent_emails):
-    feed.serve(ics(JAZZ))
+SOON = Event("jazz@agenda", starts=[days_ahead(1), days_ahead(10)])  # the first within the door's 72 h
+
+
+def book(stock_id, young):
+    with Client(load_app("bookings")) as client:
+        answer = client.http.post(
+            "/bookings",
+            body=json.dumps({"stockId": stock_id}),
+            headers={"Content-Type": "application/json", **auth(young)},
+        )
+    assert answer.status_code == 201, answer.json_body
+    return answer.json_body["token"]
+
+
+def withdrawal_emails(sent_emails, address):
+    return [(subject, body) for to, subject, body in sent_emails() if to == [address] and "retirée" in subject]
+
+
+@pytest.fixture
+def withdrawn(feed, venue):
+    """A link whose first date, booked by Camille and Noé, the feed then dropped (synced, notify run)."""
+    feed.serve(ics(SOON))
     link = new_link(venue, feed.url, price=1500, quantity=10)
     sync(link)
     offer_id = offer_id_for(link.id, "jazz@agenda")
     gone, kept = stocks_of(offer_id)
-    young = make_young(public_name="Camille", email="camille@example.org")
-    with Client(load_app("bookings")) as client:
-        answer = client.http.post(
-            "/bookings",
-            body=json.dumps({"stockId": gone.id}),
-            headers={"Content-Type": "application/json", **auth(young)},
-        )
-    assert answer.status_code == 201
-    token = answer.json_body["token"]
+    holders = [
+        make_young(public_name="Camille", email="camille@example.org"),
+        make_young(public_name="Noé", email="noe@example.org"),
+    ]
+    tokens = [book(gone.id, young) for young in holders]
     stream = Stream()
-    stream.capture(token)
-    assert Wallet.get(young.id, "national").balance_cents == 50_000 - 1500
+    for token in tokens:
+        stream.capture(token)
+    load_handler("notify")({"Records": stream.records()}, None)  # the booking emails
 
-    feed.serve(ics(Event("jazz@agenda", starts=[JAZZ.starts[1]])))
+    feed.serve(ics(Event("jazz@agenda", starts=[SOON.starts[1]])))
     sync(link)
-    assert link.last_report["removed"] == 1 and link.last_report["updated"] == 1
-    assert Stock.get(gone.id).is_deleted and not Stock.get(kept.id).is_deleted
-    booking = Booking.get(token)
-    assert (booking.status, booking.cancelled_by) == ("cancelled", f"import:{link.id}")
-    assert Wallet.get(young.id, "national").balance_cents == 50_000
-    stream.capture(token)
+    for token in tokens:
+        stream.capture(token)
     load_handler("notify")({"Records": stream.records()}, None)
-    to_camille = [(subject, body) for to, subject, body in sent_emails() if to == ["camille@example.org"]]
-    assert any(token in subject and "annulée" in body for subject, body in to_camille), to_camille
+
+    class Scene:
+        pass
+
+    scene = Scene()
+    scene.link, scene.offer_id, scene.gone, scene.kept = link, offer_id, gone, kept
+    scene.holders, scene.tokens, scene.stream = holders, tokens, stream
+    return scene
+
+
+def test_a_withdrawn_date_leaves_the_offer_but_keeps_its_bookings_and_their_credit(withdrawn):
+    link = withdrawn.link
+    assert link.last_report["removed"] == 1 and link.last_report["updated"] == 1
+    gone = Stock.get(withdrawn.gone.id)
+    assert gone.is_deleted and gone.withdrawn_at is not None and int(gone.booked) == 2
+    assert not Stock.get(withdrawn.kept.id).is_deleted
+    offer = Offer.get(withdrawn.offer_id)
+    assert (offer.status, len(offer.next_dates)) == ("published", 1)
+    for token, young in zip(withdrawn.tokens, withdrawn.holders, strict=True):
+        booking = Booking.get(token)
+        assert (booking.status, booking.cancelled_at) == ("booked", None)
+        assert booking.date_withdrawn_at == gone.withdrawn_at
+        assert Wallet.get(young.id, "national").balance_cents == 50_000 - 1500
+    from tests.factories import make_member
+
+    pro = make_member(make_offerer_of(Offer.get(withdrawn.offer_id)))
+    with Client(load_app("offers")) as client:
+        dates = client.http.get(f"/offers/{withdrawn.offer_id}/stocks", headers=auth(pro))
+    assert dates.status_code == 200
+    assert [s["id"] for s in dates.json_body["stocks"]] == [withdrawn.kept.id]
+
+
+def test_each_holder_of_a_withdrawn_date_is_emailed_once_and_a_resync_sends_nothing_more(
+    withdrawn, feed, venue, sent_emails
+):
+    for young in withdrawn.holders:
+        emails = withdrawal_emails(sent_emails, young.email)
+        assert len(emails) == 1, emails
+        subject, body = emails[0]
+        assert withdrawn.tokens[withdrawn.holders.index(young)] in subject
+        assert "retirée de l'agenda du lieu" in body and "reste valable" in body
+        assert venue.name in body and venue.booking_email in body and "Annuler" in body
+    before = len(sent_emails())
+    sync(withdrawn.link)  # the same feed again
+    assert withdrawn.link.last_report["removed"] == 0
+    for token in withdrawn.tokens:
+        withdrawn.stream.capture(token)
+    load_handler("notify")({"Records": withdrawn.stream.records()}, None)
+    assert len(sent_emails()) == before
+
+
+def test_a_withdrawn_dates_countermark_still_validates_at_the_door(withdrawn):
+    from passculture.models.offerers import Offerer
+    from tests.factories import bearer, make_api_key
+
+    key, _ = make_api_key(Offerer.get(withdrawn.link.siren))
+    token = withdrawn.tokens[0]
+    with Client(load_app("countermarks")) as client:
+        checked = client.http.get(f"/v2/bookings/token/{token}", headers=bearer(key))
+        assert checked.status_code == 200, checked.json_body
+        assert checked.json_body["userName"] == "Camille"
+        used = client.http.patch(f"/v2/bookings/use/token/{token}", headers=bearer(key))
+    assert used.status_code == 204
+    assert Booking.get(token).status == "used"
+
+
+def test_the_holder_sees_the_withdrawal_and_may_cancel_for_a_refund_past_the_deadline(withdrawn):
+    young, token = withdrawn.holders[1], withdrawn.tokens[1]
+    with Client(load_app("bookings")) as client:
+        mine = client.http.get("/bookings", headers=auth(young)).json_body["items"]
+        assert [(b["token"], b["status"], b["cancellableUntil"]) for b in mine] == [(token, "booked", None)]
+        assert mine[0]["dateWithdrawnAt"] is not None
+        # The date is a day away, inside the 48 h deadline: a withdrawn date may still be cancelled.
+        cancelled = client.http.post(f"/bookings/{token}/cancel", headers=auth(young))
+    assert cancelled.status_code == 200, cancelled.json_body
+    assert Wallet.get(young.id, "national").balance_cents == 50_000
+
+
+def test_a_withdrawn_date_back_in_the_feed_is_offered_again_with_its_bookings_unmarked(withdrawn, feed, sent_emails):
+    before = len(sent_emails())
+    feed.serve(ics(SOON))
+    sync(withdrawn.link)
+    assert not Stock.get(withdrawn.gone.id).is_deleted and Stock.get(withdrawn.gone.id).withdrawn_at is None
+    assert len(Offer.get(withdrawn.offer_id).next_dates) == 2
+    assert {Booking.get(t).date_withdrawn_at for t in withdrawn.tokens} == {None}
+    for token in withdrawn.tokens:
+        withdrawn.stream.capture(token)
+    load_handler("notify")({"Records": withdrawn.stream.records()}, None)
+    assert len(sent_emails()) == before
+
+
+def test_a_date_the_pro_deleted_stays_deleted_when_the_feed_gives_it_again(feed, venue):
+    from passculture.services.accounts.auth import Principal
+    from passculture.services.catalogue.stocks import delete_stock
+    from tests.factories import make_member
+
+    feed.serve(ics(SOON))
+    link = new_link(venue, feed.url)
+    sync(link)
+    offer_id = offer_id_for(link.id, "jazz@agenda")
+    first, _ = stocks_of(offer_id)
+    delete_stock(Principal(make_member(make_offerer_of(venue))), first.id)
+    feed.serve(ics(Event("jazz@agenda", summary="Concert du soir, nouvelle formule", starts=SOON.starts)))
+    sync(link)
+    assert link.last_report["updated"] == 1
+    assert Stock.get(first.id).is_deleted
+    assert len(Offer.get(offer_id).next_dates) == 1
 
 
 def test_an_event_gone_from_the_feed_loses_its_future_dates_once(feed, venue):

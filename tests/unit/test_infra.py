@@ -589,7 +589,7 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
                 assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
                 started.add(kind.value)
     # The hourly refresh and the imports' schedule are started by their schedules.
-    assert started == {"offerer-offers", "stock-bookings", "agenda-import", "agenda-images"}
+    assert started == {"offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"}
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):

@@ -90,6 +90,9 @@ class Booking(Model):
     cancelled_at = UTCDateTimeAttribute(null=True)
     cancelled_by = UnicodeAttribute(null=True)
     reimbursed_at = UTCDateTimeAttribute(null=True)
+    # The date was withdrawn from the venue's agenda (an import) after this booking: it stays
+    # valid, its holder is told once (``notify`` sees the mark appear), and may cancel until used.
+    date_withdrawn_at = UTCDateTimeAttribute(null=True)
 
     user_index = BookingUserIndex()
     venue_index = BookingVenueIndex()

@@ -47,6 +47,9 @@ class Stock(Model):
     external_id = UnicodeAttribute(null=True)
     import_hash = UnicodeAttribute(null=True)
     edited_by_pro = BooleanAttribute(default=False)
+    # Set with ``is_deleted`` when an import withdrew the date (gone from the feed): its bookings
+    # are kept, and the date comes back if the feed gives it again. Absent: deleted by the pro.
+    withdrawn_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 

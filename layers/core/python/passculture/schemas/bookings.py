@@ -42,10 +42,16 @@ class BookingOut(CamelModel):
     venue: BookingVenue | None = None
     created_at: datetime
     cancellable_until: datetime | None = Field(
-        default=None, description="Events: the cancellation deadline; null for things (any time before use)"
+        default=None,
+        description="Events: the cancellation deadline; null for things and withdrawn dates (any time before use)",
     )
     cancelled_at: datetime | None = None
     used_at: datetime | None = None
+    date_withdrawn_at: datetime | None = Field(
+        default=None,
+        description="When the venue's agenda withdrew this date (an agenda import): the booking stays valid, "
+        "the venue can say whether the event takes place, and it may be cancelled (refunded) until used",
+    )
 
     @classmethod
     def of(cls, view: Any) -> BookingOut:
@@ -65,6 +71,7 @@ class BookingOut(CamelModel):
             cancellable_until=view.cancellable_until,
             cancelled_at=booking.cancelled_at,
             used_at=booking.used_at,
+            date_withdrawn_at=booking.date_withdrawn_at,
         )
 
 

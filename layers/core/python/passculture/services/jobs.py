@@ -32,6 +32,7 @@ OWNERS: dict[str, str] = {
     "offerer-offers": "offers",  # a structure's offers, after its status changed
     "published-offers": "offers",  # every published offer, hourly
     "stock-bookings": "offers",  # the bookings of a deleted stock, cancelled and refunded
+    "withdrawn-bookings": "offers",  # the bookings of a date an import withdrew, marked (or unmarked)
     "agenda-import": "openagenda",  # one agenda link's import
     "agenda-schedule": "openagenda",  # the hourly pull: an import started for each due link
     "agenda-images": "openagenda",  # imported events' images, fetched into the media bucket

@@ -349,9 +349,10 @@ def _replay(user_id: str, idempotency_key: str, stock_id: str) -> BookingResult 
 
 
 def cancellable_until(booking: Booking, begins_at: datetime | None = None) -> datetime | None:
-    """Events: the deadline before the start; things (None): any time before use."""
+    """Events: the deadline before the start; things and withdrawn dates (None): any time before use."""
     begins_at = begins_at if begins_at is not None else booking.begins_at
-    if begins_at is None:
+    if begins_at is None or booking.date_withdrawn_at is not None:
+        # A date the venue's agenda withdrew: its holder may get the credit back until the door.
         return None
     return begins_at - timedelta(hours=get_settings().cancellation_deadline_hours)
 

@@ -9,13 +9,16 @@ answers the stocks the first request created. A thing's single stock is
 guarded by a ``uniques`` item ``thing-stock#<offer id>`` in the same
 transaction, so two clicks cannot give a thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
 conditional update on ``booked <= quantity`` (409 otherwise), and deleting a
-stock cancels and refunds its bookings in the background (``catalogue.stock_cancellation``).
+stock cancels and refunds its bookings in the background (``catalogue.stock_cancellation``),
+while an agenda import withdrawing a date keeps them (``withdraw_stock``, ``catalogue.stock_withdrawal``).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
@@ -28,6 +31,8 @@ from passculture.services.accounts.auth import Principal
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 from passculture.services.idempotency import check_idempotency_key
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT_BEFORE = timedelta(days=1)
 
@@ -229,14 +234,14 @@ def delete_stock(principal: Principal, stock_id: str) -> None:
         raise NotFound("No such stock")
 
 
-def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str, refresh: bool = True) -> bool:
+def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str) -> bool:
     """Marks ``stock`` deleted and starts the cancellation of its bookings; False when it was deleted already.
 
     The deletion is written here, so no booking lands on the stock any more; the
     cancellations and refunds run as the ``stock-bookings`` job, however many
     bookings there are. If that job cannot be started, the stock is restored and
     the error raised: nothing is left deleted with bookings nobody will refund.
-    A pro deleting a date and an agenda import removing one go through here.
+    A pro deleting a date goes through here; an agenda import withdraws one instead (``withdraw_stock``).
     """
     from pynamodb.exceptions import UpdateError
 
@@ -263,7 +268,62 @@ def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str, refresh: bool
             # No guard (a stock from an import) or another stock's: nothing of ours to remove.
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
-    if refresh:
-        others = [s for s in live_stocks(offer.id) if s.id != stock.id]
-        refresh_offer(offer, stocks=others)
+    others = [s for s in live_stocks(offer.id) if s.id != stock.id]
+    refresh_offer(offer, stocks=others)
+    return True
+
+
+def _conditional(update: Any) -> bool:
+    """Runs ``update``; False when its condition did not hold."""
+    from pynamodb.exceptions import UpdateError
+
+    try:
+        update()
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def withdraw_stock(stock: Stock) -> bool:
+    """Soft-deletes an imported date and starts the marking of its bookings; False if it was deleted already.
+
+    Its bookings are kept (``catalogue.stock_withdrawal``): an agenda import withdraws, a pro deletes.
+
+    If the job cannot be started, the stock is put back and the error raised: the
+    import fails and the next one withdraws it again, so no holder goes untold.
+    """
+    from passculture.services.jobs import start_job
+
+    now = utcnow()
+    actions = [Stock.is_deleted.set(True), Stock.withdrawn_at.set(now), Stock.updated_at.set(now)]
+    if not _conditional(partial(stock.update, actions=actions, condition=_not_deleted())):
+        return False
+    if int(stock.booked or 0) > 0:  # as written: the update read the item back
+        try:
+            start_job("withdrawn-bookings", {"stock_id": stock.id, "withdrawn": True})
+        except Exception:
+            stock.update(
+                actions=[Stock.is_deleted.set(False), Stock.withdrawn_at.remove()],
+                condition=Stock.withdrawn_at == now,
+            )
+            raise
+    return True
+
+
+def restore_stock(stock: Stock) -> bool:
+    """Puts back a date the import withdrew and the feed gives again; False when it was not (or is no longer) one."""
+    from passculture.services.jobs import start_job
+
+    withdrawn = (Stock.is_deleted == True) & Stock.withdrawn_at.exists()  # noqa: E712
+    actions = [Stock.is_deleted.set(False), Stock.withdrawn_at.remove(), Stock.updated_at.set(utcnow())]
+    if not _conditional(partial(stock.update, actions=actions, condition=withdrawn)):
+        return False
+    if int(stock.booked or 0) > 0:
+        # The marks stay until the job removes them: a failure here is logged, the date is back regardless.
+        try:
+            start_job("withdrawn-bookings", {"stock_id": stock.id, "withdrawn": False})
+        except Exception:
+            logger.exception("stock %s restored; its bookings keep their withdrawal mark", stock.id)
     return True

@@ -20,10 +20,11 @@
   accepts, a category allowed on a physical venue, dates within
   ``MAX_EVENT_DAYS_AHEAD``); what fails is in ``lastReport.rejected`` with its
   reason, and an already imported offer of that UID is left alone.
-- **Removal**: a future date gone from a complete feed is deleted through the
-  catalogue's stock deletion (``catalogue.stocks.retire_stock``: its bookings
-  cancelled and refunded by the ``stock-bookings`` job, the holders told by
-  ``notify``); past dates simply pass. Nothing is removed from a feed that a
+- **Removal**: a future date gone from a complete feed is withdrawn
+  (``catalogue.stock_withdrawal``): its stock soft-deleted, its bookings kept,
+  marked by the ``withdrawn-bookings`` job and their holders told by ``notify``;
+  past dates simply pass. A withdrawn date the feed gives again is restored (a
+  date the pro deleted stays deleted). Nothing is removed from a feed that a
   bound cut (``complete`` False), nor for a UID that was rejected.
 - **Publication**: an offer's status, feed cell and summary follow the
   publication rule (``catalogue.publication``), computed from the stocks just
@@ -380,6 +381,10 @@ class _Writer:
             with Stock.batch_write() as batch:
                 for stock in new:
                     batch.save(stock)
+        for stock_id in plan.dates:
+            stock = existing.get(stock_id)
+            if stock is not None and stock.is_deleted and stock.withdrawn_at is not None:
+                self._restore(stock)
         for stock_id, (_, digest) in plan.dates.items():
             stock = existing.get(stock_id)
             if stock is not None and not stock.is_deleted and stock.import_hash != digest:
@@ -388,7 +393,7 @@ class _Writer:
         if self.complete and not plan.truncated:
             for stock in live:
                 if stock.id not in plan.dates and stock.begins_at is not None and stock.begins_at > self.now:
-                    self._retire(stock, offer)
+                    self._withdraw(stock)
         live = [s for s in live if not s.is_deleted] + new
         fields = plan.fields
         values = {
@@ -408,12 +413,16 @@ class _Writer:
             self.images.append((offer.id, fields.image_url))
         self.report.updated += 1
 
-    def _retire(self, stock: Stock, offer: Offer) -> None:
-        from passculture.services.catalogue.stocks import retire_stock
+    def _withdraw(self, stock: Stock) -> None:
+        from passculture.services.catalogue.stocks import withdraw_stock
 
-        if retire_stock(stock, offer, cancelled_by=f"import:{self.link.id}", refresh=False):
-            stock.is_deleted = True
+        if withdraw_stock(stock):
             self.report.removed += 1
+
+    def _restore(self, stock: Stock) -> None:
+        from passculture.services.catalogue.stocks import restore_stock
+
+        restore_stock(stock)
 
     # Events gone from the feed: their future dates removed, the offer marked so it is not looked at again.
     def remove_events(self, gone: list[Offer]) -> None:
@@ -428,7 +437,7 @@ class _Writer:
             live = [s for s in Stock.offer_index.query(offer.id) if not s.is_deleted]
             for stock in live:
                 if stock.begins_at is not None and stock.begins_at > self.now:
-                    self._retire(stock, offer)
+                    self._withdraw(stock)
             offer.import_hash = GONE
             refresh_offer(
                 offer,

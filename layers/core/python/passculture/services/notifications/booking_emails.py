@@ -6,8 +6,11 @@
 - a cancellation (MODIFY ``booked`` -> ``cancelled``): the other side is told.
   Cancelled by the booker (``cancelled_by`` ``user:<the booker's id>``): the
   venue; by anyone else (the structure's API key ``key:<prefix>`` or member
-  ``user:<member id>``, a stock deletion ``offerer:<id>``, a date gone from an
-  agenda import ``import:<link id>``): the booker.
+  ``user:<member id>``, a stock deletion ``offerer:<id>``): the booker;
+- a date withdrawn from the venue's agenda (MODIFY whose new image gained
+  ``date_withdrawn_at``, still ``booked``: ``catalogue.stock_withdrawal``): the
+  booker, told that the booking stays valid, whom to ask at the venue, and that
+  cancelling it in the app gives the credit back.
 
 Each email is sent once, and none is dropped. Before sending, each (stream
 record, recipient) takes a lease on a ``uniques`` item ``notify#<eventID>#<role>``
@@ -213,6 +216,51 @@ def cancellation_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, 
     return [("booker", booking["user_email"], f"Réservation annulée {token} : {offer}", body)]
 
 
+def withdrawal_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, str, str, str]]:
+    """The booker of a date the venue's agenda no longer lists: the booking stays, the venue can say more."""
+    if not booking.get("user_email"):
+        return []
+    token, offer = booking["token"], booking.get("offer_name") or "l'offre"
+    contact = "le lieu"
+    if venue is not None:
+        contact = f"{venue.name} ({venue.booking_email})" if venue.booking_email else str(venue.name)
+    amount = int(booking.get("amount_cents") or 0)
+    refund = f"ton crédit sera recrédité de {_euros(amount)}" if amount else "cette offre était gratuite"
+    body = "\n".join(
+        [
+            f"Bonjour {booking.get('user_public_name') or ''},".replace(" ,", ","),
+            "",
+            f"La date de ta réservation pour « {offer} » a été retirée de l'agenda du lieu.",
+            "Ta réservation reste valable : elle n'est pas annulée et ta contremarque fonctionne toujours.",
+            "",
+            f"Contremarque : {token}",
+            f"Offre : {offer}",
+            _date_line(booking, venue),
+            f"Lieu : {_address(venue)}",
+            "",
+            f"Pour savoir si l'événement a lieu, contacte {contact}.",
+            "Si tu préfères annuler, fais-le depuis l'application (Mes réservations, Annuler) "
+            f"tant que la contremarque n'a pas été utilisée : {refund}.",
+        ]
+    )
+    return [("booker", booking["user_email"], f"Date retirée {token} : {offer}", body)]
+
+
+def _withdrawn(new: dict[str, Any] | None, old: dict[str, Any] | None) -> bool:
+    """The mark appeared on a booking still booked (it never appears twice: the job sets it once)."""
+    if not new or not old or new.get("status") != "booked":
+        return False
+    return bool(new.get("date_withdrawn_at")) and not old.get("date_withdrawn_at")
+
+
+def kind_of(record: dict[str, Any]) -> str:
+    """What a record's email is, as ``failed_mails`` files it."""
+    if record.get("eventName") != "MODIFY":
+        return "booking"
+    new = image_values((record.get("dynamodb") or {}).get("NewImage")) or {}
+    return "withdrawal" if new.get("status") == "booked" else "cancellation"
+
+
 def emails_for(record: dict[str, Any], venues: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     data = record.get("dynamodb") or {}
     new, old = image_values(data.get("NewImage")), image_values(data.get("OldImage"))
@@ -221,6 +269,8 @@ def emails_for(record: dict[str, Any], venues: dict[str, Any]) -> list[tuple[str
         return booking_emails(new, _venue(new.get("venue_id"), venues))
     if event == "MODIFY" and new and old and old.get("status") == "booked" and new.get("status") == "cancelled":
         return cancellation_emails(new, _venue(new.get("venue_id"), venues))
+    if event == "MODIFY" and new and _withdrawn(new, old):
+        return withdrawal_emails(new, _venue(new.get("venue_id"), venues))
     return []
 
 
@@ -343,8 +393,7 @@ def send_once(
         claim = _claim(key, token, utcnow(), lease)
     if claim is None:
         return False
-    kind = "cancellation" if record.get("eventName") == "MODIFY" else "booking"
-    email = Email(kind, f"booking:{token}", (to,), subject, body)
+    email = Email(kind_of(record), f"booking:{token}", (to,), subject, body)
     attempts = int(claim.count or 1)
 
     def give_up(reason: str) -> bool:

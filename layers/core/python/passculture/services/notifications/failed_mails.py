@@ -32,7 +32,8 @@ RESEND_MARGIN_MS = 10_000  # a resend stops taking emails when its invocation ha
 class Email:
     """An email to send: what it is, what it belongs to, to whom, and its text."""
 
-    kind: str  # booking, cancellation, confirmation, new-structure, join-request, membership, structure-status
+    # booking, cancellation, withdrawal, confirmation, new-structure, join-request, membership, structure-status
+    kind: str
     ref: str  # booking:<token>, user:<id>, offerer:<siren>
     recipients: tuple[str, ...]
     subject: str

@@ -1,0 +1,27 @@
+"""The agenda import bench measures what it says: the store's time apart from ours, a re-sync writing nothing."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from bench.agenda_import import print_agenda_import, run_agenda_import
+
+
+def test_the_import_splits_into_ours_and_the_stores_and_a_resync_writes_nothing():
+    quiet = logging.getLogger("passculture")
+    level = quiet.level
+    try:
+        figures = run_agenda_import(events=40)  # its own in-process moto
+    finally:
+        quiet.setLevel(level)  # the bench quietens the package's logs; later tests read them
+    assert figures["offers"] > 0 and figures["stocks"] >= figures["offers"]
+    assert 0 < figures["store_s"] < figures["import_s"]
+    # Rounded to the hundredth each: ours and the store's make the whole import.
+    assert abs(figures["ours_s"] + figures["store_s"] - figures["import_s"]) <= 0.02
+    assert 0 <= figures["gc_ours_s"] <= figures["gc_s"]
+    assert figures["import_calls"]["BatchWriteItem"] >= 1 and "Scan" not in figures["import_calls"]
+    assert figures["resync_write_calls"] == 0 and figures["resync_unchanged"] == figures["offers"]
+    out = io.StringIO()
+    print_agenda_import(figures, out)
+    assert "ratio ours / icalendar" in out.getvalue() and "store: botocore + moto" in out.getvalue()
