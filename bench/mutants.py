@@ -15,8 +15,14 @@ rewrites the module on disk), and keeps one session per module there: a run
 stopped halfway resumes where it was; after tests changed, only the survivors
 are tried again (``--fresh`` starts over); after the module changed, all of it.
 
+A module may name test functions to run before the rest (``first``: the
+quick killers, ordered by ``bench/mutants_order.py``). ``--functions`` time-boxes
+a run to some functions of the scope: the others stay untried (reported as
+such) and the next run without it tries them.
+
     python -m bench.mutants                     # every module (long: an hour or more on 2 busy cores)
     python -m bench.mutants wallets auth        # some of them
+    python -m bench.mutants bookings --functions check_stock,stock_condition
     python -m bench.mutants --list              # the modules, their scope and their tests
 """
 
@@ -45,6 +51,7 @@ class Module:
     path: str
     functions: frozenset[str]  # the functions mutated (cosmic-ray's definition names)
     tests: tuple[str, ...]  # run in this order with -x: the quick ones first
+    first: tuple[str, ...] = ()  # test functions run before the rest (bench/mutants_order.py): the quick killers
 
 
 MODULES = {
@@ -52,9 +59,31 @@ MODULES = {
         f"{SERVICES}/booking/bookings.py",
         frozenset({"require_can_book", "check_stock", "stock_condition", "_book", "_commit", "cancel_my_booking"}),
         (
-            "tests/unit/test_wallet_boundaries.py",
+            "tests/unit/test_stock_boundaries.py",
             "tests/api/test_bookings.py",
+            "tests/api/test_bookings_mine.py",
+            "tests/unit/test_wallet_boundaries.py",
             "tests/concurrency/test_booking_stock_races.py",
+        ),
+        first=(
+            "test_a_young_user_books_and_gets_a_countermark",
+            "test_a_stock_sold_out_after_it_was_read_is_refused_by_the_condition",
+            "test_sold_out_is_409_on_stock_id",
+            "test_one_place_left_for_a_duo_is_409_on_quantity",
+            "test_unlimited_stocks_never_sell_out",
+            "test_a_deleted_stock_is_404",
+            "test_a_pro_is_not_eligible",
+            "test_email_not_confirmed_is_403_on_email",
+            "test_cancelling_frees_the_place_and_refunds_every_credit_exactly",
+            "test_another_users_booking_is_404",
+            "test_cancelling_twice_is_410_and_refunds_once",
+            "test_a_used_booking_cannot_be_cancelled",
+            "test_an_event_cannot_be_cancelled_after_the_deadline",
+            "test_the_deadline_follows_a_date_moved_by_the_venue",
+            "test_a_stock_deleted_meanwhile_is_not_booked",
+            "test_a_quantity_lowered_to_what_is_booked_meanwhile_is_sold_out",
+            "test_an_unlimited_stock_limited_to_what_is_booked_meanwhile_is_sold_out",
+            "test_a_date_moved_meanwhile_is_booked_on_the_new_date_never_the_old_one",
         ),
     ),
     "wallets": Module(
@@ -83,6 +112,23 @@ MODULES = {
             }
         ),
         ("tests/api/test_countermarks_v2.py",),
+        first=(
+            "test_check_and_use_refuse_used_cancelled_and_reimbursed_bookings",
+            "test_keep_refuses_what_is_not_used",
+            "test_cancel_refuses_cancelled_then_used_bookings",
+            "test_use_validates_once_and_records_who_and_when",
+            "test_keep_undoes_a_validation",
+            "test_cancel_frees_the_place_and_refunds_the_booker",
+            "test_an_event_more_than_72_hours_away_is_403_after_the_410s",
+            "test_a_booking_that_keeps_changing_is_a_409_after_three_tries",
+            "test_members_of_another_structure_and_pending_members_get_404",
+            "test_unknown_malformed_and_foreign_tokens_get_one_identical_404",
+            "test_a_code_another_cashier_validated_meanwhile_is_a_410_and_stays_theirs",
+            "test_a_validation_another_cashier_undid_meanwhile_is_a_410_not_used_yet",
+            "test_a_booking_its_booker_cancelled_meanwhile_is_a_410_refunded_once",
+            "test_a_booking_validated_meanwhile_cannot_be_cancelled_and_keeps_its_payment",
+            "test_an_event_exactly_72_hours_away_can_be_validated_a_microsecond_more_cannot",
+        ),
     ),
     "auth": Module(
         f"{SERVICES}/accounts/auth.py",
@@ -168,8 +214,12 @@ def cosmic_ray(*args: str, env: dict[str, str], cwd: Path) -> None:
     subprocess.run([str(Path(sys.executable).with_name("cosmic-ray")), *args], cwd=cwd, env=env, check=True)
 
 
-def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
-    """Mutates one module (resuming its session if it exists) and returns its results."""
+def run_module(name: str, module: Module, *, fresh: bool = False, only: frozenset[str] | None = None) -> dict:
+    """Mutates one module (resuming its session if it exists) and returns its results.
+
+    ``only``: this run tries just these functions of the module's scope (a time
+    box); the others stay untried, counted apart, and a later run takes them.
+    """
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -181,9 +231,10 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
         **os.environ,
         "PYTHONPATH": f"{tree / 'layers/core/python'}:{tree}",
         "PYTHONDONTWRITEBYTECODE": "1",  # a mutant of the same size in the same second must not reuse a .pyc
+        "MUTANTS_FIRST": ",".join(module.first),
     }
     tests = " ".join(module.tests)
-    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider --timeout=300 {tests}"
+    command = f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p bench.mutants_order --timeout=300 {tests}"
     if fresh or state.get("module") != digest(module.path):
         session.unlink(missing_ok=True)
         state = {}
@@ -194,6 +245,10 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
         if baseline.returncode != 0:
             sys.exit(f"{name}: the tests fail without any mutant:\n{baseline.stdout[-3000:]}")
         print(f"{name}: tests pass unmutated in {time.monotonic() - started:.0f} s", flush=True)
+    for kept in (module.path, "bench/mutants_order.py"):
+        # A run stopped halfway leaves its mutant on disk (cosmic-ray puts the module back only after the tests).
+        (tree / kept).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / kept, tree / kept)
     config = tree / "mutants.toml"
     config.write_text(
         "[cosmic-ray]\n"
@@ -214,7 +269,15 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
             or any(start <= tuple(mutation.start_pos) < end for start, end in annotations)
         )
 
+    def put_off(mutation) -> bool:
+        return only is not None and mutation.definition_name not in only
+
     with use_db(str(session), WorkDB.Mode.open) as db:
+        from cosmic_ray.work_db import WorkResultStorage
+
+        # The scope is decided again on each run: a function put off last time is tried now.
+        with db._session_maker.begin() as rows:
+            rows.query(WorkResultStorage).filter(WorkResultStorage.worker_outcome == WorkerOutcome.SKIPPED).delete()
         if state and state.get("tests") != test_digest(module):
             # Tests were added: the killed stay killed, the survivors are tried again.
             from cosmic_ray.work_db import WorkResultStorage
@@ -224,14 +287,28 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
                 rows.query(WorkResultStorage).filter(WorkResultStorage.test_outcome == TestOutcome.SURVIVED).delete()
         skipped = [item.job_id for item in db.work_items if out_of_scope(item.mutations[0])]
         db.set_multiple_results(skipped, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="scope"))
+        later = [
+            item.job_id for item in db.work_items if not out_of_scope(item.mutations[0]) and put_off(item.mutations[0])
+        ]
+        db.set_multiple_results(later, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output="later"))
     state_file.write_text(json.dumps({"module": digest(module.path), "tests": test_digest(module)}))
     cosmic_ray("exec", str(config), str(session), env=env, cwd=tree)
+    return results_of(name, module, session)
+
+
+def results_of(name: str, module: Module, session: Path) -> dict:
+    """What a module's session holds: killed, survivors, equivalent, untried (``--report`` reads it mid-run)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
+
     lines = (ROOT / module.path).read_text().splitlines()
     known = equivalents()
-    killed, survivors, equivalent = 0, [], []
+    killed, survivors, equivalent, untried = 0, [], [], 0
     with use_db(str(session), WorkDB.Mode.open) as db:
+        untried = db.num_work_items - db.num_results
         for item, result in db.completed_work_items:
             if result.worker_outcome == WorkerOutcome.SKIPPED:
+                untried += result.output == "later"
                 continue
             mutation = item.mutations[0]
             line = lines[mutation.start_pos[0] - 1].strip()
@@ -250,7 +327,7 @@ def run_module(name: str, module: Module, *, fresh: bool = False) -> dict:
                 survivors.append(found)
             else:
                 equivalent.append({**found, "reason": reason})
-    return {"killed": killed, "survivors": survivors, "equivalent": equivalent}
+    return {"killed": killed, "survivors": survivors, "equivalent": equivalent, "untried": untried}
 
 
 def _mutated_line(diff: str) -> str:
@@ -260,7 +337,10 @@ def _mutated_line(diff: str) -> str:
 def report(name: str, result: dict) -> None:
     total = result["killed"] + len(result["survivors"])
     score = 100.0 * result["killed"] / total if total else 100.0
-    print(f"\n{name}: {result['killed']}/{total} killed ({score:.0f}%), {len(result['equivalent'])} equivalent")
+    untried = f", {result['untried']} not tried yet" if result.get("untried") else ""
+    print(
+        f"\n{name}: {result['killed']}/{total} killed ({score:.0f}%), {len(result['equivalent'])} equivalent{untried}"
+    )
     for s in sorted(result["survivors"], key=lambda s: s["line"]):
         print(f"  SURVIVED line {s['line']} ({s['function']}, {s['operator']}): {s['source']}  ->  {s['mutated']}")
     for s in sorted(result["equivalent"], key=lambda s: s["line"]):
@@ -272,6 +352,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", choices=[[], *MODULES], help="modules to mutate (default: all)")
     parser.add_argument("--list", action="store_true", help="print the modules, their scope and tests")
     parser.add_argument("--fresh", action="store_true", help="start over, even where only tests changed")
+    parser.add_argument("--report", action="store_true", help="print the sessions' scores so far, run nothing")
+    parser.add_argument(
+        "--functions", help="comma-separated: this run tries only these functions (the others wait for a later run)"
+    )
     args = parser.parse_args(argv)
     names = args.modules or list(MODULES)
     if args.list:
@@ -283,7 +367,12 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     results = {}
     for name in names:
-        results[name] = run_module(name, MODULES[name], fresh=args.fresh)
+        if args.report:
+            if (WORK / f"{name}.sqlite").exists():
+                results[name] = results_of(name, MODULES[name], WORK / f"{name}.sqlite")
+            continue
+        only = frozenset(args.functions.split(",")) if args.functions else None
+        results[name] = run_module(name, MODULES[name], fresh=args.fresh, only=only)
     print("\nMutation scores (killed / not equivalent):")
     for name, result in results.items():
         report(name, result)

@@ -58,6 +58,25 @@ def test_a_disabled_accounts_existing_token_is_refused_at_once(client):
     assert answer.json_body == {"errors": {"global": ["This account is disabled"]}}
 
 
+def test_the_token_of_an_account_that_no_longer_exists_is_a_401(client):
+    user = make_user()
+    headers = auth(user)
+    User(user.id).delete()
+    answer = send(client, "GET", "/users/current", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json_body == {"errors": {"global": ["The access token is invalid"]}}
+
+
+def test_a_token_carries_its_accounts_roles_a_pro_attaches_a_structure_a_young_user_cannot(client):
+    from tests.factories import random_siren
+
+    pro, young = make_user({"pro"}), make_young()
+    attached = send(client, "POST", "/offerers", {"siren": random_siren()}, headers=auth(pro))
+    assert attached.status_code == 201, attached.json_body
+    refused = send(client, "POST", "/offerers", {"siren": random_siren()}, headers=auth(young))
+    assert refused.status_code == 403
+
+
 def test_signin_needs_both_fields(client):
     answer = send(client, "POST", "/users/signin", {})
     assert answer.status_code == 400

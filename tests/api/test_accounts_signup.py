@@ -482,6 +482,50 @@ def test_join_requests_email_the_admins_three_times_a_day_and_still_wait_for_the
     assert pending == {body["email"].lower() for body in joiners}
 
 
+def _only_when(text: str, fault):
+    """``fault`` for the requests whose body names ``text``; the others go through."""
+    return lambda request, attempt: fault(request, attempt) if text in request.body.decode() else None
+
+
+def test_a_join_request_whose_email_cannot_be_counted_is_saved_and_still_emailed(
+    client, sent_emails, midday, monkeypatch, caplog
+):
+    from tests.faults import injected, simulated_clock, throttled
+
+    offerer = make_offerer(status="validated", name="Musée")
+    admin = make_member(offerer, role="admin")
+    body = pro_body(siren=offerer.siren)
+    with simulated_clock(monkeypatch), injected() as faults:
+        faults.add("UpdateItem", _only_when("join-request-email", throttled()))
+        response = send(client, "POST", "/users/signup/pro", body)
+    assert response.status_code == 201, response.json_body
+    # The rule: a counter the store refuses to write sends the email (logged), it never fails the signup.
+    assert [text for to, _, text in sent_emails() if to == [admin.email] and body["email"] in text]
+    assert any("could not count its email" in r.getMessage() for r in caplog.records)
+    page = send(client, "GET", f"/offerers/{offerer.siren}", headers=auth(admin)).json_body
+    assert {m["email"] for m in page["members"] if m["status"] == "pending"} == {body["email"].lower()}
+    # The retry a client makes after an error would have been refused: the signup stands, once.
+    assert send(client, "POST", "/users/signup/pro", body).status_code == 409
+
+
+def test_a_join_request_whose_admins_cannot_be_read_is_saved_without_an_email(
+    client, sent_emails, midday, monkeypatch, caplog
+):
+    from tests.faults import injected, simulated_clock, throttled
+
+    offerer = make_offerer(status="validated")
+    admin = make_member(offerer, role="admin")
+    body = pro_body(siren=offerer.siren)
+    with simulated_clock(monkeypatch), injected() as faults:
+        faults.add("Query", _only_when("siren-user_id-index", throttled()))
+        response = send(client, "POST", "/users/signup/pro", body)
+    assert response.status_code == 201, response.json_body
+    assert not [to for to, _, _ in sent_emails() if to == [admin.email]]
+    assert any("could not read its admins" in r.getMessage() for r in caplog.records)
+    page = send(client, "GET", f"/offerers/{offerer.siren}", headers=auth(admin)).json_body
+    assert {m["email"] for m in page["members"] if m["status"] == "pending"} == {body["email"].lower()}
+
+
 def test_the_join_email_allowance_is_per_structure_and_per_day(client, sent_emails, midday, monkeypatch):
     from passculture.services import ratelimit
 

@@ -270,6 +270,8 @@ def test_a_free_offer_debits_nothing(client, venue):
     answer = post_booking(client, broke, stock.id)
     assert answer.status_code == 201
     assert answer.json_body["booking"]["debits"] == {}
+    assert answer.json_body["booking"]["amountCents"] == 0
+    assert national(broke).balance_cents == 0
 
 
 def test_a_local_credit_in_perimeter_pays_first(client, venue, young):

@@ -397,3 +397,86 @@ def test_api_keys_and_basic_are_refused_on_other_routes(client, scene):
         response = client.http.get("/bookings/pro", headers=headers)
         assert response.status_code == 401
         assert set(response.json_body) == {"errors"}
+
+
+# -- what changed between the read and the write ---------------------------------------------
+
+
+def first_call_runs(monkeypatch, name, action):
+    """``v2.<name>`` runs ``action()`` first, once: another writer acts after this call read the booking."""
+    from passculture.services.countermarks import v2
+
+    original, ran = getattr(v2, name), []
+
+    def wrapped(*args, **kwargs):
+        if not ran:
+            ran.append(action())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(v2, name, wrapped)
+    return ran
+
+
+def test_a_code_another_cashier_validated_meanwhile_is_a_410_and_stays_theirs(client, scene, monkeypatch):
+    booking = book(scene)
+    theirs = utcnow()
+    first_call_runs(
+        monkeypatch,
+        "_require_usable",
+        lambda: Booking(booking.token).update(
+            actions=[Booking.status.set("used"), Booking.used_at.set(theirs), Booking.used_by.set("key:another")]
+        ),
+    )
+    response = call(client, "use", booking.token, bearer(scene.key))
+    assert response.status_code == 410
+    assert response.json_body["booking"] == ALREADY_USED["booking"]
+    assert Booking.get(booking.token).used_by == "key:another"
+
+
+def test_a_validation_another_cashier_undid_meanwhile_is_a_410_not_used_yet(client, scene, monkeypatch):
+    booking = book(scene, status="used", used_at=utcnow())
+    first_call_runs(
+        monkeypatch,
+        "_require_kept",
+        lambda: Booking(booking.token).update(actions=[Booking.status.set("booked"), Booking.used_at.remove()]),
+    )
+    response = call(client, "keep", booking.token, bearer(scene.key))
+    assert (response.status_code, response.json_body) == (410, NOT_USED_YET)
+    assert Booking.get(booking.token).status == "booked"
+
+
+def test_a_booking_its_booker_cancelled_meanwhile_is_a_410_refunded_once(client, scene, monkeypatch):
+    from passculture.services.booking.cancellation import cancel_booking
+
+    booking = paid_booking(scene)
+    first_call_runs(monkeypatch, "_require_cancellable", lambda: cancel_booking(booking, f"user:{scene.young.id}"))
+    response = call(client, "cancel", booking.token, bearer(scene.key))
+    assert (response.status_code, response.json_body) == (410, ALREADY_CANCELLED)
+    assert Booking.get(booking.token).cancelled_by == f"user:{scene.young.id}"
+    assert Wallet.get(scene.young.id, "national").balance_cents == 50_000
+    assert Stock.get(scene.stock.id).booked == 0
+
+
+def test_a_booking_validated_meanwhile_cannot_be_cancelled_and_keeps_its_payment(client, scene, monkeypatch):
+    booking = paid_booking(scene)
+    first_call_runs(
+        monkeypatch,
+        "_require_cancellable",
+        lambda: Booking(booking.token).update(actions=[Booking.status.set("used"), Booking.used_at.set(utcnow())]),
+    )
+    response = call(client, "cancel", booking.token, bearer(scene.key))
+    assert (response.status_code, response.json_body) == (403, CANNOT_CANCEL_USED)
+    assert Booking.get(booking.token).status == "used"
+    assert Wallet.get(scene.young.id, "national").balance_cents == 49_000
+
+
+@pytest.mark.parametrize("route", ["check", "use"])
+def test_an_event_exactly_72_hours_away_can_be_validated_a_microsecond_more_cannot(client, scene, route, monkeypatch):
+    from passculture.services.countermarks import v2
+
+    now = utcnow().replace(microsecond=0)
+    monkeypatch.setattr(v2, "utcnow", lambda: now)
+    edge = book(scene, stock=make_stock(scene.offer, begins_at=now + timedelta(hours=72)))
+    beyond = book(scene, stock=make_stock(scene.offer, begins_at=now + timedelta(hours=72, microseconds=1)))
+    assert call(client, route, beyond.token, bearer(scene.key)).status_code == 403
+    assert call(client, route, edge.token, bearer(scene.key)).status_code in (200, 204)

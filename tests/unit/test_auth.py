@@ -96,6 +96,21 @@ def test_unusable_authorization_headers_are_none(header):
     assert auth.parse_authorization(header) is None
 
 
+def test_an_api_key_whose_secret_holds_underscores_is_still_an_api_key():
+    # token_urlsafe puts "_" in about half the secrets: such a key must not pass for an access token.
+    key = "pck_abcdef12_123456789.a_b_c" + "x" * 38
+    assert auth.api_key_prefix(key) == "abcdef12"
+    assert auth.parse_authorization(f"Bearer {key}").kind == "api_key"
+
+
+def test_basic_credentials_that_are_not_strict_base64_or_not_utf8_are_unusable():
+    valid = base64.b64encode(b"a@b.fr:pw-123456").decode()
+    assert auth.parse_authorization(f"Basic {valid}") is not None
+    # Characters outside the alphabet are refused, not skipped into other credentials.
+    assert auth.parse_authorization(f"Basic {valid[:4]}*{valid[4:]}") is None
+    assert auth.parse_authorization("Basic " + base64.b64encode(b"\xff\xfe@b.fr:pw").decode()) is None
+
+
 def test_signin_by_password_finds_the_user_and_rehashes(aws, monkeypatch):
     from passculture.models.users import User
     from tests.factories import PASSWORD, make_user

@@ -17,6 +17,8 @@ def test_every_module_function_and_test_file_of_the_scope_exists():
         missing = module.functions - defined_functions(module.path)
         assert not missing, f"{name}: renamed or gone, update bench/mutants.py: {sorted(missing)}"
         assert all((ROOT / test).is_file() for test in module.tests), name
+        defined = set().union(*(defined_functions(test) for test in module.tests))
+        assert set(module.first) <= defined, f"{name}: tests to run first are gone: {set(module.first) - defined}"
 
 
 def test_each_equivalent_mutant_names_a_module_an_operator_in_scope_a_mutated_line_and_a_reason():

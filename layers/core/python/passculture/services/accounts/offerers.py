@@ -142,6 +142,10 @@ def announce(joined: Joined, user_email: str) -> None:
     Join requests email a structure's admins at most ``JOIN_REQUEST_EMAILS_PER_DAY``
     times a UTC day, so nobody floods them by signing up on a known SIREN; later
     requests are still pending memberships, listed on the structure's page.
+    The join is committed before this runs, so nothing here fails the request:
+    a counter that cannot be written sends the email (the signup limit per
+    source still bounds a flood), and admins that cannot be read get none
+    (logged; the request waits on the structure's page).
     """
     from passculture.services.accounts import mail
 
@@ -152,8 +156,12 @@ def announce(joined: Joined, user_email: str) -> None:
     if not _join_email_allowed(offerer.siren):
         logger.info("join request on %s: the admins were emailed enough today", offerer.siren)
         return
-    admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
-    emails = [u.email for u in users_by_id(admins).values()]
+    try:
+        admins = [m.user_id for m in members_of(offerer.siren) if m.role == "admin" and m.status == "validated"]
+        emails = [u.email for u in users_by_id(admins).values()]
+    except Exception:
+        logger.exception("join request on %s: could not read its admins, no email sent", offerer.siren)
+        return
     mail.send_join_request(emails, offerer.siren, offerer.name, user_email)
 
 
@@ -167,6 +175,8 @@ def _join_email_allowed(siren: str) -> bool:
         ratelimit.hit(limit, siren)
     except RateLimited:
         return False
+    except Exception:
+        logger.exception("join request on %s: could not count its email, sending it anyway", siren)
     return True
 
 
