@@ -241,6 +241,7 @@ def build_scene() -> tuple[dict[str, Probe], str]:
             "GET /bookings/pro?siren=",
             http_event("GET", "/bookings/pro", auth(pro), f"siren={offerer.siren}"),
         ),
+        "partners": Probe("partners", "GET /providers", http_event("GET", "/providers", auth(pro))),
         "notify": Probe("notify", "stream: a new booking (2 emails)", booking_stream_event(tokens[0])),
     }
     return probes, pro.id

@@ -19,6 +19,7 @@ FUNCTIONS = (
     "openagenda",
     "notify",
     "territories",
+    "partners",
 )
 
 
@@ -32,7 +33,7 @@ def load_apps() -> dict[str, Any]:
 
 # The functions that serve HTTP routes (API Gateway sends them requests); the others
 # have no blueprint. A test holds this to the apps' routes.
-HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks", "openagenda")
+HTTP_FUNCTIONS = ("accounts", "validation", "offers", "bookings", "countermarks", "openagenda", "partners")
 
 # Events other than HTTP that each function receives: serverless.yml, the local
 # runner and the sample-event test all read this table. A ``job`` source is the

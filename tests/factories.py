@@ -222,8 +222,7 @@ def make_booking(
         begins_at=stock.begins_at,
         user_email=user.email,
         user_public_name=user.public_name,
-        created_at=utcnow(),
-        **fields,
+        **{"created_at": utcnow(), **fields},
     )
     booking.save()
     return booking

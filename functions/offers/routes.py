@@ -1,4 +1,4 @@
-"""The offers function's routes: venues, offers, stocks and image uploads."""
+"""The offers function's routes: venues (and the providers they are granted to), offers, stocks and image uploads."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from passculture.web import Reply, Req, RouteSet
 
 if TYPE_CHECKING:
     from passculture.schemas.offers import ImageUploadOut, OfferOut, OfferPage
+    from passculture.schemas.partners import GrantList, GrantOut
     from passculture.schemas.stocks import StockList, StockOut
     from passculture.schemas.venues import VenueOut, VenuePage
 
@@ -91,6 +92,58 @@ def make_blueprint() -> Blueprint:
         from passculture.services.catalogue.venues import update_venue
 
         return VenueOut.of(update_venue(req.principal, id, req.body))
+
+    # -- partners: the providers a venue is granted to ------------------------------
+
+    @routes.post(
+        "/venues/{id}/partners",
+        status=201,
+        body="partners:GrantIn",
+        response="partners:GrantOut",
+        errors={
+            403: "Only an admin of the structure may grant access",
+            404: "No such venue (or not mine), or no such active provider",
+            409: "This provider already has access to this venue",
+        },
+    )
+    def grant_partner(req: Req, id: str) -> GrantOut:
+        """Grants a provider access to the venue: it may see and manage its offers and bookings.
+
+        From the provider's next call on (the partner API). Structure admins only.
+        """
+        from passculture.schemas.partners import GrantOut
+        from passculture.services.partners.grants import grant
+
+        return GrantOut.of(grant(req.principal, id, req.body.provider_id))
+
+    @routes.get("/venues/{id}/partners", response="partners:GrantList", errors={404: NO_VENUE})
+    def list_partners(req: Req, id: str) -> GrantList:
+        """The providers granted on the venue, oldest grant first.
+
+        Any validated member of the venue's structure.
+        """
+        from passculture.schemas.partners import GrantList
+        from passculture.services.partners.grants import list_grants
+
+        return GrantList.of(list_grants(req.principal, id))
+
+    @routes.delete(
+        "/venues/{id}/partners/{providerId}",
+        status=204,
+        errors={403: "Only an admin of the structure may withdraw access", 404: "No such venue or grant"},
+    )
+    def withdraw_partner(req: Req, id: str, providerId: str) -> None:
+        """Withdraws a provider's access to the venue, at once.
+
+        Its next call about this venue gets 404; the offers it made stay, as the structure's.
+        Structure admins only.
+        """
+        from passculture.errors import NotFound
+        from passculture.services.partners.grants import withdraw
+
+        if not providerId.isdigit() or len(providerId) > 16:
+            raise NotFound("This provider has no access to this venue", field="providerId")
+        withdraw(req.principal, id, int(providerId))
 
     # -- offers ------------------------------------------------------------------
 

@@ -207,7 +207,8 @@ def test_a_raw_lambda_event_without_a_token_is_refused(aws):
 
 
 @pytest.mark.parametrize(
-    "name", ["accounts", "validation", "offers", "bookings", "countermarks", "openagenda", "notify", "territories"]
+    "name",
+    ["accounts", "validation", "offers", "bookings", "countermarks", "openagenda", "notify", "territories", "partners"],
 )
 def test_every_function_answers_an_unknown_route_with_a_json_404(aws, name):
     from infra.catalog import load_handler

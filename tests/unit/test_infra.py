@@ -408,7 +408,11 @@ EXPECTED_TABLES = {
     # A structure's offers are republished by the offers function's job, not here: no stocks.
     # rate_limits: accounts.offerers, which it reads structures with, also counts join-request emails.
     "validation": {"users", "uniques", "offerers", "memberships", "venues", "offers", "failed_mails", "rate_limits"},
-    "offers": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"},
+    # providers, venue_providers: a venue's grants to providers.
+    "offers": {
+        *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
+        *("providers", "venue_providers"),
+    },
     # The app side never reads a structure's members.
     "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
     "countermarks": {
@@ -419,6 +423,11 @@ EXPECTED_TABLES = {
     "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
     "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
     "territories": {"users"},  # authentication loads the caller: nothing else yet
+    # The partner API reuses the v2 machinery (services.countermarks.v2), whose module names api_keys.
+    "partners": {
+        *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
+        *("api_keys", "rate_limits", "providers", "provider_keys"),
+    },
 }
 
 
@@ -589,7 +598,8 @@ def test_every_job_is_started_by_a_literal_kind_that_a_function_runs():
                 assert isinstance(kind, ast.Constant) and kind.value in OWNERS, f"{module}: start_job({ast.dump(kind)})"
                 started.add(kind.value)
     # The hourly refresh and the imports' schedule are started by their schedules.
-    assert started == {"offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"}
+    started_kinds = {"offerer-offers", "stock-bookings", "withdrawn-bookings", "agenda-import", "agenda-images"}
+    assert started == started_kinds | {"venue-booking-ids"}
 
 
 def test_scan_is_granted_only_while_lambda_code_scans(monkeypatch):

@@ -99,17 +99,19 @@ def test_the_document_shows_each_body_s_examples(document):
         assert "example" in media or len(media["examples"]) > 1, name
 
 
-def test_errors_are_the_two_error_components_referenced_everywhere(document):
+def test_errors_are_the_three_error_components_referenced_everywhere(document):
     schemas = document["components"]["schemas"]
     assert schemas["Error"]["required"] == ["errors"]
     assert "properties" not in schemas["V2Error"]  # the published v2 shape: fields at the top level
+    assert "properties" not in schemas["PartnerError"]  # the partner API's: the same, with bare strings too
     for name, operation in operations(document):
-        v2 = name.split(" ")[1].startswith("/v2/")
+        path = name.split(" ")[1]
+        component = "V2Error" if path.startswith("/v2/") else "PartnerError" if path.startswith("/public/") else "Error"
         for status, answer in operation["responses"].items():
             if int(status) < 400:
                 continue
             assert answer["content"] == {
-                "application/json": {"schema": {"$ref": f"#/components/schemas/{'V2Error' if v2 else 'Error'}"}}
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}
             }, (name, status)
 
 

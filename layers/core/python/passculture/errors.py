@@ -9,6 +9,8 @@ from __future__ import annotations
 
 class DomainError(Exception):
     status = 400
+    # The partner API's body when it differs from ``errors`` (its messages are sometimes bare strings).
+    flat: dict[str, object] | None = None
 
     def __init__(self, message: str | dict[str, list[str]], field: str = "global") -> None:
         self.errors: dict[str, list[str]] = (
@@ -67,3 +69,9 @@ class ServiceUnavailable(DomainError):
     def __init__(self, retry_after: int, message: str = "The service is busy; try again in a moment") -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(message)
+
+
+def flat(exc: DomainError, body: dict[str, object]) -> DomainError:
+    """``exc`` answered on the partner API with exactly ``body`` (``{"global": "..."}``)."""
+    exc.flat = body
+    return exc

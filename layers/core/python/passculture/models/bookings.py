@@ -57,6 +57,28 @@ class BookingSirenIndex(GlobalSecondaryIndex["Booking"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class BookingVenuePublicIndex(GlobalSecondaryIndex["Booking"]):
+    """Sparse: a venue's bookings that carry an integer id, by that id (the partner list's ``firstIndex``)."""
+
+    class Meta:
+        index_name = "venue_id-public_id-index"
+        projection = AllProjection()
+
+    venue_id = UnicodeAttribute(hash_key=True)
+    public_id = NumberAttribute(range_key=True)
+
+
+class BookingOfferPublicIndex(GlobalSecondaryIndex["Booking"]):
+    """Sparse: an offer's bookings that carry an integer id, by that id."""
+
+    class Meta:
+        index_name = "offer_id-public_id-index"
+        projection = AllProjection()
+
+    offer_id = UnicodeAttribute(hash_key=True)
+    public_id = NumberAttribute(range_key=True)
+
+
 class Booking(Model):
     Meta = meta_for("bookings", stream="NEW_AND_OLD_IMAGES")
 
@@ -93,11 +115,22 @@ class Booking(Model):
     # The date was withdrawn from the venue's agenda (an import) after this booking: it stays
     # valid, its holder is told once (``notify`` sees the mark appear), and may cancel until used.
     date_withdrawn_at = UTCDateTimeAttribute(null=True)
+    # The integer ids partners see: the booking's (given in the booking transaction) and, copied
+    # when known, its offer's, stock's and venue's (services.partners.ids).
+    public_id = NumberAttribute(null=True)
+    offer_public_id = NumberAttribute(null=True)
+    stock_public_id = NumberAttribute(null=True)
+    venue_public_id = NumberAttribute(null=True)
+    user_first_name = UnicodeAttribute(null=True)
+    user_last_name = UnicodeAttribute(null=True)
+    user_phone = UnicodeAttribute(null=True)
 
     user_index = BookingUserIndex()
     venue_index = BookingVenueIndex()
     siren_index = BookingSirenIndex()
     stock_index = BookingStockIndex()
+    venue_public_index = BookingVenuePublicIndex()
+    offer_public_index = BookingOfferPublicIndex()
 
     @property
     def unit_price_cents(self) -> int:

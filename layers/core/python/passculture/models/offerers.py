@@ -41,5 +41,7 @@ class Offerer(Model):
     # Validated admins, kept by conditional updates so the last one cannot leave
     # under concurrency; absent on items written before it existed (then counted once).
     admin_count = NumberAttribute(null=True)
+    # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
+    public_id = NumberAttribute(null=True)
 
     status_index = OffererStatusIndex()

@@ -146,6 +146,8 @@ class Offer(Model):
     external_id = UnicodeAttribute(null=True)
     import_hash = UnicodeAttribute(null=True)
     image_source = UnicodeAttribute(null=True)
+    # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
+    public_id = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 

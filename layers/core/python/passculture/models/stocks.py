@@ -52,6 +52,8 @@ class Stock(Model):
     withdrawn_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
+    # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
+    public_id = NumberAttribute(null=True)
 
     offer_index = StockOfferIndex()
 

@@ -42,5 +42,7 @@ class Venue(Model):
     geohash = UnicodeAttribute(null=True)
     booking_email = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
+    public_id = NumberAttribute(null=True)
 
     siren_index = VenueSirenIndex()

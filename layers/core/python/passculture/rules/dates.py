@@ -33,3 +33,14 @@ def check_period_bound(value: datetime) -> datetime:
     if not PERIOD_FIRST <= value < PERIOD_END:
         raise ValueError(f"must be between {PERIOD_FIRST.year} and {PERIOD_END.year - 1}")
     return value
+
+
+# Overseas departments' time zones; every other department is Europe/Paris (venues' local time).
+DEPARTMENT_TIMEZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+}

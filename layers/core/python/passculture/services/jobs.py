@@ -33,6 +33,7 @@ OWNERS: dict[str, str] = {
     "published-offers": "offers",  # every published offer, hourly
     "stock-bookings": "offers",  # the bookings of a deleted stock, cancelled and refunded
     "withdrawn-bookings": "offers",  # the bookings of a date an import withdrew, marked (or unmarked)
+    "venue-booking-ids": "offers",  # a newly granted venue's older bookings given their integer ids
     "agenda-import": "openagenda",  # one agenda link's import
     "agenda-schedule": "openagenda",  # the hourly pull: an import started for each due link
     "agenda-images": "openagenda",  # imported events' images, fetched into the media bucket

@@ -10,7 +10,8 @@ body schema's ``examples`` its request examples, and its answers are the
 route's status, the errors it declares and those the dispatcher may give on
 any route (400 and 413 with a body, 401 with credentials, 403 for the team's
 routes, 500 everywhere), each with the one error shape of its family
-(``#/components/schemas/Error``, or ``V2Error`` on the v2 countermark routes).
+(``#/components/schemas/Error``, ``V2Error`` on the v2 countermark routes,
+``PartnerError`` on the partner API).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from passculture.web.routing import JSON, Auth, RouteSpec, schema
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
 ERROR = "#/components/schemas/Error"
 V2_ERROR = "#/components/schemas/V2Error"
+PARTNER_ERROR = "#/components/schemas/PartnerError"
 
 STATUS_TEXT = {
     200: "OK",
@@ -55,6 +57,10 @@ AUTH_TEXT = {
         "**Authentication**: a structure's API key (`Authorization: Bearer <apiKey>`), the access token of one of "
         "its members, or HTTP Basic `email:password` of a member."
     ),
+    Auth.PROVIDER: (
+        "**Authentication**: a provider's API key (`Authorization: Bearer <env>_<12 hex>_<64 hex>`), from the team; "
+        "200 requests a minute per key."
+    ),
 }
 
 PATH_PARAMETERS = {
@@ -67,6 +73,11 @@ PATH_PARAMETERS = {
 }
 PATH_PARAMETER_TEXT = {
     ("/users/validate/{token}", "token"): "The token at the end of the confirmation link's `/validate/<token>`",
+    ("/admin/providers/{providerId}", "providerId"): "The provider's integer id",
+    ("/admin/providers/{providerId}/api-keys", "providerId"): "The provider's integer id",
+    ("/admin/providers/{providerId}/api-keys/{prefix}", "providerId"): "The provider's integer id",
+    ("/admin/providers/{providerId}/api-keys/{prefix}", "prefix"): "The key's prefix, `<env>_<12 hex>`",
+    ("/venues/{id}/partners/{providerId}", "providerId"): "The provider's integer id (`GET /providers`)",
 }
 # `{id}` is the id of the thing the segment before it names.
 ID_OF = {"venues": "The venue's id", "offers": "The offer's id", "stocks": "The stock's id"}
@@ -86,6 +97,7 @@ TAGS = {
         "(JSON and CSV); the Guichet page"
     ),
     "offers": "Venues, offers, their dates and stocks, and image uploads (the pro portal)",
+    "partners": ("The partner API (`/public/bookings/v1`: providers' keys) and the team's providers and their keys"),
     "openagenda": "A venue's agenda links (OpenAgenda or any iCalendar feed) and their imports, kept up to date hourly",
     "validation": "The Pass Culture team: validating structures, changing rights and roles, the validation queues",
 }
@@ -133,6 +145,17 @@ ERROR_SCHEMAS = {
                 }
             }
         ],
+    },
+    "PartnerError": {
+        "type": "object",
+        "description": (
+            "The partner API's errors, in pass Culture's published shape: fields (or `global`, `auth`) at the top "
+            "level, each with a message or a list of messages"
+        ),
+        "additionalProperties": {
+            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        },
+        "examples": [{"global": "This countermark cannot be found"}, {"auth": ["Inactive provider"]}],
     },
     "V2Error": {
         "type": "object",
@@ -258,6 +281,8 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
         operation["security"] = []
     elif spec.auth is Auth.COUNTERMARK:
         operation["security"] = [{"accessToken": []}, {"apiKey": []}, {"basic": []}]
+    elif spec.auth is Auth.PROVIDER:
+        operation["security"] = [{"providerKey": []}]
     else:
         operation["security"] = [{"accessToken": []}]
     if spec.body is not None:
@@ -277,7 +302,8 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
             answer["content"] = _content(spec, components)
         responses[str(other.status)] = answer
     notes = dict(spec.error_notes)
-    error = {JSON: {"schema": {"$ref": V2_ERROR if spec.v2_errors else ERROR}}}
+    ref = PARTNER_ERROR if spec.partner_errors else V2_ERROR if spec.v2_errors else ERROR
+    error = {JSON: {"schema": {"$ref": ref}}}
     for status in spec.errors:
         responses[str(status)] = {
             "description": notes.get(status) or STATUS_TEXT.get(status, "Error"),
@@ -323,6 +349,11 @@ def build_document(apps: dict[str, Any], description: str = "") -> dict[str, Any
                 },
                 "apiKey": {"type": "http", "scheme": "bearer", "description": "A structure's API key (v2 routes only)"},
                 "basic": {"type": "http", "scheme": "basic", "description": "A member's `email:password` (v2 only)"},
+                "providerKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A provider's API key (the partner API, `/public/...`)",
+                },
             },
         },
     }

@@ -67,6 +67,7 @@ class Auth(enum.Enum):
     USER = "user"  # a bearer access token
     TEAM = "team"  # an access token of a team member
     COUNTERMARK = "countermark"  # an API key, an access token or HTTP Basic (v2 API)
+    PROVIDER = "provider"  # a provider's API key (the partner API, /public/...)
 
 
 @dataclass
@@ -135,6 +136,7 @@ class RouteSpec:
     response_headers: tuple[tuple[str, str], ...] = ()  # headers of the success answer: (name, description)
     also: tuple[OtherReply, ...] = ()
     deprecated: str = ""  # why, and what to use instead; empty: not deprecated
+    partner_errors: bool = False  # the partner API's flat errors (``DomainError.flat`` when set)
 
 
 def schema(ref: SchemaRef) -> Any:
@@ -182,11 +184,18 @@ def _json_response(body: Any, status: int, headers: dict[str, str] | None = None
     return Response(body=dumps(body), status_code=status, headers=all_headers)
 
 
-def _error_response(exc: DomainError, request_id: str, v2: bool) -> Response:
+def _error_response(exc: DomainError, request_id: str, spec: RouteSpec) -> Response:
     headers = {"X-Request-Id": request_id}
     if isinstance(exc, (RateLimited, ServiceUnavailable)):
         headers["Retry-After"] = str(exc.retry_after)
-    return _json_response(error_body(exc.errors, v2), exc.status, headers)
+    if spec.partner_errors and exc.flat is not None:
+        return _json_response(exc.flat, exc.status, headers)
+    return _json_response(error_body(exc.errors, _flat(spec)), exc.status, headers)
+
+
+def _flat(spec: RouteSpec) -> bool:
+    """Whether the route's errors are fields at the top (v2 and the partner API), not ``{"errors": ...}``."""
+    return spec.v2_errors or spec.partner_errors
 
 
 def pydantic_errors(exc: Any) -> dict[str, list[str]]:
@@ -318,6 +327,7 @@ class RouteSet:
         response_headers: Iterable[tuple[str, str]] = (),
         also: Iterable[OtherReply] = (),
         deprecated: str = "",
+        partner_errors: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declares a route; ``errors`` lists the statuses its handler answers (or maps each to what it means)."""
 
@@ -343,6 +353,7 @@ class RouteSet:
                 response_headers=tuple(response_headers),
                 also=tuple(also),
                 deprecated=deprecated,
+                partner_errors=partner_errors,
             )
             blueprint = self.blueprint
 
@@ -421,15 +432,15 @@ def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_p
             result = handler(req, **path_params)
         return _to_response(result, spec.status, request_id)
     except DomainError as exc:
-        return _error_response(exc, request_id, spec.v2_errors)
+        return _error_response(exc, request_id, spec)
     except Exception as exc:
         busy = transport.unavailable(exc)
         if busy is not None:
             logger.warning("unavailable request_id=%s route=%s %s: %r", request_id, spec.method, spec.path, exc)
-            return _error_response(busy, request_id, spec.v2_errors)
+            return _error_response(busy, request_id, spec)
         logger.exception("unhandled error request_id=%s route=%s %s", request_id, spec.method, spec.path)
         return _json_response(
-            error_body({"global": [f"Internal error (request id {request_id})"]}, spec.v2_errors),
+            error_body({"global": [f"Internal error (request id {request_id})"]}, _flat(spec)),
             500,
             {"X-Request-Id": request_id},
         )
@@ -453,6 +464,9 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
     if spec.auth is Auth.PUBLIC:
         return
     authorization = req.headers.get("authorization")
+    if spec.auth is Auth.PROVIDER:
+        req.credentials = _provider_credentials(authorization)
+        return
     if spec.auth is Auth.COUNTERMARK:
         from passculture.services.accounts.auth import parse_authorization
 
@@ -465,6 +479,19 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
     req.principal = authenticate_user(authorization)
     if spec.auth is Auth.TEAM:
         req.principal.require_team()
+
+
+def _provider_credentials(authorization: str | None) -> Any:
+    """A well-formed provider key (verified by the service, with what it reads); 401 otherwise."""
+    from passculture.rules.partners import parse_provider_key
+    from passculture.services.accounts.auth import Credentials
+
+    scheme, _, value = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or parse_provider_key(value.strip()) is None:
+        from passculture.errors import flat
+
+        raise flat(Unauthorized("API key required", field="auth"), {"auth": "API key required"})
+    return Credentials("provider_key", value.strip())
 
 
 def caller_kind(req: Req) -> str:

@@ -56,11 +56,13 @@ from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
 from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
+from passculture.rules.partners import new_public_id
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
 from passculture.services.idempotency import check_idempotency_key
+from passculture.services.partners.ids import guard as public_id_guard
 from passculture.vocabulary import CapKind
 
 # Token collisions, a stock or wallet changed between read and write, DynamoDB
@@ -296,6 +298,14 @@ def _new_booking(
         venue_address=venue.address if venue else None,
         venue_department_code=(venue.department_code if venue else None) or offer.department_code,
         created_at=now,
+        # The partner API's integer ids (services.partners.ids): the booking's own, and those known.
+        public_id=new_public_id(),
+        offer_public_id=offer.public_id,
+        stock_public_id=stock.public_id,
+        venue_public_id=venue.public_id if venue else None,
+        user_first_name=user.first_name,
+        user_last_name=user.last_name,
+        user_phone=user.phone,
     )
 
 
@@ -322,6 +332,8 @@ def _commit(
     tx.save("booking", booking, condition=Booking.token.does_not_exist())
     guard = Unique(booking_guard_key(booking.user_id, stock.id), target=booking.token, created_at=now)
     tx.save("guard", guard, condition=Unique.key.does_not_exist())
+    public_id = public_id_guard("booking", booking.token, int(booking.public_id))
+    tx.save("public-id", public_id, condition=Unique.key.does_not_exist())  # a collision draws again
     if idempotency_key is not None:
         idem = Unique(idempotency_guard_key(booking.user_id, idempotency_key), target=booking.token, created_at=now)
         tx.save("idem", idem, condition=Unique.key.does_not_exist())

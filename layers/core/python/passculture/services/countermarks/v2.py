@@ -270,15 +270,16 @@ class KeyRequest:
     allowance.
     """
 
-    def __init__(self, attempt: Attempt) -> None:
+    def __init__(self, attempt: Attempt, limit: ratelimit.Limit | None = None) -> None:
         import contextvars
         from concurrent.futures import ThreadPoolExecutor
 
         self.attempt, self.prefix, self.verified = attempt, attempt.claim.name or "", False
+        self.limit = limit or key_limit()  # the partner API counts its provider keys the same way
         self._pool = ThreadPoolExecutor(max_workers=1)
         # With the request's context: its deadline (passculture.transport) holds in the thread too.
         self._counted = self._pool.submit(
-            contextvars.copy_context().run, ratelimit.add, key_limit(), self.prefix, attempt.now
+            contextvars.copy_context().run, ratelimit.add, self.limit, self.prefix, attempt.now
         )
 
     def __enter__(self) -> KeyRequest:
@@ -288,14 +289,14 @@ class KeyRequest:
         """The key is verified: 429 when this request is past its minute's allowance."""
         self.verified = True
         counter = self._counted.result()
-        if counter.count > key_limit().limit:
+        if counter.count > self.limit.limit:
             _spent(self.attempt, RateLimited(ratelimit.retry_after(counter, self.attempt.now)), "key-limit-spent")
 
     def __exit__(self, *exc: object) -> None:
         try:
             counted = self._counted.exception() is None
             if not self.verified and counted:
-                ratelimit.add(key_limit(), self.prefix, self.attempt.now, by=-1)
+                ratelimit.add(self.limit, self.prefix, self.attempt.now, by=-1)
         finally:
             self._pool.shutdown(wait=False)
 

@@ -47,6 +47,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from passculture.adapters.streams import image_values
+from passculture.rules.dates import DEPARTMENT_TIMEZONES
 from passculture.rules.money import euros
 
 logger = logging.getLogger(__name__)
@@ -57,14 +58,7 @@ CLAIMED, SENT, PARKED = "claimed", "sent", "parked"  # a claim's states (``extra
 # enough of its own time to send afterwards.
 MAX_LEASE_WAIT = timedelta(seconds=20)
 SEND_BUDGET_MS = 15_000
-TIMEZONES = {
-    "971": "America/Guadeloupe",
-    "972": "America/Martinique",
-    "973": "America/Cayenne",
-    "974": "Indian/Reunion",
-    "975": "America/Miquelon",
-    "976": "Indian/Mayotte",
-}
+TIMEZONES = DEPARTMENT_TIMEZONES
 CATEGORY_LABELS = {
     "MUSEUM_HERITAGE": "musée, patrimoine",
     "LIVE_SHOW": "spectacle",

@@ -1,0 +1,81 @@
+"""Builders for the partner API's tests: providers with keys and grants, through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from passculture.models.base import utcnow
+from tests.factories import (
+    bearer,
+    make_booking,
+    make_member,
+    make_offer,
+    make_offerer,
+    make_stock,
+    make_team_user,
+    make_venue,
+    make_young,
+)
+
+
+def team_principal() -> Any:
+    from passculture.services.accounts.auth import load_principal
+
+    return load_principal(make_team_user().id)
+
+
+def make_provider(*venues: Any, name: str = "Billetterie") -> SimpleNamespace:
+    """A provider with one key, granted ``venues`` (by their structure's admin)."""
+    from passculture.services.accounts.auth import load_principal
+    from passculture.services.partners import grants, providers
+
+    team = team_principal()
+    provider = providers.create_provider(team, name, None).provider
+    key = providers.create_key(team, int(provider.id))
+    for venue in venues:
+        admin = load_principal(make_member(SimpleNamespace(siren=venue.siren)).id)
+        grants.grant(admin, venue.id, int(provider.id))
+    return SimpleNamespace(provider=provider, id=int(provider.id), key=key.key, prefix=key.item.prefix, team=team)
+
+
+def provider_headers(provider: Any) -> dict[str, str]:
+    return bearer(provider.key)
+
+
+def build_partner_scene() -> SimpleNamespace:
+    """A structure's venue with an event in 10 days, a young booker, a provider granted the venue;
+    another structure's venue with its own booking, not granted."""
+    offerer = make_offerer()
+    venue = make_venue(offerer)
+    offer = make_offer(venue, category="LIVE_SHOW", is_duo=True)
+    stock = make_stock(offer, begins_at=utcnow() + timedelta(days=10), price_cents=1250, quantity=20)
+    young = make_young()
+    other = make_offerer()
+    other_venue = make_venue(other)
+    other_offer = make_offer(other_venue)
+    other_stock = make_stock(other_offer, begins_at=utcnow() + timedelta(days=10))
+    provider = make_provider(venue)
+    return SimpleNamespace(
+        offerer=offerer,
+        venue=venue,
+        offer=offer,
+        stock=stock,
+        young=young,
+        other_venue=other_venue,
+        other_offer=other_offer,
+        other_stock=other_stock,
+        provider=provider,
+        headers=provider_headers(provider),
+    )
+
+
+def book(scene: Any, *, status: str = "booked", other: bool = False, days_ago: float = 3, **fields: Any) -> Any:
+    """A booking made ``days_ago`` (past the booker's 48 h by default), of the scene's date or the other one."""
+    fields.setdefault("created_at", utcnow() - timedelta(days=days_ago))
+    if other:
+        return make_booking(
+            scene.other_stock, scene.other_offer, scene.other_venue, scene.young, status=status, **fields
+        )
+    return make_booking(scene.stock, scene.offer, scene.venue, scene.young, status=status, **fields)
