@@ -22,6 +22,11 @@ def test_the_import_splits_into_ours_and_the_stores_and_a_resync_writes_nothing(
     assert 0 <= figures["gc_ours_s"] <= figures["gc_s"]
     assert figures["import_calls"]["BatchWriteItem"] >= 1 and "Scan" not in figures["import_calls"]
     assert figures["resync_write_calls"] == 0 and figures["resync_unchanged"] == figures["offers"]
+    # The same import against moto's server in a child process: everything written there too.
+    twin = figures["twin"]
+    assert twin["created"] == figures["offers"] and twin["calls"] == figures["import_calls"]
+    assert twin["import_cpu_s"] > 0 and twin["import_wall_s"] > 0 and twin["import_to_icalendar"] > 0
     out = io.StringIO()
     print_agenda_import(figures, out)
     assert "ratio ours / icalendar" in out.getvalue() and "store: botocore + moto" in out.getvalue()
+    assert "ratio import / icalendar, wall" in out.getvalue()

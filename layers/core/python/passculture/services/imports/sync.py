@@ -15,7 +15,10 @@
   an existing one keeps its price, quantity and bookings (what the pro edits
   is theirs). New offers and stocks are written with BatchWriteItem (25 a
   call), stocks first and the offer last, so an import cut in the middle is
-  finished by the next one; a changed offer is one UpdateItem.
+  finished by the next one; a changed offer is one UpdateItem. The new events'
+  batches are written by one background thread (``background.BatchWriter``)
+  while the next ones are mapped; a failed batch stops the later ones and fails
+  the import, as a failed call in line would.
 - **Checks**: an imported offer passes the API's checks (a title the name rule
   accepts, a category allowed on a physical venue, dates within
   ``MAX_EVENT_DAYS_AHEAD``); what fails is in ``lastReport.rejected`` with its
@@ -208,8 +211,11 @@ def import_link(link: AgendaLink, *, now: datetime | None = None, progress: Prog
     parsed = parse_feed(fetched.body or b"", now=now)
     if parsed.error:
         return _failed(link, parsed.error, started)
+    from passculture.services.imports.background import collector_held
+
     try:
-        report = _apply(link, parsed, now, progress)
+        with collector_held():
+            report = _apply(link, parsed, now, progress)
     except _Unusable as exc:
         return _failed(link, str(exc), started)
     except Exception:
@@ -252,15 +258,18 @@ def _apply(link: AgendaLink, parsed: Any, now: datetime, progress: ProgressCallb
     report.unchanged = len(planned) - len(changed)
     writer = _Writer(link, venue, offerer_status, now, report)
     writer.complete = parsed.complete
-    writer.write(changed, progress)
-    if writer.images:
-        from passculture.services.imports.images import start_image_jobs
+    try:
+        writer.write(changed, progress)
+        if writer.images:
+            from passculture.services.imports.images import start_image_jobs
 
-        start_image_jobs(writer.images)
-    if parsed.complete:
-        seen = {p.uid for p in planned} | rejected_uids
-        gone = [offer for uid, offer in known.items() if uid not in seen and offer.import_hash != GONE]
-        writer.remove_events(gone)
+            start_image_jobs(writer.images)
+        if parsed.complete:
+            seen = {p.uid for p in planned} | rejected_uids
+            gone = [offer for uid, offer in known.items() if uid not in seen and offer.import_hash != GONE]
+            writer.remove_events(gone)
+    finally:
+        writer.close()
     return report
 
 
@@ -269,9 +278,12 @@ GONE = "gone"  # the import hash of an offer whose event left the feed (its futu
 
 class _Writer:
     def __init__(self, link: AgendaLink, venue: Any, offerer_status: str, now: datetime, report: Report) -> None:
+        from passculture.services.imports.background import BatchWriter
+
         self.link, self.venue, self.offerer_status, self.now, self.report = link, venue, offerer_status, now, report
         self._pending_stocks: list[Stock] = []
         self._pending_offers: list[Offer] = []
+        self._background = BatchWriter(_write_group)  # new events' batches, written while the next are mapped
         self.images: list[tuple[str, str]] = []  # (offer id, image URL) to fetch once the offers are written
         self.complete = True  # False: a bound cut the feed, so a date missing from it may still be there
 
@@ -329,7 +341,7 @@ class _Writer:
         self._pending_offers.append(offer)
         self.report.created += 1
         if len(self._pending_offers) >= 25:
-            self.flush()
+            self._hand_over()
 
     def _new_stock(self, plan: Planned, stock_id: str, start: datetime, digest: str) -> Stock:
         from passculture.services.catalogue.publication import begins_key
@@ -352,16 +364,18 @@ class _Writer:
             created_at=self.now,
         )
 
-    def flush(self) -> None:
-        if self._pending_stocks:
-            with Stock.batch_write() as batch:
-                for stock in self._pending_stocks:
-                    batch.save(stock)
-        if self._pending_offers:
-            with Offer.batch_write() as batch:
-                for offer in self._pending_offers:
-                    batch.save(offer)
+    def _hand_over(self) -> None:
+        if self._pending_stocks or self._pending_offers:
+            self._background.hand_over((self._pending_stocks, self._pending_offers))
         self._pending_stocks, self._pending_offers = [], []
+
+    def flush(self) -> None:
+        """Writes what is pending and waits for every batch handed over (a failure of one is raised here)."""
+        self._hand_over()
+        self._background.wait()
+
+    def close(self) -> None:
+        self._background.close()
 
     # A changed event: new dates written (ids confirmed free), gone ones removed, the offer updated.
     def _update(self, plan: Planned, offer: Offer) -> None:
@@ -445,6 +459,19 @@ class _Writer:
                 stocks=[s for s in live if not s.is_deleted],
                 actions=[Offer.import_hash.set(GONE)],
             )
+
+
+def _write_group(group: tuple[list[Stock], list[Offer]]) -> None:
+    """One group of new events: their stocks, then their offers (an offer written says its dates are in)."""
+    stocks, offers = group
+    if stocks:
+        with Stock.batch_write() as batch:
+            for stock in stocks:
+                batch.save(stock)
+    if offers:
+        with Offer.batch_write() as batch:
+            for offer in offers:
+                batch.save(offer)
 
 
 def digest_key(uid: str, start: datetime) -> str:
