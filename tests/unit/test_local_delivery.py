@@ -202,7 +202,11 @@ def test_a_scheduled_run_that_fails_once_passes_on_its_retry(aws):
 
 def test_the_scheduler_runs_each_schedule_through_the_retries(aws, monkeypatch):
     queue = FailureQueue("openagenda").setup()
-    failing = {"openagenda": lambda event, context: 1 / 0, "offers": lambda event, context: {"changed": 0}}
+    failing = {
+        "openagenda": lambda event, context: 1 / 0,
+        "offers": lambda event, context: {"changed": 0},
+        "territories": lambda event, context: {"started": 0},
+    }
     stop = threading.Event()
     scheduler = Scheduler(failing, 0.01, stop, {"openagenda": queue})
     monkeypatch.setenv("LOCAL_RETRY_SECONDS", "0")
