@@ -27,7 +27,6 @@ and the booking, or raises the contract's first refusal.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -156,8 +155,8 @@ class Caller:
 
 
 def _now() -> float:
-    """The rate-limit clock (epoch seconds); tests move it to a later window."""
-    return time.time()
+    """The rate-limit clock (epoch seconds): sign-in's too, as Basic shares its counters; tests move it."""
+    return ratelimit.clock()
 
 
 def _begin(route: str, credentials: Credentials, raw_token: str, source_ip: str) -> Attempt:
