@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -50,7 +51,6 @@ def cancel_bookings_page(args: dict[str, Any], cursor: Any) -> Progress:
     job could not be started) keeps its bookings.
     """
     from passculture.services.booking.cancellation import cancel_booking
-    from passculture.services.pagination import key_page
 
     stock_id, cancelled_by = args["stock_id"], args["cancelled_by"]
     stock = Stock.get(stock_id, consistent_read=True)
@@ -58,26 +58,42 @@ def cancel_bookings_page(args: dict[str, Any], cursor: Any) -> Progress:
         # Restored because this job could not be started (it was after all), or an old event replayed.
         logger.warning("stock %s is not deleted: its bookings stay", stock_id)
         return Progress(0, done=True)
-    state = cursor or {"key": None, "places": 0, "pass": 1}
-    bookings, next_key = key_page(partial(Booking.stock_index.query, stock_id), PAGE_SIZE, state["key"])
-    places = int(state["places"])
-    for booking in bookings:
+
+    def cancel(booking: Booking) -> int:
         if booking.status == "booked":
             try:
                 cancel_booking(booking, cancelled_by, free_place=False)
             except Gone:
                 # Cancelled by its booker meanwhile: refunded then, and no longer counted in ``booked``.
-                continue
+                return 0
             except Conflict:
                 # Used at the door meanwhile: nothing to refund, the place stays counted.
                 logger.warning("booking %s changed while its stock was deleted", booking.token)
-        places += _counted(booking, cancelled_by)
+        return _counted(booking, cancelled_by)
+
+    return stock_bookings_page(stock, cursor, cancel, page_size=PAGE_SIZE, delay=INDEX_DELAY_SECONDS)
+
+
+def stock_bookings_page(
+    stock: Stock, cursor: Any, visit: Callable[[Booking], int], *, page_size: int, delay: float
+) -> Progress:
+    """One page of ``stock``'s bookings on the stock index, each given to ``visit`` (the places it still counts).
+
+    The cursor is ``{"key", "places", "pass"}``. At the end, fewer places seen than
+    the stock's ``booked`` means the index lagged: another pass after ``delay``, at
+    most ``INDEX_PASSES``. The deleted and the withdrawn stocks' jobs both page so.
+    """
+    from passculture.services.pagination import key_page
+
+    state = cursor or {"key": None, "places": 0, "pass": 1}
+    bookings, next_key = key_page(partial(Booking.stock_index.query, stock.id), page_size, state["key"])
+    places = int(state["places"]) + sum(visit(booking) for booking in bookings)
     if next_key is not None:
         return Progress(len(bookings), {"key": next_key, "places": places, "pass": state["pass"]})
     booked = int(stock.booked or 0)
     if places >= booked or state["pass"] >= INDEX_PASSES:
         if places < booked:
-            logger.error("stock %s: %d booked places, %d found on the index", stock_id, booked, places)
+            logger.error("stock %s: %d booked places, %d found on the index", stock.id, booked, places)
         return Progress(len(bookings), done=True)
-    time.sleep(INDEX_DELAY_SECONDS)
+    time.sleep(delay)
     return Progress(len(bookings), {"key": None, "places": 0, "pass": state["pass"] + 1})

@@ -19,20 +19,18 @@ import withdrew: a pro's deletion is final), and the same job removes the marks.
 from __future__ import annotations
 
 import logging
-import time
 from functools import partial
 from typing import Any
 
 from passculture.models.bookings import Booking
 from passculture.models.stocks import Stock
+from passculture.services.catalogue.stock_cancellation import stock_bookings_page
 from passculture.services.jobs import Progress
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
-# The stock index is eventually consistent (as in ``stock_cancellation``): the job goes through
-# again until it has seen every place the stock counts, at most this many times.
-INDEX_PASSES = 5
+# The stock index lags (``stock_cancellation.stock_bookings_page`` passes again after this pause).
 INDEX_DELAY_SECONDS = 0.2
 
 
@@ -70,29 +68,17 @@ def withdrawn_bookings_page(args: dict[str, Any], cursor: Any) -> Progress:
     so far>, "pass": n}``. A stock no longer in the state the job was started for
     (restored meanwhile, or withdrawn again) stops it: the later job does the rest.
     """
-    from passculture.services.pagination import key_page
-
     stock_id, withdrawn = args["stock_id"], bool(args.get("withdrawn", True))
     stock = Stock.get(stock_id, consistent_read=True)
     if bool(stock.is_deleted and stock.withdrawn_at is not None) != withdrawn:
         logger.info("stock %s changed since its withdrawal job started: it stops", stock_id)
         return Progress(0, done=True)
-    state = cursor or {"key": None, "places": 0, "pass": 1}
-    bookings, next_key = key_page(partial(Booking.stock_index.query, stock_id), PAGE_SIZE, state["key"])
-    places = int(state["places"])
-    for booking in bookings:
+
+    def visit(booking: Booking) -> int:
         if withdrawn:
             _mark(booking, stock.withdrawn_at)
         else:
             _unmark(booking)
-        if booking.status != "cancelled":
-            places += int(booking.quantity)  # what the stock's ``booked`` counts
-    if next_key is not None:
-        return Progress(len(bookings), {"key": next_key, "places": places, "pass": state["pass"]})
-    booked = int(stock.booked or 0)
-    if places >= booked or state["pass"] >= INDEX_PASSES:
-        if places < booked:
-            logger.error("stock %s: %d booked places, %d found on the index", stock_id, booked, places)
-        return Progress(len(bookings), done=True)
-    time.sleep(INDEX_DELAY_SECONDS)
-    return Progress(len(bookings), {"key": None, "places": 0, "pass": state["pass"] + 1})
+        return 0 if booking.status == "cancelled" else int(booking.quantity)  # what ``booked`` counts
+
+    return stock_bookings_page(stock, cursor, visit, page_size=PAGE_SIZE, delay=INDEX_DELAY_SECONDS)
