@@ -101,6 +101,10 @@ class Settings:
     # Requests one API key may make to the countermark API per minute (Pass Culture's published 200).
     countermark_key_requests_per_minute: int
     partner_key_requests_per_minute: int
+    # A message to a partner's notification URL (notify): connect and read timeouts, and its whole
+    # budget with the retries of one delivery.
+    partner_message_timeout_seconds: float
+    partner_message_total_seconds: float
     countermark_failure_window_seconds: int
     api_keys_per_structure: int
     # One CSV export response stays far below Lambda's 6 MB response limit.
@@ -184,6 +188,8 @@ def get_settings() -> Settings:
         countermark_structure_failures=_int("COUNTERMARK_STRUCTURE_FAILURES", 150),
         countermark_key_requests_per_minute=_int("COUNTERMARK_KEY_REQUESTS_PER_MINUTE", 200),
         partner_key_requests_per_minute=_int("PARTNER_KEY_REQUESTS_PER_MINUTE", 200),
+        partner_message_timeout_seconds=float(_str("PARTNER_MESSAGE_TIMEOUT_SECONDS", "5")),
+        partner_message_total_seconds=float(_str("PARTNER_MESSAGE_TOTAL_SECONDS", "12")),
         countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),

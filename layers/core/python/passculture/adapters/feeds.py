@@ -11,6 +11,9 @@ checked, never to a second DNS answer, while the Host header and the TLS check
 (names or IPs) and OpenAgenda's configured host skip the address, port and
 scheme checks: the operator chose them (the local runner allows its feed server).
 
+``post_message`` sends a partner's message (``services.partners.messages``)
+through the same checks, to an address a provider set.
+
 A fetch has connect and read timeouts and a total budget covering retries,
 redirects and the body; 5xx answers and connection failures are retried a few
 times with jittered backoff, 4xx never; the body is streamed and cut at
@@ -44,6 +47,7 @@ BACKOFF_SECONDS = 0.5  # first retry waits 0.25-0.5 s, the second 0.5-1 s
 CHUNK_BYTES = 64 * 1024
 MAX_URL_LENGTH = 2000
 USER_AGENT = "PassCulturePro-agenda-import/1.0 (+https://pass.culture.fr)"
+MESSAGE_USER_AGENT = "PassCulturePro-partner-messages/1.0 (+https://pass.culture.fr)"
 # Certificates are checked against this (True: the bundled CA list); tests point it at their own CA.
 TLS_VERIFY: bool | str = True
 
@@ -52,6 +56,31 @@ _AGENDA_IN_URL = re.compile(r"/agendas/([0-9]{1,20})(?![0-9A-Za-z_-])")
 _DIGITS = re.compile(r"[0-9]{1,20}")
 _UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the address checks' refusals name what is fetched: a feed (imports) or a partner's address (messages)."""
+
+    thing: str  # "The feed": what answers (or not)
+    address: str  # "The feed address"
+    one: str  # "a feed address"
+    addresses: str  # "Feed addresses"
+    done: str  # "imported": what refused addresses cannot be
+    public: str  # "only public feeds"
+    advice: str  # after a refused user name or password
+
+
+FEED_WORDS = Words(
+    "The feed",
+    "The feed address",
+    "a feed address",
+    "Feed addresses",
+    "imported",
+    "only public feeds",
+    ": publish the feed without them",
+)
+PARTNER_WORDS = Words("The partner", "The address", "an address", "Addresses", "called", "only public addresses", "")
 
 
 class FeedError(Exception):
@@ -118,12 +147,17 @@ def fetch_openagenda(agenda_id: str, *, etag: str | None = None, last_modified: 
 # -- any iCalendar address -----------------------------------------------------------
 
 
-def check_feed_url(url: str) -> str:
+def check_feed_url(url: str, words: Words = FEED_WORDS) -> str:
     """``url`` stripped if it may be imported as far as can be told without DNS; FeedError otherwise."""
     policy = _Policy.from_settings()
-    target = _target(url, policy)
-    _check_scheme_and_port(target, policy, policy.allows(target.host))
+    target = _target(url, policy, words)
+    _check_scheme_and_port(target, policy, policy.allows(target.host), words)
     return target.url
+
+
+def check_partner_url(url: str) -> str:
+    """A partner's URL (notification, booking, cancellation) checked as a feed's: ``url`` stripped, or FeedError."""
+    return check_feed_url(url, PARTNER_WORDS)
 
 
 def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedFeed:
@@ -135,6 +169,44 @@ def fetch_image(url: str, max_bytes: int) -> tuple[bytes, str]:
     """An event's image at a feed-supplied address, with the same checks as a feed; (bytes, content type)."""
     fetched = _fetch(url, etag=None, last_modified=None, trusted="", limit=max_bytes, calendar=False)
     return fetched.body or b"", fetched.content_type or "application/octet-stream"
+
+
+def post_message(url: str, body: bytes, headers: dict[str, str], *, timeout: float, total: float) -> int:
+    """POSTs ``body`` to a partner's address with a feed's checks; the 2xx status, or FeedError.
+
+    The same guards as a feed (scheme, port, credentials, every resolved address
+    public unless allowed, the connection pinned to the checked address, proxies
+    ignored), ``timeout`` for the connection and each read, ``total`` for all of
+    it; 5xx answers and connection failures are tried again (jittered backoff)
+    within ``total``, never a 4xx. Redirects are not followed (a POST's body is
+    not sent twice to an address nobody checked): a 3xx is a failure.
+    """
+    policy = _Policy.from_settings()
+    target = _target(url, policy, PARTNER_WORDS)
+    address = _checked_address(target, policy, PARTNER_WORDS)
+    deadline = time.monotonic() + total
+    all_headers = {"User-Agent": MESSAGE_USER_AGENT, "Content-Type": "application/json", **headers}
+    response, session = _get(
+        target,
+        address,
+        all_headers,
+        deadline,
+        method="POST",
+        data=body,
+        timeout_seconds=timeout,
+        total_seconds=total,
+        words=PARTNER_WORDS,
+    )
+    try:
+        status = int(response.status_code)
+        if 200 <= status < 300:
+            return status
+        if status in _REDIRECTS:
+            raise FeedError(f"The partner answered a redirect (HTTP {status}): not followed", status=status)
+        raise FeedError(f"The partner answered HTTP {status}", status=status)
+    finally:
+        response.close()
+        session.close()
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -186,30 +258,30 @@ def _canonical(host: str) -> str:
         return host.rstrip(".")
 
 
-def _target(url: str, policy: _Policy) -> _Target:
+def _target(url: str, policy: _Policy, words: Words = FEED_WORDS) -> _Target:
     """The parts of ``url`` once its syntax, scheme and credentials are acceptable."""
     if not isinstance(url, str) or not url.strip():
-        raise FeedError("The feed address is empty")
+        raise FeedError(f"{words.address} is empty")
     url = url.strip()
     if len(url) > MAX_URL_LENGTH or _UNSAFE_IN_URL.search(url):
-        raise FeedError("The feed address is not a valid URL")
+        raise FeedError(f"{words.address} is not a valid URL")
     try:
         parts = urlsplit(url)
         port = parts.port
         host = parts.hostname
     except ValueError:
-        raise FeedError("The feed address is not a valid URL") from None
+        raise FeedError(f"{words.address} is not a valid URL") from None
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http"):
-        raise FeedError(f"Only {_schemes(policy)} addresses can be imported")
+        raise FeedError(f"Only {_schemes(policy)} addresses can be {words.done}")
     if not host:
-        raise FeedError("The feed address has no host name")
+        raise FeedError(f"{words.address} has no host name")
     if parts.username is not None or parts.password is not None:
-        raise FeedError("Feed addresses with a user name or password are refused: publish the feed without them")
+        raise FeedError(f"{words.addresses} with a user name or password are refused{words.advice}")
     try:
         ascii_host = host.lower() if host.isascii() else host.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise FeedError("The feed address is not a valid URL") from None
+        raise FeedError(f"{words.address} is not a valid URL") from None
     default = 443 if scheme == "https" else 80
     path = parts.path or "/"
     if parts.query:
@@ -217,15 +289,15 @@ def _target(url: str, policy: _Policy) -> _Target:
     return _Target(url, scheme, ascii_host, port or default, port is not None and port != default, path)
 
 
-def _check_scheme_and_port(target: _Target, policy: _Policy, allowed: bool) -> None:
+def _check_scheme_and_port(target: _Target, policy: _Policy, allowed: bool, words: Words = FEED_WORDS) -> None:
     """Plain http and other ports only where the settings allow them (or for an allowed host)."""
     if allowed:
         return
     if target.scheme == "http" and not policy.allow_http:
-        raise FeedError(f"Only {_schemes(policy)} addresses can be imported")
+        raise FeedError(f"Only {_schemes(policy)} addresses can be {words.done}")
     if target.explicit_port:
         default = 443 if target.scheme == "https" else 80
-        raise FeedError(f"Only the standard port of {target.scheme} ({default}) is allowed in a feed address")
+        raise FeedError(f"Only the standard port of {target.scheme} ({default}) is allowed in {words.one}")
 
 
 def _schemes(policy: _Policy) -> str:
@@ -278,15 +350,16 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _checked_address(target: _Target, policy: _Policy) -> str:
+def _checked_address(target: _Target, policy: _Policy, words: Words = FEED_WORDS) -> str:
     """The address to connect to: the host resolved once, every answer checked."""
     addresses = _addresses(target)
     allowed = policy.allows(target.host) or all(policy.allows(a) for a in addresses)
-    _check_scheme_and_port(target, policy, allowed)
+    _check_scheme_and_port(target, policy, allowed, words)
     # Every answer must pass: a name with one public and one private address is refused.
     if not allowed and not all(is_public_address(a) for a in addresses):
         raise FeedError(
-            f"The host {target.host} points to a private or local network address: only public feeds can be imported"
+            f"The host {target.host} points to a private or local network address: "
+            f"{words.public} can be {words.done}"
         )
     # Lambda functions usually have no IPv6 route out: IPv4 first.
     return sorted(addresses, key=lambda a: ":" in a)[0]
@@ -332,11 +405,24 @@ def _fetch(
     raise FeedError(f"The feed redirected more than {MAX_REDIRECTS} times")
 
 
-def _get(target: _Target, address: str, headers: dict[str, str], deadline: float) -> tuple[Any, Any]:
+def _get(
+    target: _Target,
+    address: str,
+    headers: dict[str, str],
+    deadline: float,
+    *,
+    method: str = "GET",
+    data: bytes | None = None,
+    timeout_seconds: float | None = None,
+    total_seconds: float | None = None,
+    words: Words = FEED_WORDS,
+) -> tuple[Any, Any]:
     """The answer of one hop (and its session), retried on 5xx and connection failures within the budget."""
     import requests
 
     settings = get_settings()
+    per_try = settings.import_timeout_seconds if timeout_seconds is None else timeout_seconds
+    budget = settings.import_total_seconds if total_seconds is None else total_seconds
     host_header = f"{target.host}:{target.port}" if target.explicit_port else target.host
     netloc = f"[{address}]" if ":" in address else address
     pinned = f"{target.scheme}://{netloc}:{target.port}{target.path}"
@@ -348,14 +434,16 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
         if remaining <= 0:
             break
         attempts += 1
-        timeout = min(settings.import_timeout_seconds, remaining)
+        timeout = min(per_try, remaining)
         session = requests.Session()
         # No proxy, .netrc or CA settings from the environment: they would undo the pinning or leak credentials.
         session.trust_env = False
         session.mount(f"{target.scheme}://", _pinned_adapter_class()(target.host))
         try:
-            response = session.get(
+            response = session.request(
+                method,
                 pinned,
+                data=data,
                 headers={**headers, "Host": host_header},
                 timeout=(timeout, timeout),
                 stream=True,
@@ -369,18 +457,18 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
             session.close()
             logger.info("feed %s: attempt %s failed: %s", target.host, attempts, error)
             timed_out = isinstance(error, requests.exceptions.Timeout)
-            failure = f"The feed at {target.host} {'did not answer in time' if timed_out else 'could not be reached'}"
+            failure = f"{words.thing} at {target.host} {'did not answer in time' if timed_out else 'could not be reached'}"
             status = None
         except requests.exceptions.RequestException:
             session.close()
-            raise FeedError("The feed address is not a valid URL") from None
+            raise FeedError(f"{words.address} is not a valid URL") from None
         else:
             if response.status_code < 500:
                 return response, session
             response.close()
             session.close()
             status = response.status_code
-            failure = f"The feed's server failed (HTTP {status}"  # closed below with the number of attempts
+            failure = f"{words.thing}'s server failed (HTTP {status}"  # closed below with the number of attempts
         if attempts < ATTEMPTS:
             pause = BACKOFF_SECONDS * 2 ** (attempts - 1)
             pause = pause / 2 + random.uniform(0, pause / 2)  # jitter, not secrecy
@@ -388,8 +476,7 @@ def _get(target: _Target, address: str, headers: dict[str, str], deadline: float
                 break
             time.sleep(pause)
     if failure is None:
-        seconds = _seconds(settings.import_total_seconds)
-        raise FeedError(f"The feed at {target.host} took longer than {seconds} to answer")
+        raise FeedError(f"{words.thing} at {target.host} took longer than {_seconds(budget)} to answer")
     tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
     if status is not None:
         raise FeedError(f"{failure}, {tries})", status=status)
