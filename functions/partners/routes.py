@@ -1,4 +1,5 @@
-"""The partners function: the partner API (``/public/bookings/v1``), the team's providers, the providers pros grant."""
+"""The partners function: the partner API (``/public/bookings/v1``, ``/public/providers/v1``), the team's providers,
+the providers pros grant."""
 
 from __future__ import annotations
 
@@ -157,6 +158,10 @@ def make_blueprint() -> Blueprint:
         from passculture.services.partners import bookings
 
         bookings.cancel(req.credentials, token, req.source_ip)
+
+    from functions.partners.provider_routes import register as register_provider_routes
+
+    register_provider_routes(routes, PARTNER, PARTNER_ERRORS)
 
     # -- providers (the team) ------------------------------------------------------------
 

@@ -156,8 +156,18 @@ def check_feed_url(url: str, words: Words = FEED_WORDS) -> str:
 
 
 def check_partner_url(url: str) -> str:
-    """A partner's URL (notification, booking, cancellation) checked as a feed's: ``url`` stripped, or FeedError."""
-    return check_feed_url(url, PARTNER_WORDS)
+    """A partner's URL (notification, booking, cancellation) checked as a feed's: ``url`` stripped, or FeedError.
+
+    An IP address in it is checked now too (no DNS needed); a host name's addresses
+    are checked when a message is sent, as a feed's when it is fetched.
+    """
+    policy = _Policy.from_settings()
+    target = _target(url, policy, PARTNER_WORDS)
+    allowed = policy.allows(target.host)
+    _check_scheme_and_port(target, policy, allowed, PARTNER_WORDS)
+    if _is_ip(_canonical(target.host)) and not allowed:
+        _checked_address(target, policy, PARTNER_WORDS)
+    return target.url
 
 
 def fetch_feed(url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchedFeed:
@@ -358,8 +368,7 @@ def _checked_address(target: _Target, policy: _Policy, words: Words = FEED_WORDS
     # Every answer must pass: a name with one public and one private address is refused.
     if not allowed and not all(is_public_address(a) for a in addresses):
         raise FeedError(
-            f"The host {target.host} points to a private or local network address: "
-            f"{words.public} can be {words.done}"
+            f"The host {target.host} points to a private or local network address: {words.public} can be {words.done}"
         )
     # Lambda functions usually have no IPv6 route out: IPv4 first.
     return sorted(addresses, key=lambda a: ":" in a)[0]
@@ -457,7 +466,8 @@ def _get(
             session.close()
             logger.info("feed %s: attempt %s failed: %s", target.host, attempts, error)
             timed_out = isinstance(error, requests.exceptions.Timeout)
-            failure = f"{words.thing} at {target.host} {'did not answer in time' if timed_out else 'could not be reached'}"
+            outcome = "did not answer in time" if timed_out else "could not be reached"
+            failure = f"{words.thing} at {target.host} {outcome}"
             status = None
         except requests.exceptions.RequestException:
             session.close()

@@ -48,6 +48,10 @@ class Provider(Model):
     # table is encrypted at rest (SSE), and the key is shown to the team once.
     hmac_key = UnicodeAttribute()
     venue_ids = UnicodeSetAttribute(default=set)
+    # Set by the provider (PATCH /public/providers/v1/provider); a venue's own (its grant's) win.
+    notification_url = UnicodeAttribute(null=True)
+    booking_url = UnicodeAttribute(null=True)  # with cancel_url: both or neither
+    cancel_url = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
     listed = UnicodeAttribute(default=ALL)

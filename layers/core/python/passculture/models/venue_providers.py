@@ -1,4 +1,4 @@
-"""venue_providers: a structure's grant of one of its venues to a provider (one item per pair)."""
+"""venue_providers: a structure's grant of one of its venues to a provider (one item per pair), with its URLs."""
 
 from __future__ import annotations
 
@@ -28,5 +28,10 @@ class VenueProvider(Model):
     siren = UnicodeAttribute()
     created_by = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    # The provider's URLs for this venue (PATCH /public/providers/v1/venues/{id}); they win over the
+    # provider's own, and go with the grant when it is withdrawn.
+    notification_url = UnicodeAttribute(null=True)
+    booking_url = UnicodeAttribute(null=True)  # with cancel_url: both or neither
+    cancel_url = UnicodeAttribute(null=True)
 
     provider_index = VenueProviderProviderIndex()

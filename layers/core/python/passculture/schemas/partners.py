@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, StrictInt, field_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from passculture.schemas.base import CamelModel, Name, examples
 from passculture.schemas.offers import Url
@@ -226,3 +226,63 @@ class PartnerBookingList(CamelModel):
     @classmethod
     def of(cls, views: list[Any]) -> PartnerBookingList:
         return cls(bookings=[PartnerBooking.of(v) for v in views])
+
+
+# -- /public/providers/v1 -----------------------------------------------------------
+
+
+def _partner_url(value: str) -> str:
+    """An address this project will POST to: the agenda import's checks (``adapters.feeds``)."""
+    from passculture.adapters.feeds import FeedError, check_partner_url
+
+    try:
+        return check_partner_url(value)
+    except FeedError as exc:
+        raise ValueError(exc.reason) from None
+
+
+PartnerUrl = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_partner_url)]
+
+
+class PartnerBody(CamelModel):
+    """A partner API body: an unknown field is a 400 ``{"<field>": ["extra fields not permitted"]}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProviderUrlsPatch(PartnerBody):
+    """The URLs sent are set (``null`` unsets one); the others stay. ``bookingUrl`` and ``cancelUrl`` go together."""
+
+    model_config = examples(
+        {"notificationUrl": "https://billetterie.example.org/pass-culture/notifications"},
+        {
+            "bookingUrl": "https://billetterie.example.org/pass-culture/book",
+            "cancelUrl": "https://billetterie.example.org/pass-culture/cancel",
+        },
+    )
+
+    notification_url: PartnerUrl | None = None
+    booking_url: PartnerUrl | None = None
+    cancel_url: PartnerUrl | None = None
+
+
+class ProviderSettings(CamelModel):
+    """The calling provider, with its URLs."""
+
+    id: int
+    name: str
+    logo_url: str | None
+    notification_url: str | None
+    booking_url: str | None
+    cancel_url: str | None
+
+    @classmethod
+    def of(cls, provider: Any) -> ProviderSettings:
+        return cls(
+            id=int(provider.id),
+            name=provider.name,
+            logo_url=provider.logo_url,
+            notification_url=provider.notification_url,
+            booking_url=provider.booking_url,
+            cancel_url=provider.cancel_url,
+        )

@@ -205,6 +205,8 @@ def pydantic_errors(exc: Any) -> dict[str, list[str]]:
         loc = [str(p) for p in err.get("loc", ()) if p != "__root__"]
         key = ".".join(loc) or "global"
         message = err.get("msg", "Invalid value")
+        if err.get("type") == "extra_forbidden":
+            message = "extra fields not permitted"  # the partner API's words (its bodies forbid unknown fields)
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         errors.setdefault(key, []).append(message)
