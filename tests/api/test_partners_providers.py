@@ -84,7 +84,7 @@ def test_patch_sets_the_urls_sent_and_keeps_the_others(client, scene):
 
 
 @pytest.mark.parametrize(
-    "before, body",
+    ("before", "body"),
     [
         ({}, {"bookingUrl": BOOK}),
         ({}, {"cancelUrl": CANCEL}),
@@ -111,10 +111,10 @@ def test_both_unset_together_is_fine(client, scene):
 
 
 @pytest.mark.parametrize(
-    "url, message",
+    ("url", "message"),
     [
         ("http://billetterie.example.org/notify", "Only https addresses can be called"),
-        ("https://billetterie.example.org:8443/notify", "Only the standard port of https (443) is allowed in an address"),
+        ("https://billetterie.example.org:8443/x", "Only the standard port of https (443) is allowed in an address"),
         ("https://user:secret@billetterie.example.org/notify", "Addresses with a user name or password are refused"),
         ("ftp://billetterie.example.org/notify", "Only https addresses can be called"),
         ("not a url", "The address is not a valid URL"),
@@ -145,7 +145,8 @@ def test_every_bad_field_is_named(client, scene):
 
 
 def test_invalid_json_is_a_flat_400(client, scene):
-    answer = client.http.patch(PROVIDER, body=b"{not json", headers={"Content-Type": "application/json", **scene.headers})
+    headers = {"Content-Type": "application/json", **scene.headers}
+    answer = client.http.patch(PROVIDER, body=b"{not json", headers=headers)
     assert answer.status_code == 400
     assert list(answer.json_body) == ["global"]
 
