@@ -1,4 +1,4 @@
-"""``make resend-mail``: the parked emails sent again through the running ``make run`` server.
+"""``make resend-mail``: the parked emails (and partner messages) sent again through the running ``make run`` server.
 
     PORT=8000 python -m infra.resend_mail      # or LOCAL_URL=http://127.0.0.1:8000
 
@@ -9,7 +9,8 @@ command sends (README "Failure modes")::
     aws lambda invoke --function-name passculture-pro-<stage>-notify \\
       --cli-binary-format raw-in-base64-out --payload '{"action":"resend-mail"}' out.json
 
-Prints what was resent, what failed again and what another resend held; exits
+Prints what was resent, what failed again, what another resend held and the
+partner messages no longer due (dropped); exits
 1 when some failed again or the run was cut short (run it again), 2 when no
 server answers.
 """
@@ -33,8 +34,9 @@ def main() -> int:
         print(f"{base} answered {answer.status_code}: {answer.text}", file=sys.stderr)
         return 2
     report = answer.json()
-    for outcome in ("resent", "failed", "skipped"):
-        print(f"{outcome}: {len(report[outcome])}" + "".join(f"\n  {mail_id}" for mail_id in report[outcome]))
+    for outcome in ("resent", "failed", "skipped", "dropped"):
+        ids = report.get(outcome) or []
+        print(f"{outcome}: {len(ids)}" + "".join(f"\n  {mail_id}" for mail_id in ids))
     if not report["complete"]:
         print("cut short by the function's timeout: run it again", file=sys.stderr)
     return 1 if report["failed"] or not report["complete"] else 0

@@ -86,10 +86,11 @@ PARTNER_WORDS = Words("The partner", "The address", "an address", "Addresses", "
 class FeedError(Exception):
     """A feed that could not be fetched, or is not an agenda; ``reason`` is shown to the pro."""
 
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
+    def __init__(self, reason: str, *, status: int | None = None, permanent: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status  # the HTTP status that caused it, when there was one
+        self.permanent = permanent  # the address itself is refused: no retry changes it
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,11 @@ def post_message(url: str, body: bytes, headers: dict[str, str], *, timeout: flo
     not sent twice to an address nobody checked): a 3xx is a failure.
     """
     policy = _Policy.from_settings()
-    target = _target(url, policy, PARTNER_WORDS)
+    try:
+        target = _target(url, policy, PARTNER_WORDS)
+    except FeedError as error:
+        error.permanent = True  # the address itself is malformed
+        raise
     address = _checked_address(target, policy, PARTNER_WORDS)
     deadline = time.monotonic() + total
     all_headers = {"User-Agent": MESSAGE_USER_AGENT, "Content-Type": "application/json", **headers}
@@ -304,10 +309,11 @@ def _check_scheme_and_port(target: _Target, policy: _Policy, allowed: bool, word
     if allowed:
         return
     if target.scheme == "http" and not policy.allow_http:
-        raise FeedError(f"Only {_schemes(policy)} addresses can be {words.done}")
+        raise FeedError(f"Only {_schemes(policy)} addresses can be {words.done}", permanent=True)
     if target.explicit_port:
         default = 443 if target.scheme == "https" else 80
-        raise FeedError(f"Only the standard port of {target.scheme} ({default}) is allowed in {words.one}")
+        message = f"Only the standard port of {target.scheme} ({default}) is allowed in {words.one}"
+        raise FeedError(message, permanent=True)
 
 
 def _schemes(policy: _Policy) -> str:

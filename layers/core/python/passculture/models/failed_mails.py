@@ -1,4 +1,4 @@
-"""failed_mails: an email that could not be sent after its attempts, kept whole until it is resent.
+"""failed_mails: an email (or a partner message) that could not be sent after its attempts, kept whole until resent.
 
 Written by ``services.notifications.outbox.park`` (notify after its attempts on
 one message; the accounts emails on their first failure), read and resent by
@@ -30,25 +30,31 @@ class ParkedIndex(GlobalSecondaryIndex["FailedMail"]):
 
 
 class FailedMail(Model):
+    """An email, or a message to a partner (``channel`` ``partner``: ``services.notifications.partner_messages``)."""
+
     Meta = meta_for("failed_mails")
 
     # notify: its claim's key (one parked email per stream record and recipient); others: a random id.
     id = UnicodeAttribute(hash_key=True)
-    status = UnicodeAttribute()  # parked | resending | resent
+    status = UnicodeAttribute()  # parked | resending | resent | dropped (a partner message no longer due)
     parked = UnicodeAttribute(null=True)  # PARKED while not sent: the sparse index's key
     function = UnicodeAttribute()  # the function that gave up (notify, accounts, validation)
     kind = UnicodeAttribute()  # what it is: booking, cancellation, confirmation, new-structure...
     ref = UnicodeAttribute()  # what it belongs to: booking:<token>, user:<id>, offerer:<siren>
-    recipients = ListAttribute(of=UnicodeAttribute)
+    recipients = ListAttribute(of=UnicodeAttribute)  # a partner message: the URL it was last sent to
     subject = UnicodeAttribute()
-    body = UnicodeAttribute()
+    body = UnicodeAttribute()  # a partner message: its JSON text (signed again when resent)
+    # None: an email. "partner": a booking notification to a provider, for one of its granted venues.
+    channel = UnicodeAttribute(null=True)
+    provider_id = NumberAttribute(null=True)
+    venue_id = UnicodeAttribute(null=True)
     reason = UnicodeAttribute()  # the last failure, in words
     attempts = NumberAttribute(default=0)  # sends tried, resends included
     first_attempt_at = UTCDateTimeAttribute()
     parked_at = UTCDateTimeAttribute()
     last_attempt_at = UTCDateTimeAttribute()
     lease_until = UTCDateTimeAttribute(null=True)  # a resend in progress holds the email until then
-    message_id = UnicodeAttribute(null=True)  # SES's id, once a resend was accepted
+    message_id = UnicodeAttribute(null=True)  # SES's id (a partner message: its answer's status) once resent
     resent_at = UTCDateTimeAttribute(null=True)
     # Set when resent: the record of it goes after a while; a parked email never expires.
     expires_at = TTLAttribute(null=True)

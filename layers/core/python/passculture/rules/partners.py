@@ -64,3 +64,80 @@ def cancellation_period_end(created_at: datetime, begins_at: datetime | None) ->
     if begins_at is None:
         return None
     return max(min(begins_at - CANCELLATION_PERIOD, created_at + CANCELLATION_PERIOD), created_at)
+
+
+# -- messages to partners ----------------------------------------------------------
+
+BOOK, CANCEL = "BOOK", "CANCEL"
+SIGNATURE_HEADER = "PassCulture-Signature"
+
+
+def _z(moment: datetime | None) -> str | None:
+    """UTC with a ``Z``, as the partner API writes dates."""
+    from datetime import UTC
+
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(value)  # type: ignore[call-overload]
+
+
+def notification_fields(
+    booking: dict, action: str, created_at: datetime, begins_at: datetime | None, venue: dict
+) -> dict[str, object]:
+    """A booking notification: the ticketing request's fields (snake_case) and ``action``.
+
+    ``booking`` is the booking item's values (its copies of the offer, the venue and
+    the booker, its integer ids); ``venue`` what the item lacks of its venue (older
+    items carry no copy). Ids a booking has not got yet (``*_at_provider``, price
+    categories, EAN) are null.
+    """
+    quantity = int(booking.get("quantity") or 1)
+    return {
+        "action": action,
+        "booking_confirmation_date": _z(cancellation_period_end(created_at, begins_at)),
+        "booking_creation_date": _z(created_at),
+        "booking_quantity": quantity,
+        "offer_ean": booking.get("offer_ean"),
+        "offer_id": _int(booking.get("offer_public_id")),
+        "offer_id_at_provider": booking.get("offer_id_at_provider"),
+        "offer_name": booking.get("offer_name"),
+        "offer_price": int(booking.get("amount_cents") or 0) // max(1, quantity),
+        "price_category_id": _int(booking.get("price_category_public_id")),
+        "price_category_id_at_provider": booking.get("price_category_id_at_provider"),
+        "price_category_label": booking.get("price_category_label"),
+        "stock_id": _int(booking.get("stock_public_id")),
+        "stock_id_at_provider": booking.get("stock_id_at_provider"),
+        "user_birth_date": booking.get("user_date_of_birth"),
+        "user_email": booking.get("user_email"),
+        "user_first_name": booking.get("user_first_name") or booking.get("user_public_name"),
+        "user_last_name": booking.get("user_last_name"),
+        "user_phone": booking.get("user_phone"),
+        "venue_address": booking.get("venue_address") or venue.get("address"),
+        "venue_department_code": booking.get("venue_department_code") or venue.get("department_code"),
+        "venue_id": _int(booking.get("venue_public_id")),
+        "venue_name": booking.get("venue_name") or venue.get("name"),
+    }
+
+
+def message_text(fields: dict[str, object]) -> str:
+    """The JSON text a message carries (and its signature covers): keys sorted, compact, UTF-8 as is."""
+    import json
+
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def message_body(text: str) -> bytes:
+    """The POST's body: the JSON text encoded once more as a JSON *string* (partners parse it twice)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False).encode("utf-8")
+
+
+def signature(hmac_key: str, text: str) -> str:
+    """``hex(HMAC-SHA256(key, text))``: the key as the team was given it (its characters' UTF-8 bytes)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(hmac_key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -1,4 +1,4 @@
-"""Emails driven by the bookings stream.
+"""Emails driven by the bookings stream (and, after them, the messages to partners: ``partner_messages``).
 
 - a new booking (INSERT, ``booked``): the venue's booking address gets the
   countermark, the booker's public name and email, the offer and its date; the
@@ -417,11 +417,23 @@ def send_once(
     return True
 
 
-def handle_record(record: dict[str, Any], venues: dict[str, Any] | None = None, remaining_ms: Any = None) -> int:
-    """One change of a booking: its emails, each sent at most once; returns how many were sent."""
+def handle_record(
+    record: dict[str, Any],
+    venues: dict[str, Any] | None = None,
+    remaining_ms: Any = None,
+    partners: dict[str, Any] | None = None,
+) -> int:
+    """One change of a booking: its emails, then its messages to partners, each sent at most once; how many were sent.
+
+    ``venues`` and ``partners`` are the batch's caches (a venue, and the providers to tell for a venue).
+    """
+    from passculture.services.notifications import partner_messages
+
+    venues = {} if venues is None else venues
     sent = 0
-    for role, to, subject, body in emails_for(record, {} if venues is None else venues):
+    for role, to, subject, body in emails_for(record, venues):
         sent += send_once(record, role, to, subject, body, remaining_ms)
+    sent += partner_messages.handle_record(record, venues, {} if partners is None else partners, remaining_ms)
     return sent
 
 
@@ -431,9 +443,10 @@ def handle_stream_batch(records: list[dict[str, Any]], remaining_ms: Any = None)
     ``remaining_ms`` is the invocation's clock (Lambda's ``context.get_remaining_time_in_millis``).
     """
     venues: dict[str, Any] = {}
+    partners: dict[str, Any] = {}
     for position, record in enumerate(records):
         try:
-            handle_record(record, venues, remaining_ms)
+            handle_record(record, venues, remaining_ms, partners)
         except Exception:
             sequence = (record.get("dynamodb") or {}).get("SequenceNumber")
             logger.exception("notify failed for record %s", sequence)

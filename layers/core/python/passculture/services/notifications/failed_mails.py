@@ -9,7 +9,10 @@
   update (``parked``, or a resend's lease that expired) so two resends running
   at once never send one email twice; it ends ``resent`` (with SES's message id)
   or back to ``parked`` with the new reason. Run by the notify function's
-  ``{"action": "resend-mail"}`` event (``make resend-mail`` locally).
+  ``{"action": "resend-mail"}`` event (``make resend-mail`` locally). Partner
+  messages parked in the same table (``channel`` ``partner``) are resent by the
+  same command, to the URL that applies now, signed again
+  (``partner_messages.resend``); one no longer due ends ``dropped``.
 """
 
 from __future__ import annotations
@@ -45,10 +48,18 @@ class ResendReport:
     resent: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # another resend holds them
+    # Partner messages no longer due: the venue's grant was withdrawn, or the provider has no URL any more.
+    dropped: list[str] = field(default_factory=list)
     complete: bool = True  # False when the invocation's time ran short: run it again
 
     def as_dict(self) -> dict[str, Any]:
-        return {"resent": self.resent, "failed": self.failed, "skipped": self.skipped, "complete": self.complete}
+        return {
+            "resent": self.resent,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "dropped": self.dropped,
+            "complete": self.complete,
+        }
 
 
 def describe(error: BaseException) -> str:
@@ -79,8 +90,13 @@ def park(
     attempts: int,
     first_attempt_at: datetime | None = None,
     mail_id: str | None = None,
+    metric: str = "EmailsParked",
+    **extra: Any,
 ) -> bool:
-    """Keeps the email for a resend; True when this call parked it (False: that id was parked already)."""
+    """Keeps the email for a resend; True when this call parked it (False: that id was parked already).
+
+    ``extra``: the attributes of a partner message (``channel``, ``provider_id``, ``venue_id``), counted in ``metric``.
+    """
     from pynamodb.exceptions import PutError
 
     from passculture.adapters import metrics
@@ -105,6 +121,7 @@ def park(
         first_attempt_at=first_attempt_at or now,
         parked_at=now,
         last_attempt_at=now,
+        **extra,
     )
     try:
         item.save(condition=FailedMail.id.does_not_exist())
@@ -115,7 +132,7 @@ def park(
     logger.error(
         "email %s (%s, %s) parked after %d attempt(s): %s", item.id, item.kind, item.ref, attempts, item.reason
     )
-    metrics.count("EmailsParked", function=function)
+    metrics.count(metric, function=function)
     return True
 
 
@@ -188,8 +205,16 @@ def _settle(item: Any, actions: list[Any]) -> None:
         logger.warning("email %s: the resend's lease ran out before it was recorded", item.id)
 
 
+def _expiry() -> list[Any]:
+    from passculture.models.base import utcnow
+    from passculture.models.failed_mails import FailedMail
+
+    return [FailedMail.expires_at.set(utcnow() + RESENT_KEEP)]
+
+
 def resend_one(item: Any, now: datetime | None = None) -> str:
-    """``resent``, ``failed`` (parked again, with the new reason) or ``skipped`` (another resend holds it)."""
+    """``resent``, ``failed`` (parked again, with the new reason), ``skipped`` (another resend holds it),
+    or ``dropped`` (a partner message no longer due)."""
     from passculture.adapters.email import send_email
     from passculture.config import get_settings
     from passculture.models.base import utcnow
@@ -199,7 +224,15 @@ def resend_one(item: Any, now: datetime | None = None) -> str:
     if not _take(item, now, timedelta(seconds=get_settings().notify_lease_seconds)):
         return "skipped"
     try:
-        message_id = send_email(list(item.recipients), item.subject, item.body)
+        if item.channel == "partner":
+            from passculture.services.notifications import partner_messages
+
+            message_id = partner_messages.resend(item)
+            if message_id is None:
+                _settle(item, [FailedMail.status.set("dropped"), FailedMail.parked.remove(), *_expiry()])
+                return "dropped"
+        else:
+            message_id = send_email(list(item.recipients), item.subject, item.body)
     except Exception as exc:
         logger.warning("resending email %s failed again: %s", item.id, describe(exc))
         _settle(item, [FailedMail.status.set("parked"), FailedMail.reason.set(describe(exc)[:2000])])
