@@ -374,7 +374,8 @@ def _checked_address(target: _Target, policy: _Policy, words: Words = FEED_WORDS
     # Every answer must pass: a name with one public and one private address is refused.
     if not allowed and not all(is_public_address(a) for a in addresses):
         raise FeedError(
-            f"The host {target.host} points to a private or local network address: {words.public} can be {words.done}"
+            f"The host {target.host} points to a private or local network address: {words.public} can be {words.done}",
+            permanent=True,
         )
     # Lambda functions usually have no IPv6 route out: IPv4 first.
     return sorted(addresses, key=lambda a: ":" in a)[0]

@@ -64,6 +64,9 @@ class ResendReport:
 
 def describe(error: BaseException) -> str:
     """The failure in words, as the operator reads it."""
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str):  # a partner message's (``adapters.feeds.FeedError``): already in words
+        return reason
     code = _error_code(error)
     return f"{code}: {error}" if code else f"{type(error).__name__}: {error}"
 
