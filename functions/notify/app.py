@@ -1,6 +1,7 @@
 """Lambda entry point of the notify function (handler: ``functions/notify/app.handler``).
 
-Fed by the bookings table's DynamoDB stream; it serves no HTTP route (no blueprint).
+Fed by the bookings table's DynamoDB stream (booking emails, and messages to partners);
+it serves no HTTP route (no blueprint).
 An operator's ``{"action": "resend-mail"}`` (``aws lambda invoke``, or ``make resend-mail``
 locally) resends the parked emails (README "Failure modes").
 """
@@ -27,13 +28,17 @@ def on_booking_records(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """An operator's command: ``resend-mail`` (optionally ``"limit": N``) resends the parked emails."""
+    """An operator's command: ``resend-mail`` (optionally ``"limit": N``) resends what was parked.
+
+    The parked emails, and the partner messages (sent again by ``partner_messages.resend``).
+    """
     from passculture.services.notifications.failed_mails import resend_parked
+    from passculture.services.notifications.partner_messages import resend
 
     if event.get("action") != "resend-mail":
         raise ValueError(f"the notify function has no action {event.get('action')!r} (only 'resend-mail')")
     limit = event.get("limit")
-    return resend_parked(int(limit) if limit else None, _clock(context)).as_dict()
+    return resend_parked(int(limit) if limit else None, _clock(context), send_partner=resend).as_dict()
 
 
 handler = make_handler(app, dynamodb=on_booking_records, action=on_action)

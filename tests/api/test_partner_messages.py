@@ -32,7 +32,7 @@ from passculture.models.providers import Provider
 from passculture.models.venue_providers import VenueProvider
 from passculture.models.venues import Venue
 from passculture.services.booking.cancellation import cancel_booking
-from passculture.services.notifications.failed_mails import resend_parked
+from passculture.services.notifications import failed_mails, partner_messages
 from tests.api.partners_support import make_provider
 from tests.api.test_notify import Stream, notify
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
@@ -163,6 +163,11 @@ def book(client, scene, stream: Stream, quantity: int = 1, stock=None, young=Non
 def cancel(token: str, stream: Stream, by: str = "provider:1") -> None:
     cancel_booking(Booking.get(token, consistent_read=True), by)
     stream.capture(token)
+
+
+def resend_parked():
+    """What notify's ``resend-mail`` action does."""
+    return failed_mails.resend_parked(send_partner=partner_messages.resend)
 
 
 def parked() -> list:

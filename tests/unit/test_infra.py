@@ -426,7 +426,11 @@ EXPECTED_TABLES = {
     },
     # Imports write offers and stocks like the catalogue does; a removed date's bookings are the offers job's.
     "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
-    "notify": {"users", "uniques", "venues", "failed_mails"},  # euros() is a rule now: no reach into wallets
+    # euros() is a rule now: no reach into wallets. Partner messages: the venue's grants
+    # (venue_providers) and their providers; a booking lacking its integer ids is given them
+    # (its offer's and stock's, written on the booking).
+    "notify": {"users", "uniques", "venues", "failed_mails", "providers", "venue_providers", "bookings"}
+    | {"offers", "stocks"},
     # Local decisions on offers, programmes and their grants (wallets), structures validated as the team does.
     "territories": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "wallets", "territories"),
@@ -434,9 +438,10 @@ EXPECTED_TABLES = {
     },
     # The partner API reuses the v2 machinery (services.countermarks.v2), whose module names api_keys;
     # territories: a cancellation gives the local programmes' spent totals back.
+    # venue_providers: a venue's URLs are on its grant (/public/providers/v1/venues/{id}).
     "partners": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("api_keys", "rate_limits", "providers", "provider_keys", "territories"),
+        *("api_keys", "rate_limits", "providers", "provider_keys", "territories", "venue_providers"),
     },
 }
 

@@ -141,3 +141,11 @@ def signature(hmac_key: str, text: str) -> str:
     import hmac
 
     return hmac.new(hmac_key.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+URL_FIELDS = ("notification_url", "booking_url", "cancel_url")
+
+
+def urls_of(grant: object, provider: object) -> dict[str, str | None]:
+    """The URLs that apply to a venue for a provider: the venue's (on its grant) win over the provider's."""
+    return {name: getattr(grant, name, None) or getattr(provider, name, None) for name in URL_FIELDS}

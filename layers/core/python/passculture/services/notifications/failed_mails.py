@@ -215,7 +215,7 @@ def _expiry() -> list[Any]:
     return [FailedMail.expires_at.set(utcnow() + RESENT_KEEP)]
 
 
-def resend_one(item: Any, now: datetime | None = None) -> str:
+def resend_one(item: Any, now: datetime | None = None, send_partner: Callable[[Any], str | None] | None = None) -> str:
     """``resent``, ``failed`` (parked again, with the new reason), ``skipped`` (another resend holds it),
     or ``dropped`` (a partner message no longer due)."""
     from passculture.adapters.email import send_email
@@ -224,13 +224,13 @@ def resend_one(item: Any, now: datetime | None = None) -> str:
     from passculture.models.failed_mails import FailedMail
 
     now = now or utcnow()
+    if item.channel == "partner" and send_partner is None:
+        return "skipped"  # only notify sends partner messages (``partner_messages.resend``)
     if not _take(item, now, timedelta(seconds=get_settings().notify_lease_seconds)):
         return "skipped"
     try:
         if item.channel == "partner":
-            from passculture.services.notifications import partner_messages
-
-            message_id = partner_messages.resend(item)
+            message_id = send_partner(item)
             if message_id is None:
                 _settle(item, [FailedMail.status.set("dropped"), FailedMail.parked.remove(), *_expiry()])
                 return "dropped"
@@ -254,13 +254,21 @@ def resend_one(item: Any, now: datetime | None = None) -> str:
     return "resent"
 
 
-def resend_parked(limit: int | None = None, remaining_ms: Callable[[], int] | None = None) -> ResendReport:
-    """Resends the parked emails, oldest first, while the invocation has time (``remaining_ms``)."""
+def resend_parked(
+    limit: int | None = None,
+    remaining_ms: Callable[[], int] | None = None,
+    send_partner: Callable[[Any], str | None] | None = None,
+) -> ResendReport:
+    """Resends the parked emails, oldest first, while the invocation has time (``remaining_ms``).
+
+    ``send_partner`` sends a parked partner message (notify passes ``partner_messages.resend``,
+    so the functions that only park emails never reach the partners' tables); without it they wait.
+    """
     report = ResendReport()
     for item in parked_mails(limit):
         if remaining_ms is not None and remaining_ms() < RESEND_MARGIN_MS:
             report.complete = False
             break
-        outcome = resend_one(item)
+        outcome = resend_one(item, send_partner=send_partner)
         getattr(report, outcome).append(item.id)
     return report

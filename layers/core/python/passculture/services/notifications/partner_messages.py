@@ -91,7 +91,7 @@ def targets(venue_id: str, booking: dict[str, Any], venue: Any, cache: dict[str,
     from passculture.models.base import batch_get
     from passculture.models.providers import Provider
     from passculture.models.venue_providers import VenueProvider
-    from passculture.services.partners.urls import urls_of
+    from passculture.rules.partners import urls_of
 
     grants = list(VenueProvider.query(venue_id))
     found: list[Target] = []
@@ -268,7 +268,7 @@ def resend(item: Any) -> str | None:
     from passculture.models.failed_mails import FailedMail
     from passculture.models.providers import Provider
     from passculture.models.venue_providers import VenueProvider
-    from passculture.services.partners.urls import urls_of
+    from passculture.rules.partners import urls_of
 
     try:
         provider = Provider.get(int(item.provider_id), consistent_read=True)

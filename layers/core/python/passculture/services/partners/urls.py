@@ -120,8 +120,3 @@ def update_venue(credentials: Credentials, venue_public_id: str, patch: Any, sou
         except VenueProvider.DoesNotExist:
             raise not_found from exc  # withdrawn meanwhile
         raise both_or_neither() from exc
-
-
-def urls_of(grant: Any, provider_item: Any) -> dict[str, str | None]:
-    """The URLs that apply to a venue for a provider: the venue's (its grant's) win over the provider's."""
-    return {name: getattr(grant, name, None) or getattr(provider_item, name, None) for name in FIELDS}
