@@ -507,6 +507,12 @@ def alarms_document() -> dict[str, Any]:
         "An email could not be sent and was parked in failed_mails: resend it (README, Failure modes)",
         _own_metric("EmailsParked"),
     )
+    alarms["PartnerMessagesParkedAlarm"] = _alarm(
+        "PartnerMessagesParked",
+        "A booking notification to a partner kept failing and was parked in failed_mails: resend it "
+        "(README, Failure modes)",
+        _own_metric("PartnerMessagesParked"),
+    )
     # The imports run hourly: an hour's period keeps it raised while a link keeps failing.
     alarms["ImportLinkFailedThriceAlarm"] = _alarm(
         "ImportLinkFailedThrice",
