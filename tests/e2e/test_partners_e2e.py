@@ -1,14 +1,19 @@
 """Over HTTP: the team registers a provider and its key, a structure grants it a venue, a young person
-books, the partner validates the countermark through /public/bookings/v1, and loses it once withdrawn."""
+books, the partner validates the countermark through /public/bookings/v1, and loses it once withdrawn;
+a partner that set its notification URL receives the signed booking message from the stream."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
+from werkzeug import Response
 
 from tests.e2e.conftest import JWT_SECRET, ROOT, TEAM_EMAIL, TEAM_PASSWORD
 
@@ -30,8 +35,8 @@ print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.i
 """
 
 
-@pytest.fixture(scope="module")
-def scene(local_server):
+def make_scene(local_server) -> dict:
+    """A structure's admin and venue with a date in 2 hours, and a young person (straight in the twin's tables)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_") and key != "STAGE"}
     env.update(
         {
@@ -50,6 +55,11 @@ def scene(local_server):
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def scene(local_server):
+    return make_scene(local_server)
 
 
 def test_a_partner_validates_a_booking_of_a_venue_it_was_granted(local_server, scene):
@@ -86,3 +96,47 @@ def test_a_partner_validates_a_booking_of_a_venue_it_was_granted(local_server, s
     assert local_server.delete(f"{grants}/{provider_id}", headers=scene["admin"]).status_code == 204
     gone = local_server.get(f"/public/bookings/v1/token/{token}", headers=partner)
     assert (gone.status_code, gone.json()) == (404, {"global": "This countermark cannot be found"})
+
+
+def test_a_partner_receives_the_signed_message_of_a_booking_then_validates_it(local_server, httpserver):
+    received = []
+
+    def partner(request):
+        received.append((request.headers.get("PassCulture-Signature"), request.get_data()))
+        return Response("{}", status=200, content_type="application/json")
+
+    httpserver.expect_request("/pass-culture/notify", method="POST").respond_with_handler(partner)
+    scene = make_scene(local_server)
+    team = local_server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
+    created = local_server.post("/admin/providers", json={"name": "Agenda e2e"}, headers=team)
+    assert created.status_code == 201, created.text
+    provider_id, hmac_key = created.json()["id"], created.json()["hmacKey"]
+    key = local_server.post(f"/admin/providers/{provider_id}/api-keys", headers=team).json()["key"]
+    provider = {"Authorization": f"Bearer {key}"}
+    grants = f"/venues/{scene['venueId']}/partners"
+    assert local_server.post(grants, json={"providerId": provider_id}, headers=scene["admin"]).status_code == 201
+
+    # The local runner lets 127.0.0.1 through the address checks, as it does for feeds.
+    url = f"http://127.0.0.1:{httpserver.port}/pass-culture/notify"
+    answer = local_server.patch("/public/providers/v1/provider", json={"notificationUrl": url}, headers=provider)
+    assert (answer.status_code, answer.json()["notificationUrl"]) == (200, url), answer.text
+
+    booking = local_server.post("/bookings", json={"stockId": scene["stockId"]}, headers=scene["young"])
+    assert booking.status_code == 201, booking.text
+    token = booking.json()["token"]
+    deadline = time.monotonic() + 30
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(received) == 1, "the partner was not told of the booking"
+    signature, body = received[0]
+    text = json.loads(body)
+    assert isinstance(text, str)
+    assert signature == hmac.new(hmac_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    message = json.loads(text)
+    checked = local_server.get(f"/public/bookings/v1/token/{token}", headers=provider)
+    assert checked.status_code == 200, checked.text
+    assert message["action"] == "BOOK"
+    assert (message["offer_name"], message["offer_price"], message["booking_quantity"]) == ("Le Misanthrope", 1200, 1)
+    assert (message["stock_id"], message["venue_id"]) == (checked.json()["stockId"], checked.json()["venueId"])
+    assert message["offer_id"] == checked.json()["offerId"]
+    assert local_server.patch(f"/public/bookings/v1/use/token/{token}", headers=provider).status_code == 204
