@@ -106,12 +106,18 @@ def routes_with_a_body():
     for name in FUNCTIONS:
         for spec in load_app(name).route_specs:
             if spec.body is not None:
-                yield name, spec.path, spec.method
+                yield name, spec.path, spec.method, spec.auth.value
 
 
-@pytest.mark.parametrize(("name", "path", "method"), sorted(set(routes_with_a_body())))
-def test_hostile_json_is_a_400_naming_the_problem_on_every_route_with_a_body(aws, name, path, method):
-    team = auth(make_team_user())  # passes the access checks that come before the body
+@pytest.mark.parametrize(("name", "path", "method", "auth_kind"), sorted(set(routes_with_a_body())))
+def test_hostile_json_is_a_400_naming_the_problem_on_every_route_with_a_body(aws, name, path, method, auth_kind):
+    # passes the access checks that come before the body: the team, or a provider's key on the partner API
+    if auth_kind == "provider":
+        from tests.api.partners_support import make_provider, provider_headers
+
+        team = provider_headers(make_provider())
+    else:
+        team = auth(make_team_user())
     with Client(load_app(name)) as client:
         for what, (body, problem) in HOSTILE_BODIES.items():
             response = client.http.request(

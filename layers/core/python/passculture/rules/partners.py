@@ -72,7 +72,7 @@ BOOK, CANCEL = "BOOK", "CANCEL"
 SIGNATURE_HEADER = "PassCulture-Signature"
 
 
-def _z(moment: datetime | None) -> str | None:
+def utc_z(moment: datetime | None) -> str | None:
     """UTC with a ``Z``, as the partner API writes dates."""
     from datetime import UTC
 
@@ -96,8 +96,8 @@ def notification_fields(
     quantity = int(booking.get("quantity") or 1)
     return {
         "action": action,
-        "booking_confirmation_date": _z(cancellation_period_end(created_at, begins_at)),
-        "booking_creation_date": _z(created_at),
+        "booking_confirmation_date": utc_z(cancellation_period_end(created_at, begins_at)),
+        "booking_creation_date": utc_z(created_at),
         "booking_quantity": quantity,
         "offer_ean": booking.get("offer_ean"),
         "offer_id": _int(booking.get("offer_public_id")),

@@ -7,15 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
+from passculture.rules.partners import utc_z as _z
 from passculture.schemas.base import CamelModel, Name, examples
 from passculture.schemas.offers import Url
 
 MAX_ID = 2**53 - 1
-
-
-def _z(moment: datetime | None) -> str | None:
-    """UTC with a ``Z``, as the partner API writes dates."""
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- providers (the team) ----------------------------------------------------------
