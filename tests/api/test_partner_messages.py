@@ -356,6 +356,16 @@ def test_a_parked_message_goes_to_the_url_that_applies_now(client, scene):
     assert FailedMail.get(item.id).recipients == [scene.partner.url("/venue")]
 
 
+def test_a_redirect_is_not_followed_and_parked_at_once(client, scene, httpserver):
+    scene.partner.answers = [302]
+    stream = Stream()
+    book(client, scene, stream)
+    assert notify(stream.records()) == {"batchItemFailures": []}
+    (item,) = parked()
+    assert item.attempts == 1 and item.reason.startswith("The partner answered a redirect (HTTP 302)")
+    assert len(scene.partner.received) == 1
+
+
 def test_a_parked_message_no_longer_due_is_dropped(client, scene):
     scene.partner.answers = [400]
     stream = Stream()

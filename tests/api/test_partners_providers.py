@@ -253,3 +253,37 @@ def test_a_venue_url_is_checked(client, scene):
     answer = patch(client, venue_path(scene.venue), {"notificationUrl": "https://10.0.0.1/x"}, scene.headers)
     assert answer.status_code == 400
     assert "private or local network address" in answer.json_body["notificationUrl"][0]
+
+
+def test_the_provider_routes_count_against_the_keys_minute(client, scene, monkeypatch):
+    from passculture.services.countermarks import v2
+    from passculture.services.partners import bookings as partner_bookings
+
+    minute = 1_800_000_000
+    monkeypatch.setattr(v2, "_now", lambda: minute + 10)
+    monkeypatch.setattr(partner_bookings, "key_limit", lambda: v2.ratelimit.Limit("partner-key", 3, 60))
+    assert client.http.get(PROVIDER, headers=scene.headers).status_code == 200
+    assert patch(client, PROVIDER, {"notificationUrl": NOTIFY}, scene.headers).status_code == 200
+    assert patch(client, venue_path(scene.venue), {"notificationUrl": NOTIFY}, scene.headers).status_code == 204
+    for answer in (
+        client.http.get(PROVIDER, headers=scene.headers),
+        patch(client, PROVIDER, {"notificationUrl": None}, scene.headers),
+        patch(client, venue_path(scene.venue), {"notificationUrl": None}, scene.headers),
+    ):
+        assert answer.status_code == 429 and int(answer.headers["Retry-After"]) >= 1
+        assert list(answer.json_body) == ["global"]
+    assert Provider.get(scene.provider.id).notification_url == NOTIFY
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1/notify", "http://127.0.0.1:8123/notify", "https://[::1]/x"])
+def test_the_local_machine_is_refused_unless_allowed_as_under_make_run(client, scene, monkeypatch, url):
+    from dataclasses import replace
+
+    from passculture.adapters import feeds
+
+    answer = patch(client, PROVIDER, {"notificationUrl": url}, scene.headers)
+    assert answer.status_code == 400, answer.json_body
+    real = feeds.get_settings()
+    monkeypatch.setattr(feeds, "get_settings", lambda: replace(real, import_allowed_hosts=("127.0.0.1", "::1")))
+    answer = patch(client, PROVIDER, {"notificationUrl": url}, scene.headers)
+    assert (answer.status_code, answer.json_body["notificationUrl"]) == (200, url)

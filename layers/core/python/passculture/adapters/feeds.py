@@ -217,7 +217,9 @@ def post_message(url: str, body: bytes, headers: dict[str, str], *, timeout: flo
         if 200 <= status < 300:
             return status
         if status in _REDIRECTS:
-            raise FeedError(f"The partner answered a redirect (HTTP {status}): not followed", status=status)
+            where = response.headers.get("Location")
+            message = f"The partner answered a redirect (HTTP {status}) to {where!r}: not followed"
+            raise FeedError(message, status=status, permanent=True)
         raise FeedError(f"The partner answered HTTP {status}", status=status)
     finally:
         response.close()
