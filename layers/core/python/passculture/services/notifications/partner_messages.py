@@ -21,7 +21,7 @@ answered 2xx. One attempt is a POST through the feeds' guarded fetcher
 retries with jittered backoff on 5xx and connection failures within
 ``PARTNER_MESSAGE_TOTAL_SECONDS``). A failed attempt releases the lease and
 fails the record, so Lambda delivers it again; after ``NOTIFY_MAX_ATTEMPTS``
-(at once for an answer no retry changes: a 4xx, an address the guards refuse)
+(at once for an answer no retry changes: a 4xx, a redirect, an address the guards refuse)
 the message is parked in ``failed_mails`` with its reason (``channel``
 ``partner``, counted in ``PartnerMessagesParked``) and the batch moves on.
 ``make resend-mail`` / the ``resend-mail`` action sends it again (``resend``).
