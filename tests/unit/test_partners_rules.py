@@ -133,3 +133,45 @@ def test_a_booking_gets_its_integer_id_in_the_booking_transaction(aws):
     assert 1 <= booking.public_id <= MAX_PUBLIC_ID
     assert Unique.get(ids.guard_key(int(booking.public_id))).target == f"booking:{booking.token}"
     assert booking.offer_public_id == offer_id and booking.stock_public_id is None  # copied when known
+
+
+# -- messages to partners ----------------------------------------------------------
+
+
+def test_a_message_is_a_json_string_holding_sorted_compact_json_signed_over_that_text():
+    import hashlib
+    import hmac
+    import json
+
+    from passculture.rules.partners import message_body, message_text, signature
+
+    text = message_text({"venue_name": "Théâtre", "action": "BOOK", "offer_price": 1250})
+    assert text == '{"action":"BOOK","offer_price":1250,"venue_name":"Théâtre"}'
+    body = message_body(text)
+    assert json.loads(body) == text  # partners parse it twice
+    assert json.loads(json.loads(body))["venue_name"] == "Théâtre"
+    key = "00ff" * 16
+    assert signature(key, text) == hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    assert signature(key, text) != signature(key, text.replace("1250", "1251"))
+
+
+def test_notification_fields_of_a_thing_and_of_an_older_item():
+    from datetime import UTC, datetime, timedelta
+
+    from passculture.rules.partners import notification_fields
+
+    created = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
+    booking = {"quantity": 2, "amount_cents": 3001, "user_public_name": "Camille", "venue_public_id": 7}
+    fields = notification_fields(
+        booking, "CANCEL", created, None, {"name": "Lieu", "address": "1 rue", "department_code": "13"}
+    )
+    assert fields["booking_confirmation_date"] is None  # a thing has no cancellation period
+    assert (fields["booking_creation_date"], fields["offer_price"]) == ("2026-05-01T10:00:00Z", 1500)
+    assert (fields["user_first_name"], fields["venue_name"], fields["venue_department_code"]) == (
+        "Camille",
+        "Lieu",
+        "13",
+    )
+    assert (fields["venue_id"], fields["offer_id"], fields["action"]) == (7, None, "CANCEL")
+    event = notification_fields(booking, "BOOK", created, created + timedelta(days=10), {})
+    assert event["booking_confirmation_date"] == "2026-05-03T10:00:00Z"  # created + 48 h
