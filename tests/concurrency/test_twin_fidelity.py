@@ -48,3 +48,16 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_later_ones_still_ar
     dynamodb.put_item(TableName="scratch", Item={"k": {"S": "after"}})
     assert keys() == ["first", "after"]
     assert "Item" not in dynamodb.get_item(TableName="scratch", Key={"k": {"S": "phantom"}})
+
+
+def test_an_item_over_400_kb_is_refused_whole_and_one_under_it_is_kept(scratch):
+    dynamodb, _ = scratch
+    # Many attributes (the twin checks a new item's size once, on the whole item) summing past the limit.
+    too_big = {"k": {"S": "big"}} | {f"a{n}": {"S": "x" * 1000} for n in range(410)}
+    with pytest.raises(ClientError, match="Item size has exceeded the maximum allowed size"):
+        dynamodb.put_item(TableName="scratch", Item=too_big)
+    assert "Item" not in dynamodb.get_item(TableName="scratch", Key={"k": {"S": "big"}})
+    fits = {"k": {"S": "fits"}} | {f"a{n}": {"S": "x" * 1000} for n in range(390)}
+    dynamodb.batch_write_item(RequestItems={"scratch": [{"PutRequest": {"Item": fits}}]})
+    kept = dynamodb.get_item(TableName="scratch", Key={"k": {"S": "fits"}}, ConsistentRead=True)["Item"]
+    assert len(kept) == 391
