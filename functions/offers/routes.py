@@ -11,6 +11,7 @@ from passculture.web import Reply, Req, RouteSet
 if TYPE_CHECKING:
     from passculture.schemas.offers import ImageUploadOut, OfferOut, OfferPage
     from passculture.schemas.partners import GrantList, GrantOut
+    from passculture.schemas.price_categories import PriceCategoryList, PriceCategoryOut
     from passculture.schemas.stocks import StockList, StockOut
     from passculture.schemas.venues import VenueOut, VenuePage
 
@@ -251,9 +252,10 @@ def make_blueprint() -> Blueprint:
         (`quantity` and `remainingQuantity` null when unlimited).
         """
         from passculture.schemas.stocks import StockList
-        from passculture.services.catalogue.offers import stocks_of
+        from passculture.services.catalogue.offers import offer_and_stocks
 
-        return StockList.of(stocks_of(req.principal, id))
+        offer, stocks = offer_and_stocks(req.principal, id)
+        return StockList.of(stocks, offer.price_categories)
 
     @routes.post(
         "/offers/{id}/stocks",
@@ -284,16 +286,81 @@ def make_blueprint() -> Blueprint:
         single = isinstance(req.body, StockIn)
         items = [req.body] if single else req.body.stocks
         result = create_stocks(req.principal, id, items, req.headers.get("idempotency-key"))
-        body = StockOut.of(result.stocks[0]) if single else StockList.of(result.stocks)
+        categories = result.offer.price_categories if result.offer is not None else None
+        body = StockOut.of(result.stocks[0], categories) if single else StockList.of(result.stocks, categories)
         if result.created:
             return Reply(body, 201)
         return Reply(body, 200, {"Idempotent-Replayed": "true"})
+
+    # -- price categories --------------------------------------------------------
+
+    @routes.get("/offers/{id}/price-categories", response="price_categories:PriceCategoryList", errors={404: NO_OFFER})
+    def list_price_categories(req: Req, id: str) -> PriceCategoryList:
+        """The offer's price categories (at most 50): `id`, `label`, `priceCents`, `idAtProvider`.
+
+        A date of an event (`POST /offers/{id}/stocks` with `priceCategoryId`) takes
+        its category's price.
+        """
+        from passculture.schemas.price_categories import PriceCategoryList
+        from passculture.services.catalogue.price_categories import list_for
+
+        return PriceCategoryList.of(list_for(req.principal, id))
+
+    @routes.post(
+        "/offers/{id}/price-categories",
+        body="price_categories:PriceCategoriesIn",
+        response="price_categories:PriceCategoryList",
+        status=201,
+        errors={
+            400: "A bad field, more than 50 categories on the offer, or a (label, price) or `idAtProvider` taken",
+            404: NO_OFFER,
+            409: "The offer's price categories kept changing under concurrent calls: try again",
+        },
+    )
+    def add_price_categories(req: Req, id: str) -> PriceCategoryList:
+        """Adds price categories to the offer, all or none; answers every category of the offer.
+
+        Each is unique within the offer by (`label`, `priceCents`) and by
+        `idAtProvider`; an offer has at most 50.
+        """
+        from passculture.schemas.price_categories import PriceCategoryList
+        from passculture.services.catalogue.price_categories import New, add_for
+
+        items = [New(c.label, c.price_cents, c.id_at_provider) for c in req.body.price_categories]
+        return PriceCategoryList.of(add_for(req.principal, id, items))
+
+    @routes.patch(
+        "/offers/{id}/price-categories/{categoryId}",
+        body="price_categories:PriceCategoryPatch",
+        response="price_categories:PriceCategoryOut",
+        errors={
+            400: "A bad field, or a (label, price) or `idAtProvider` another category has",
+            404: "No such offer, or no such price category on it",
+            409: "The offer's price categories kept changing under concurrent calls: try again",
+        },
+    )
+    def update_price_category(req: Req, id: str, categoryId: str) -> PriceCategoryOut:
+        """Changes a price category; a new price is copied onto every live date of the category.
+
+        Bookings already made keep the price they paid; the next ones pay the new one.
+        """
+        from passculture.errors import NotFound
+        from passculture.schemas.price_categories import PriceCategoryOut
+        from passculture.services.catalogue.price_categories import NOT_FOUND, update_for
+
+        if not categoryId.isdigit() or len(categoryId) > 16:
+            raise NotFound(NOT_FOUND, field="categoryId")
+        return PriceCategoryOut.of(update_for(req.principal, id, int(categoryId), req.body.changes()))
 
     @routes.patch(
         "/stocks/{id}",
         body="stocks:StockPatch",
         response="stocks:StockOut",
-        errors={404: NO_STOCK, 409: "The quantity is below the places already booked"},
+        errors={
+            400: "A bad field, an unknown `priceCategoryId`, or `priceCents` on a date with a price category",
+            404: NO_STOCK,
+            409: "The quantity is below the places already booked",
+        },
     )
     def update_stock(req: Req, id: str) -> StockOut:
         """Changes a stock; a quantity below what is already booked is a 409.
@@ -301,9 +368,10 @@ def make_blueprint() -> Blueprint:
         Any subset of its fields; `quantity: null` makes it unlimited.
         """
         from passculture.schemas.stocks import StockOut
-        from passculture.services.catalogue.stocks import update_stock
+        from passculture.services.catalogue.stocks import update_stock_of
 
-        return StockOut.of(update_stock(req.principal, id, req.body))
+        stock, offer = update_stock_of(req.principal, id, req.body)
+        return StockOut.of(stock, offer.price_categories)
 
     @routes.delete("/stocks/{id}", status=204, errors={404: NO_STOCK})
     def delete_stock(req: Req, id: str) -> None:

@@ -207,6 +207,8 @@ def test_an_offer_shows_its_stocks_with_what_remains(api, scene):
         "offerId",
         "beginsAt",
         "priceCents",
+        "priceCategoryId",
+        "priceCategory",
         "quantity",
         "booked",
         "remainingQuantity",

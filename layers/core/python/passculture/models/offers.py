@@ -5,6 +5,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -107,6 +108,16 @@ class OfferProviderIndex(GlobalSecondaryIndex["Offer"]):
     external_id = UnicodeAttribute(range_key=True)
 
 
+class PriceCategory(MapAttribute):
+    """One price of an event (``services.catalogue.price_categories``): its dates copy ``price_cents``."""
+
+    # A random integer (``rules.partners.new_public_id``), unique within the offer: the pro and partner id.
+    id = NumberAttribute()
+    label = UnicodeAttribute()
+    price_cents = NumberAttribute()
+    id_at_provider = UnicodeAttribute(null=True)
+
+
 class Offer(Model):
     Meta = meta_for("offers")
 
@@ -148,6 +159,14 @@ class Offer(Model):
     image_source = UnicodeAttribute(null=True)
     # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
     public_id = NumberAttribute(null=True)
+    # Price categories (at most 50), written whole under ``price_categories_version`` (conditional on it).
+    price_categories = ListAttribute(of=PriceCategory, null=True)
+    price_categories_version = NumberAttribute(null=True)
+    # Offers a partner made (/public/offers/v1): ``provider_id`` is then the provider's integer id as text
+    # (an agenda import's offers hold their link's id there), ``id_at_provider`` the partner's own id
+    # (unique per venue through ``uniques``), ``has_ticket`` whether booking calls the partner (ticketing).
+    id_at_provider = UnicodeAttribute(null=True)
+    has_ticket = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 

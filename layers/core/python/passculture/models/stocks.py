@@ -54,6 +54,11 @@ class Stock(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
     public_id = NumberAttribute(null=True)
+    # An event's date may have a price category of its offer (its id): ``price_cents`` is then a copy of
+    # the category's price, kept in step when it changes (``catalogue.price_categories``).
+    price_category_id = NumberAttribute(null=True)
+    # A partner's own id for the date (/public/offers/v1), unique within the offer.
+    id_at_provider = UnicodeAttribute(null=True)
 
     offer_index = StockOfferIndex()
 

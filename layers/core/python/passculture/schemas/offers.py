@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from passculture.rules.text import check_name
 from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery, examples
 from passculture.schemas.crossfield import CrossChecked, given
+from passculture.schemas.price_categories import PriceCategoryOut
 from passculture.schemas.stocks import StockOut
 from passculture.vocabulary import Category, OfferStatus
 
@@ -122,6 +123,7 @@ class OfferOut(CamelModel):
     created_at: datetime
     updated_at: datetime | None = None
     stocks: list[StockOut] | None = Field(default=None, description="the live stocks, by date (absent in lists)")
+    price_categories: list[PriceCategoryOut] = Field(default_factory=list, description="an event's prices")
 
     @classmethod
     def of(cls, view: Any) -> OfferOut:
@@ -149,7 +151,8 @@ class OfferOut(CamelModel):
             department_code=offer.department_code,
             created_at=offer.created_at,
             updated_at=offer.updated_at,
-            stocks=None if view.stocks is None else [StockOut.of(s) for s in view.stocks],
+            stocks=None if view.stocks is None else [StockOut.of(s, offer.price_categories) for s in view.stocks],
+            price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
         )
 
 

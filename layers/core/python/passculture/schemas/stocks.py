@@ -40,6 +40,22 @@ PriceCents = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS, description="in cent
 Quantity = Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="absent or null: unlimited")]
 
 
+CategoryId = Annotated[int, Field(ge=1, le=2**53 - 1)]
+PRICE_IS_THE_CATEGORY = "A date with a price category takes the category's price"
+
+
+def _price_or_category(data: dict[str, Any]) -> dict[str, str]:
+    price = given(data, "priceCents", "price_cents")
+    category = given(data, "priceCategoryId", "price_category_id")
+    if category is not None and price is not None:
+        return {"priceCents": PRICE_IS_THE_CATEGORY}
+    if category is None and price is None and not ("priceCents" in data or "price_cents" in data):
+        return {"priceCents": "Field required"}
+    if category is None and price is None:
+        return {"priceCents": "Cannot be null"}
+    return {}
+
+
 def _parsed(raw: Any) -> datetime | None:
     try:
         value = TypeAdapter(AwareDatetime).validate_python(raw)
@@ -68,13 +84,18 @@ class StockIn(CrossChecked):
     model_config = examples(AN_EVENING, A_THING)
 
     begins_at: FutureDatetime | None = None
-    price_cents: PriceCents
+    price_cents: PriceCents | None = Field(default=None, description="required unless `priceCategoryId` is given")
+    price_category_id: CategoryId | None = Field(
+        default=None, description="an event's date: its price is the category's"
+    )
     quantity: Quantity | None = None
     booking_limit_at: FutureDatetime | None = None
 
     @classmethod
     def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
-        return _limit_after_start(data)
+        errors = _limit_after_start(data)
+        errors.update(_price_or_category(data))
+        return errors
 
 
 class StockBatchIn(CamelModel):
@@ -110,16 +131,29 @@ class StockPatch(CrossChecked):
 
     begins_at: FutureDatetime | None = None
     price_cents: PriceCents | None = None
+    price_category_id: CategoryId | None = Field(default=None, description="the date takes this category's price")
     quantity: Quantity | None = None
     booking_limit_at: FutureDatetime | None = None
 
     @classmethod
     def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
         errors = _limit_after_start(data)
+        if given(data, "priceCategoryId", "price_category_id") is not None and "priceCents" in data:
+            errors["priceCents"] = PRICE_IS_THE_CATEGORY
         for alias, name in (("priceCents", "price_cents"), ("beginsAt", "begins_at")):
             if (alias in data or name in data) and given(data, alias, name) is None:
                 errors[alias] = "Cannot be null"
         return errors
+
+
+class StockPriceCategory(CamelModel):
+    id: int
+    label: str
+    price_cents: int
+
+    @classmethod
+    def of(cls, category: Any) -> StockPriceCategory:
+        return cls(id=int(category.id), label=category.label, price_cents=int(category.price_cents))
 
 
 class StockOut(CamelModel):
@@ -127,18 +161,27 @@ class StockOut(CamelModel):
     offer_id: str
     begins_at: datetime | None = None
     price_cents: int
+    price_category_id: int | None = None
+    price_category: StockPriceCategory | None = Field(default=None, description="the date's price category")
     quantity: int | None = None
     booked: int
     remaining_quantity: int | None = None
     booking_limit_at: datetime | None = None
 
     @classmethod
-    def of(cls, stock: Any) -> StockOut:
+    def of(cls, stock: Any, categories: Any = None) -> StockOut:
+        """``stock``, with its price category found in ``categories`` (its offer's, when the caller read them)."""
+        category = None
+        if stock.price_category_id is not None:
+            wanted = int(stock.price_category_id)
+            category = next((c for c in categories or [] if int(c.id) == wanted), None)
         return cls(
             id=stock.id,
             offer_id=stock.offer_id,
             begins_at=stock.begins_at,
             price_cents=int(stock.price_cents),
+            price_category_id=None if stock.price_category_id is None else int(stock.price_category_id),
+            price_category=StockPriceCategory.of(category) if category is not None else None,
             quantity=None if stock.quantity is None else int(stock.quantity),
             booked=int(stock.booked or 0),
             remaining_quantity=stock.places_left,
@@ -150,8 +193,8 @@ class StockList(CamelModel):
     stocks: list[StockOut]
 
     @classmethod
-    def of(cls, stocks: list[Any]) -> StockList:
-        return cls(stocks=[StockOut.of(s) for s in stocks])
+    def of(cls, stocks: list[Any], categories: Any = None) -> StockList:
+        return cls(stocks=[StockOut.of(s, categories) for s in stocks])
 
 
 class StockCreated:

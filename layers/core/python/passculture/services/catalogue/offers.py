@@ -221,7 +221,13 @@ def offer_with_stocks(principal: Principal, offer_id: str) -> OfferView:
 
 def stocks_of(principal: Principal, offer_id: str) -> list[Stock]:
     """The offer's live stocks by date, if the caller may see the offer."""
-    return sorted_stocks(live_stocks(offer_for(principal, offer_id).id))
+    return offer_and_stocks(principal, offer_id)[1]
+
+
+def offer_and_stocks(principal: Principal, offer_id: str) -> tuple[Offer, list[Stock]]:
+    """``stocks_of`` with the offer (its price categories, which the stocks show)."""
+    offer = offer_for(principal, offer_id)
+    return offer, sorted_stocks(live_stocks(offer.id))
 
 
 def request_image_upload(principal: Principal, offer_id: str, content_type: str) -> Upload:

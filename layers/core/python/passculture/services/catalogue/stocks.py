@@ -66,7 +66,7 @@ def stock_for(principal: Principal, stock_id: str) -> tuple[Stock, Offer]:
     return stock, offer
 
 
-def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime) -> Stock:
+def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime, category: Any = None) -> Stock:
     limit = data.booking_limit_at
     if limit is None and data.begins_at is not None:
         limit = default_booking_limit(data.begins_at, now)
@@ -75,7 +75,8 @@ def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime) -> St
         offer_id=offer_id,
         begins_key=begins_key(data.begins_at),
         begins_at=data.begins_at,
-        price_cents=data.price_cents,
+        price_cents=int(category.price_cents) if category is not None else data.price_cents,
+        price_category_id=int(category.id) if category is not None else None,
         quantity=data.quantity,
         booked=0,
         booking_limit_at=limit,
@@ -88,6 +89,7 @@ def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime) -> St
 class StocksCreated:
     stocks: list[Stock]
     created: bool  # False when an Idempotency-Key replayed an earlier request's stocks
+    offer: Offer | None = None
 
 
 def _stock_ids(principal: Principal, offer_id: str, count: int, key: str | None) -> list[str]:
@@ -120,7 +122,11 @@ def create_stocks(
     if not things and any(s.begins_at is None for s in existing):
         raise Conflict("This offer is a thing with a single stock: it has no dates", field="beginsAt")
     now = utcnow()
-    stocks = [_new_stock(stock_id, offer.id, item, now) for stock_id, item in zip(ids, items, strict=True)]
+    chosen = categories_of_items(offer, items, many=len(items) > 1)
+    stocks = [
+        _new_stock(stock_id, offer.id, item, now, category)
+        for stock_id, item, category in zip(ids, items, chosen, strict=True)
+    ]
 
     def build() -> Transaction:
         tx = Transaction()
@@ -151,7 +157,25 @@ def _done(offer: Offer, existing: list[Stock], stocks: list[Stock], *, created: 
     # A replay refreshes too: the first request may have failed between its stocks and this.
     known = {s.id for s in existing}
     refresh_offer(offer, stocks=existing + [s for s in stocks if s.id not in known])
-    return StocksCreated(stocks, created)
+    return StocksCreated(stocks, created, offer)
+
+
+def categories_of_items(offer: Offer, items: list[StockIn], *, many: bool, field: str = "stocks") -> list[Any]:
+    """Each item's price category (None without one); 400 naming each unknown one, or one on a thing."""
+    from passculture.services.catalogue.price_categories import NOT_FOUND, find
+
+    found, errors = [], {}
+    for n, item in enumerate(items):
+        name = f"{field}.{n}.priceCategoryId" if many else "priceCategoryId"
+        category = find(offer, item.price_category_id)
+        if item.price_category_id is not None and category is None:
+            errors[name] = [NOT_FOUND]
+        elif category is not None and item.begins_at is None:
+            errors[name] = ["A thing's stock has no price category: only an event's dates have one"]
+        found.append(category)
+    if errors:
+        raise InvalidInput(errors)
+    return found
 
 
 def _read_stocks(ids: list[str]) -> dict[str, Stock]:
@@ -173,7 +197,17 @@ def _replayed(items: list[StockIn], ids: list[str], found: dict[str, Stock]) -> 
 
 def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stock:
     """Changes price, quantity, date or booking limit (409 when the quantity goes below what is booked)."""
+    return update_stock_of(principal, stock_id, patch)[0]
+
+
+def update_stock_of(principal: Principal, stock_id: str, patch: StockPatch) -> tuple[Stock, Offer]:
+    """``update_stock``, with the stock's offer (its price categories, for the answer)."""
     stock, offer = stock_for(principal, stock_id)
+    return change_stock(stock, offer, patch), offer
+
+
+def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
+    """``update_stock`` once the caller may: the changes of ``patch`` on ``stock``, the offer refreshed."""
     given = patch.model_fields_set
     if stock.begins_at is None and patch.begins_at is not None:
         raise InvalidInput("A thing's stock has no date", field="beginsAt")
@@ -195,8 +229,26 @@ def update_stock(principal: Principal, stock_id: str, patch: StockPatch) -> Stoc
     if limit != stock.booking_limit_at:
         actions.append(Stock.booking_limit_at.set(limit) if limit is not None else Stock.booking_limit_at.remove())
     condition = _not_deleted()
-    if patch.price_cents is not None and patch.price_cents != stock.price_cents:
-        actions.append(Stock.price_cents.set(patch.price_cents))
+    price_cents = patch.price_cents
+    if patch.price_category_id is not None:
+        from passculture.services.catalogue.price_categories import NOT_FOUND, find
+
+        category = find(offer, patch.price_category_id)
+        if category is None:
+            raise InvalidInput(NOT_FOUND, field="priceCategoryId")
+        if stock.begins_at is None:
+            raise InvalidInput("A thing's stock has no price category", field="priceCategoryId")
+        price_cents = int(category.price_cents)
+        if stock.price_category_id is None or int(stock.price_category_id) != int(category.id):
+            actions.append(Stock.price_category_id.set(int(category.id)))
+            stock.price_category_id = int(category.id)
+    elif patch.price_cents is not None and stock.price_category_id is not None:
+        raise InvalidInput(
+            "This date takes its price category's price: change the category's price, or give another category",
+            field="priceCents",
+        )
+    if price_cents is not None and price_cents != stock.price_cents:
+        actions.append(Stock.price_cents.set(price_cents))
     if "quantity" in given:
         if patch.quantity is None:
             actions.append(Stock.quantity.remove())
