@@ -148,6 +148,9 @@ class Offer(Model):
     image_source = UnicodeAttribute(null=True)
     # The integer id partners see (services.partners.ids): random, unique through ``uniques``.
     public_id = NumberAttribute(null=True)
+    # An event a partner created with ``hasTicket`` (/public/offers/v1; ``provider_id`` is then the provider's
+    # integer id as text): booking calls the partner's booking URL (``services.booking.ticketing``).
+    has_ticket = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 
