@@ -50,7 +50,8 @@ HTTP_FUNCTIONS = (
 # send it with an asynchronous invoke, no trigger to deploy.
 EVENT_SOURCES: dict[str, tuple[dict[str, str], ...]] = {
     "openagenda": ({"kind": "schedule", "rate": "rate(1 hour)"}, {"kind": "job"}),
-    "notify": ({"kind": "dynamodb", "table": "bookings"},),
+    # The schedule retries the parked ticket cancellations (services.booking.ticketing) until partners accept.
+    "notify": ({"kind": "dynamodb", "table": "bookings"}, {"kind": "schedule", "rate": "rate(10 minutes)"}),
     "territories": ({"kind": "schedule", "rate": "rate(1 hour)"}, {"kind": "job"}),
     "offers": (
         {"kind": "s3", "prefix": "uploads/"},

@@ -513,6 +513,12 @@ def alarms_document() -> dict[str, Any]:
         "(README, Failure modes)",
         _own_metric("PartnerMessagesParked"),
     )
+    alarms["TicketCancellationsParkedAlarm"] = _alarm(
+        "TicketCancellationsParked",
+        "A ticketed booking's tickets could not be cancelled at the partner (a failed booking's compensation, or "
+        "a cancellation): parked in failed_mails, retried every 10 minutes (README, Failure modes)",
+        _own_metric("TicketCancellationsParked"),
+    )
     # The imports run hourly: an hour's period keeps it raised while a link keeps failing.
     alarms["ImportLinkFailedThriceAlarm"] = _alarm(
         "ImportLinkFailedThrice",

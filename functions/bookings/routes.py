@@ -19,8 +19,11 @@ BOOKING_ERRORS = {
     404: "No such stock, or its offer is not published",
     409: (
         "Sold out, bookings closed, the event is past, this date is already booked by me, not enough credit "
-        "or a cap reached, or the Idempotency-Key was used for another booking"
+        "or a cap reached, or the Idempotency-Key was used for another booking; a ticketed offer: the partner's "
+        "ticketing answered sold out or not enough seats"
     ),
+    502: "A ticketed offer: the partner's ticketing failed or answered nonsense; nothing was booked",
+    504: "A ticketed offer: the partner's ticketing did not answer in time; nothing was booked",
 }
 CANCEL_ERRORS = {
     404: "No such booking, or not mine",

@@ -1,7 +1,7 @@
 """Lambda entry point of the notify function (handler: ``functions/notify/app.handler``).
 
 Fed by the bookings table's DynamoDB stream (booking emails, and messages to partners);
-it serves no HTTP route (no blueprint).
+it serves no HTTP route (no blueprint). Its schedule retries the parked ticket cancellations.
 An operator's ``{"action": "resend-mail"}`` (``aws lambda invoke``, or ``make resend-mail``
 locally) resends the parked emails (README "Failure modes").
 """
@@ -41,4 +41,13 @@ def on_action(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return resend_parked(int(limit) if limit else None, _clock(context), send_partner=resend).as_dict()
 
 
-handler = make_handler(app, dynamodb=on_booking_records, action=on_action)
+def on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Every 10 minutes: the parked ticket cancellations are tried again (never dropped while due)."""
+    from passculture.services.notifications.failed_mails import resend_parked
+    from passculture.services.notifications.partner_messages import resend
+
+    report = resend_parked(None, _clock(context), send_partner=resend, channels=frozenset({"ticketing"}))
+    return report.as_dict()
+
+
+handler = make_handler(app, dynamodb=on_booking_records, schedule=on_schedule, action=on_action)

@@ -131,7 +131,8 @@ def test_functions_invoked_asynchronously_park_what_still_fails_in_their_queue(s
     from infra import catalog
 
     asynchronous = [n for n in FUNCTIONS if catalog.invoked_asynchronously(n)]
-    assert asynchronous == ["offers", "openagenda", "territories"]  # the image check and the schedules
+    # the image check and the schedules (notify's retries the parked ticket cancellations)
+    assert asynchronous == ["offers", "openagenda", "notify", "territories"]
     for name in FUNCTIONS:
         definition = service["functions"][name]
         if name not in asynchronous:
@@ -416,21 +417,27 @@ EXPECTED_TABLES = {
     # cancelled bookings give their local programmes' spent totals back.
     "offers": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("providers", "venue_providers", "territories"),
+        *("providers", "venue_providers", "territories", "failed_mails"),
     },
-    # The app side never reads a structure's members.
-    "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
+    # The app side never reads a structure's members. Ticketing (every function that books or cancels):
+    # the offer's provider and its grant, and the ticket cancellations parked in failed_mails.
+    "bookings": {
+        *("users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"),
+        *("providers", "venue_providers", "failed_mails"),
+    },
     "countermarks": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("api_keys", "rate_limits", "territories"),
+        *("api_keys", "rate_limits", "territories", "providers", "venue_providers", "failed_mails"),
     },
     # Imports write offers and stocks like the catalogue does; a removed date's bookings are the offers job's.
     "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
     # euros() is a rule now: no reach into wallets. Partner messages: the venue's grants
     # (venue_providers) and their providers; a booking lacking its integer ids is given them
     # (its offer's and stock's, written on the booking).
+    # Its schedule retries ticket cancellations: the date then follows the partner's count (offerers: the
+    # offer's refresh in the feed).
     "notify": {"users", "uniques", "venues", "failed_mails", "providers", "venue_providers", "bookings"}
-    | {"offers", "stocks"},
+    | {"offers", "stocks", "offerers"},
     # Local decisions on offers, programmes and their grants (wallets), structures validated as the team does.
     "territories": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "wallets", "territories"),
@@ -442,6 +449,7 @@ EXPECTED_TABLES = {
     "partners": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
         *("api_keys", "rate_limits", "providers", "provider_keys", "territories", "venue_providers"),
+        "failed_mails",
     },
 }
 

@@ -105,6 +105,9 @@ class Settings:
     # budget with the retries of one delivery.
     partner_message_timeout_seconds: float
     partner_message_total_seconds: float
+    # Ticketing (an offer with ``has_ticket``): the booking's call to the partner's booking URL, all of it
+    # (connection, answer) within this; the cancellation calls get the same budget.
+    ticketing_timeout_seconds: float
     countermark_failure_window_seconds: int
     api_keys_per_structure: int
     # One CSV export response stays far below Lambda's 6 MB response limit.
@@ -190,6 +193,7 @@ def get_settings() -> Settings:
         partner_key_requests_per_minute=_int("PARTNER_KEY_REQUESTS_PER_MINUTE", 200),
         partner_message_timeout_seconds=float(_str("PARTNER_MESSAGE_TIMEOUT_SECONDS", "5")),
         partner_message_total_seconds=float(_str("PARTNER_MESSAGE_TOTAL_SECONDS", "12")),
+        ticketing_timeout_seconds=float(_str("TICKETING_TIMEOUT_SECONDS", "8")),
         countermark_failure_window_seconds=_int("COUNTERMARK_FAILURE_WINDOW_SECONDS", 900),
         api_keys_per_structure=_int("API_KEYS_PER_STRUCTURE", 5),
         csv_export_max_rows=_int("CSV_EXPORT_MAX_ROWS", 5000),

@@ -71,6 +71,18 @@ class ServiceUnavailable(DomainError):
         super().__init__(message)
 
 
+class BadGateway(ServiceUnavailable):
+    """A partner system we called (ticketing) failed or answered what it should not: retry later."""
+
+    status = 502
+
+
+class GatewayTimeout(ServiceUnavailable):
+    """A partner system we called (ticketing) did not answer in time: retry later."""
+
+    status = 504
+
+
 def flat(exc: DomainError, body: dict[str, object]) -> DomainError:
     """``exc`` answered on the partner API with exactly ``body`` (``{"global": "..."}``)."""
     exc.flat = body

@@ -86,11 +86,14 @@ PARTNER_WORDS = Words("The partner", "The address", "an address", "Addresses", "
 class FeedError(Exception):
     """A feed that could not be fetched, or is not an agenda; ``reason`` is shown to the pro."""
 
-    def __init__(self, reason: str, *, status: int | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, status: int | None = None, permanent: bool = False, timed_out: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status  # the HTTP status that caused it, when there was one
         self.permanent = permanent  # the address itself is refused: no retry changes it
+        self.timed_out = timed_out  # no (whole) answer within the time allowed
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,35 @@ def post_message(url: str, body: bytes, headers: dict[str, str], *, timeout: flo
     within ``total``, never a 4xx. Redirects are not followed (a POST's body is
     not sent twice to an address nobody checked): a 3xx is a failure.
     """
+    status, _ = _post(url, body, headers, timeout=timeout, total=total)
+    return status
+
+
+def post_for_answer(
+    url: str, body: bytes, headers: dict[str, str], *, timeout: float, total: float, attempts: int = ATTEMPTS
+) -> tuple[int, bytes]:
+    """``post_message`` that also reads the answer: ``(status, body)`` of a 2xx or a 409 (ticketing), or FeedError.
+
+    ``attempts=1`` for a call that must not reach the partner twice (a booking); the
+    body is cut at ``PARTNER_ANSWER_MAX_BYTES`` and read within ``total``.
+    """
+    return _post(url, body, headers, timeout=timeout, total=total, attempts=attempts, read=True)
+
+
+PARTNER_ANSWER_MAX_BYTES = 256 * 1024
+_ANSWERED = frozenset({409})  # besides 2xx: a ticketing refusal (``sold_out``, ``not_enough_seats``) has a body
+
+
+def _post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    total: float,
+    attempts: int = ATTEMPTS,
+    read: bool = False,
+) -> tuple[int, bytes]:
     policy = _Policy.from_settings()
     try:
         target = _target(url, policy, PARTNER_WORDS)
@@ -211,11 +243,12 @@ def post_message(url: str, body: bytes, headers: dict[str, str], *, timeout: flo
         timeout_seconds=timeout,
         total_seconds=total,
         words=PARTNER_WORDS,
+        attempts=attempts,
     )
     try:
         status = int(response.status_code)
-        if 200 <= status < 300:
-            return status
+        if 200 <= status < 300 or (read and status in _ANSWERED):
+            return status, (_read_body(target, response, deadline, PARTNER_ANSWER_MAX_BYTES) if read else b"")
         if status in _REDIRECTS:
             where = response.headers.get("Location")
             message = f"The partner answered a redirect (HTTP {status}) to {where!r}: not followed"
@@ -434,6 +467,7 @@ def _get(
     timeout_seconds: float | None = None,
     total_seconds: float | None = None,
     words: Words = FEED_WORDS,
+    attempts: int = ATTEMPTS,
 ) -> tuple[Any, Any]:
     """The answer of one hop (and its session), retried on 5xx and connection failures within the budget."""
     import requests
@@ -446,8 +480,9 @@ def _get(
     pinned = f"{target.scheme}://{netloc}:{target.port}{target.path}"
     failure: str | None = None  # why the last attempt failed
     status: int | None = None
-    attempts = 0
-    while attempts < ATTEMPTS:
+    timed_out = False
+    tries, attempts = attempts, 0
+    while attempts < tries:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
@@ -488,18 +523,18 @@ def _get(
             session.close()
             status = response.status_code
             failure = f"{words.thing}'s server failed (HTTP {status}"  # closed below with the number of attempts
-        if attempts < ATTEMPTS:
+        if attempts < tries:
             pause = BACKOFF_SECONDS * 2 ** (attempts - 1)
             pause = pause / 2 + random.uniform(0, pause / 2)  # jitter, not secrecy
             if time.monotonic() + pause >= deadline:
                 break
             time.sleep(pause)
     if failure is None:
-        raise FeedError(f"{words.thing} at {target.host} took longer than {_seconds(budget)} to answer")
-    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        raise FeedError(f"{words.thing} at {target.host} took longer than {_seconds(budget)} to answer", timed_out=True)
+    made = "1 attempt" if attempts == 1 else f"{attempts} attempts"
     if status is not None:
-        raise FeedError(f"{failure}, {tries})", status=status)
-    raise FeedError(f"{failure} ({tries})")
+        raise FeedError(f"{failure}, {made})", status=status)
+    raise FeedError(f"{failure} ({made})", timed_out=timed_out)
 
 
 @lru_cache(maxsize=1)
@@ -567,7 +602,7 @@ def _read_body(target: _Target, response: Any, deadline: float, limit: int) -> b
     while True:
         if time.monotonic() > deadline:
             seconds = _seconds(get_settings().import_total_seconds)
-            raise FeedError(f"The feed at {target.host} took longer than {seconds} to download")
+            raise FeedError(f"The feed at {target.host} took longer than {seconds} to download", timed_out=True)
         try:
             # read1 returns what has arrived (after decompression), so a trickling body meets the deadline check.
             chunk = response.raw.read1(CHUNK_BYTES, decode_content=True)

@@ -6,6 +6,7 @@ The stream (new and old images) feeds ``notify``.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -79,6 +80,13 @@ class BookingOfferPublicIndex(GlobalSecondaryIndex["Booking"]):
     public_id = NumberAttribute(range_key=True)
 
 
+class Ticket(MapAttribute):
+    """One place's ticket, as the partner's ticketing issued it (``services.booking.ticketing``)."""
+
+    barcode = UnicodeAttribute()
+    seat = UnicodeAttribute(null=True)
+
+
 class Booking(Model):
     Meta = meta_for("bookings", stream="NEW_AND_OLD_IMAGES")
 
@@ -126,6 +134,10 @@ class Booking(Model):
     user_first_name = UnicodeAttribute(null=True)
     user_last_name = UnicodeAttribute(null=True)
     user_phone = UnicodeAttribute(null=True)
+    # Ticketing (an offer with ``has_ticket``): the tickets the partner issued, one per place, and the
+    # provider whose booking URL issued them (its cancellation URL is called when the booking is cancelled).
+    tickets = ListAttribute(of=Ticket, null=True)
+    ticketing_provider_id = NumberAttribute(null=True)
 
     user_index = BookingUserIndex()
     venue_index = BookingVenueIndex()

@@ -164,7 +164,8 @@ class Offer(Model):
     price_categories_version = NumberAttribute(null=True)
     # Offers a partner made (/public/offers/v1): ``provider_id`` is then the provider's integer id as text
     # (an agenda import's offers hold their link's id there), ``id_at_provider`` the partner's own id
-    # (unique per venue through ``uniques``), ``has_ticket`` whether booking calls the partner (ticketing).
+    # (unique per venue through ``uniques``), ``has_ticket`` whether booking calls the partner's booking URL
+    # (``services.booking.ticketing``).
     id_at_provider = UnicodeAttribute(null=True)
     has_ticket = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()

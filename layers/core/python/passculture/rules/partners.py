@@ -149,3 +149,79 @@ URL_FIELDS = ("notification_url", "booking_url", "cancel_url")
 def urls_of(grant: object, provider: object) -> dict[str, str | None]:
     """The URLs that apply to a venue for a provider: the venue's (on its grant) win over the provider's."""
     return {name: getattr(grant, name, None) or getattr(provider, name, None) for name in URL_FIELDS}
+
+
+# -- ticketing -----------------------------------------------------------------------
+
+SOLD_OUT, NOT_ENOUGH_SEATS, ALREADY_CANCELLED = "sold_out", "not_enough_seats", "already_cancelled"
+MAX_BARCODE = 200  # characters of a barcode or a seat kept: beyond, the answer is not a ticket
+
+
+class BadAnswer(ValueError):
+    """The partner's ticketing answered something that is not the documented answer."""
+
+
+def ticketing_fields(booking: dict, created_at: datetime, begins_at: datetime | None, venue: dict) -> dict[str, object]:
+    """The ticketing request's fields: a booking notification's, without ``action``."""
+    fields = notification_fields(booking, BOOK, created_at, begins_at, venue)
+    del fields["action"]
+    return fields
+
+
+def _json(body: bytes) -> object:
+    import json
+
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadAnswer("the answer is not JSON") from exc
+
+
+def _count(value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadAnswer(f"`{name}` is not a count")
+    return value
+
+
+def booking_answer(status: int, body: bytes, quantity: int) -> tuple[str, list[dict[str, str | None]], int | None]:
+    """``("tickets", tickets, remaining)``, ``("sold_out" | "not_enough_seats", [], remaining)``, or BadAnswer.
+
+    A 2xx must carry one ticket per place (a barcode each, distinct); a 409 one of the two errors.
+    """
+    answer = _json(body)
+    if not isinstance(answer, dict):
+        raise BadAnswer("the answer is not a JSON object")
+    if status == 409:
+        error = answer.get("error")
+        if error not in (SOLD_OUT, NOT_ENOUGH_SEATS):
+            raise BadAnswer(f"HTTP 409 with the error {error!r}")
+        return str(error), [], _count(answer.get("remainingQuantity"), "remainingQuantity")
+    tickets = answer.get("tickets")
+    if not isinstance(tickets, list) or len(tickets) != quantity:
+        raise BadAnswer(f"{quantity} ticket(s) expected")
+    out: list[dict[str, str | None]] = []
+    for ticket in tickets:
+        barcode = ticket.get("barcode") if isinstance(ticket, dict) else None
+        seat = ticket.get("seat") if isinstance(ticket, dict) else None
+        if not isinstance(barcode, str) or not barcode.strip() or len(barcode) > MAX_BARCODE:
+            raise BadAnswer("a ticket has no barcode")
+        if seat is not None and (not isinstance(seat, str) or len(seat) > MAX_BARCODE):
+            raise BadAnswer("a ticket's seat is not a text")
+        out.append({"barcode": barcode, "seat": seat or None})
+    if len({t["barcode"] for t in out}) != len(out):
+        raise BadAnswer("two tickets have the same barcode")
+    return "tickets", out, _count(answer.get("remainingQuantity"), "remainingQuantity")
+
+
+def cancel_answer(status: int, body: bytes) -> int | None:
+    """The places left after a cancellation (None: not said); BadAnswer unless done (409 ``already_cancelled`` is)."""
+    answer = _json(body) if body.strip() else {}
+    if not isinstance(answer, dict):
+        raise BadAnswer("the answer is not a JSON object")
+    if status == 409:
+        if answer.get("error") != ALREADY_CANCELLED:
+            raise BadAnswer(f"HTTP 409 with the error {answer.get('error')!r}")
+        return None
+    return _count(answer.get("remainingQuantity"), "remainingQuantity")

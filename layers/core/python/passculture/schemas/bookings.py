@@ -30,6 +30,11 @@ class BookedOffer(CamelModel):
     category: str | None = None
 
 
+class TicketOut(CamelModel):
+    barcode: str
+    seat: str | None = None
+
+
 class BookingOut(CamelModel):
     token: str = Field(description="The countermark to show at the venue")
     status: BookingStatus
@@ -52,6 +57,10 @@ class BookingOut(CamelModel):
         description="When the venue's agenda withdrew this date (an agenda import): the booking stays valid, "
         "the venue can say whether the event takes place, and it may be cancelled (refunded) until used",
     )
+    tickets: list[TicketOut] | None = Field(
+        default=None,
+        description="A ticketed offer: the tickets the venue's ticketing issued, one per place (null otherwise)",
+    )
 
     @classmethod
     def of(cls, view: Any) -> BookingOut:
@@ -72,6 +81,9 @@ class BookingOut(CamelModel):
             cancelled_at=booking.cancelled_at,
             used_at=booking.used_at,
             date_withdrawn_at=booking.date_withdrawn_at,
+            tickets=None
+            if not booking.tickets
+            else [TicketOut(barcode=t.barcode, seat=t.seat) for t in booking.tickets],
         )
 
 

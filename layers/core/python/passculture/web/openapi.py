@@ -45,7 +45,9 @@ STATUS_TEXT = {
     413: "The body is larger than 1 MB",
     429: "Rate limited: try again after `Retry-After` seconds",
     500: "Unexpected error: the body and `X-Request-Id` give the request id to report",
+    502: "A partner system called on the way (ticketing) failed: try again after `Retry-After` seconds",
     503: "The data store is busy or slow: try again after `Retry-After` seconds",
+    504: "A partner system called on the way (ticketing) did not answer in time: try again after `Retry-After` seconds",
 }
 
 # Who may call, said in words: the security schemes alone do not tell a user from the team.
@@ -315,7 +317,7 @@ def _operation(spec: RouteSpec, function: str, components: dict[str, Any]) -> di
     for status in spec.errors:
         responses[str(status)] = {
             "description": notes.get(status) or STATUS_TEXT.get(status, "Error"),
-            "headers": _headers((), retry_after=status in (429, 503)),
+            "headers": _headers((), retry_after=status in (429, 502, 503, 504)),
             "content": error,
         }
     operation["responses"] = dict(sorted(responses.items()))

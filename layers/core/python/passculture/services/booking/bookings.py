@@ -60,6 +60,7 @@ from passculture.models.wallets import NATIONAL_CREDIT_ID, Wallet
 from passculture.rules.countermark import is_well_formed, new_countermark, normalise_countermark
 from passculture.rules.partners import new_public_id
 from passculture.services.accounts.auth import Principal
+from passculture.services.booking import ticketing
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
@@ -237,42 +238,53 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             raise
         _require_validated_structure(pending_status.result())
 
-    for attempt in range(MAX_ATTEMPTS):
-        booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
-        token = request_token("booking", user.id, idempotency_key, str(attempt)) if idempotency_key else None
-        failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token)
-        if failed is None:  # a DynamoDB transaction conflict: nothing was written
-            if attempt + 1 < MAX_ATTEMPTS:  # no pause before the refusal
-                backoff(attempt)
-            continue
-        if not failed:
-            if stock.quantity is not None and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL:
-                # This booking may have taken the last place: the offer leaves the feed then.
-                refresh_if_places_changed(offer.id, stock.id)
-            metrics.count("BookingsMade", category=offer.category)
-            return BookingResult(booking, created=True, venue=venue)
-        if "idem" in failed:
-            replay = _replay(user.id, idempotency_key or "", stock_id)
-            if replay is not None:
-                replay.venue = venue
-                return replay
-        if "guard" in failed:
-            raise Conflict("You have already booked this date", field="stockId")
-        if "stock" in failed:
-            stock = _get_stock(stock_id)
-            check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
-        if any(label.startswith("wallet:") for label in failed):
-            plan = plan_debits(
-                wallets_of(user.id),
-                amount,
-                category=offer.category,
-                venue_id=offer.venue_id,
-                cap_kind=cap_kind,
-                now=now,
-                department=offer.department_code,
-            )
-        # Left: a countermark collision, or a stock or wallet that changed and still allows it.
-    raise Conflict("Too many bookings of this date at once; please try again", field="global")
+    # Ticketing (an offer with ``has_ticket``): the partner's tickets, before the transaction (or its refusal).
+    reservation = ticketing.reserve(offer, _new_booking(principal, stock, offer, venue, quantity, amount, plan, now))
+    committed = None
+    try:
+        for attempt in range(MAX_ATTEMPTS):
+            booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
+            ticketing.attach(reservation, booking)
+            token = request_token("booking", user.id, idempotency_key, str(attempt)) if idempotency_key else None
+            failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token)
+            if failed is None:  # a DynamoDB transaction conflict: nothing was written
+                if attempt + 1 < MAX_ATTEMPTS:  # no pause before the refusal
+                    backoff(attempt)
+                continue
+            if not failed:
+                committed = booking
+                if (
+                    stock.quantity is not None
+                    and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL
+                ):
+                    # This booking may have taken the last place: the offer leaves the feed then.
+                    refresh_if_places_changed(offer.id, stock.id)
+                metrics.count("BookingsMade", category=offer.category)
+                return BookingResult(booking, created=True, venue=venue)
+            if "idem" in failed:
+                replay = _replay(user.id, idempotency_key or "", stock_id)
+                if replay is not None:
+                    replay.venue = venue
+                    return replay
+            if "guard" in failed:
+                raise Conflict("You have already booked this date", field="stockId")
+            if "stock" in failed:
+                stock = _get_stock(stock_id)
+                check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
+            if any(label.startswith("wallet:") for label in failed):
+                plan = plan_debits(
+                    wallets_of(user.id),
+                    amount,
+                    category=offer.category,
+                    venue_id=offer.venue_id,
+                    cap_kind=cap_kind,
+                    now=now,
+                    department=offer.department_code,
+                )
+            # Left: a countermark collision, or a stock or wallet that changed and still allows it.
+        raise Conflict("Too many bookings of this date at once; please try again", field="global")
+    finally:
+        ticketing.settle(reservation, committed)  # the date follows the partner, or the tickets go back
 
 
 def _new_booking(

@@ -7,6 +7,7 @@ deleted), each wallet credit gets back exactly what it paid (``debits``), the
 national credit's cap counter is given back, each local programme's spent
 counter is given back what the booking added to it, and the one-booking-per-stock guard
 is removed so the user may book again. Emails follow from the bookings stream.
+A ticketed booking's tickets are then cancelled at the partner (``ticketing.on_cancelled``).
 A transaction conflict (another transaction on the same stock) is retried.
 """
 
@@ -58,6 +59,10 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
         from passculture.services.catalogue.publication import refresh_if_places_changed
 
         refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
+    if booking.tickets:
+        from passculture.services.booking.ticketing import on_cancelled
+
+        on_cancelled(booking, free_place=free_place)  # the partner's tickets too: at once, else parked and retried
     return booking
 
 

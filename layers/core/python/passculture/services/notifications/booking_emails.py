@@ -124,6 +124,18 @@ def _places(booking: dict[str, Any]) -> str:
     return "2 places (duo)" if quantity == 2 else "1 place"
 
 
+def _tickets(booking: dict[str, Any]) -> list[str]:
+    """A ticketed booking's lines: each ticket the partner issued (barcode, seat)."""
+    tickets = booking.get("tickets") or []
+    if not tickets:
+        return []
+    lines = ["Billets :"]
+    for ticket in tickets:
+        seat = ticket.get("seat")
+        lines.append(f"- {ticket.get('barcode')}" + (f" (place {seat})" if seat else ""))
+    return lines
+
+
 def booking_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, str, str, str]]:
     """(recipient role, address, subject, body) for a new booking."""
     token, offer = booking["token"], booking.get("offer_name") or "l'offre"
@@ -141,6 +153,7 @@ def booking_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, str, 
                 f"Quantité : {_places(booking)}",
                 f"Réservé par : {booking.get('user_public_name') or ''} <{booking.get('user_email') or ''}>",
                 f"Montant : {_euros(booking.get('amount_cents'))}",
+                *_tickets(booking),
                 "",
                 "Vérifiez la contremarque au guichet ou par l'API de contremarques de Pass Culture.",
             ]
@@ -159,6 +172,7 @@ def booking_emails(booking: dict[str, Any], venue: Any) -> list[tuple[str, str, 
                 f"Lieu : {_address(venue)}",
                 f"Quantité : {_places(booking)}",
                 f"Prix : {_euros(booking.get('amount_cents'))}",
+                *_tickets(booking),
                 "",
                 "Présente ta contremarque au lieu pour profiter de ton offre.",
             ]

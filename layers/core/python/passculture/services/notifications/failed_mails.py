@@ -12,7 +12,9 @@
   ``{"action": "resend-mail"}`` event (``make resend-mail`` locally). Partner
   messages parked in the same table (``channel`` ``partner``) are resent by the
   same command, to the URL that applies now, signed again
-  (``partner_messages.resend``); one no longer due ends ``dropped``.
+  (``partner_messages.resend``); one no longer due ends ``dropped``. Ticket
+  cancellations (``channel`` ``ticketing``, ``booking.ticketing``) too, and
+  notify's schedule retries them every 10 minutes (``channels``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 RESENT_KEEP = timedelta(days=90)  # a resent email's record, for the curious, then DynamoDB's TTL removes it
 # SES refusals that no retry can change: the email is parked at once.
 PERMANENT_SES_ERRORS = frozenset({"MessageRejected", "BadRequestException", "InvalidParameterValue"})
+# Parked calls to partners (not emails): booking notifications, and ticket cancellations (``booking.ticketing``).
+PARTNER_CHANNELS = frozenset({"partner", "ticketing"})
 RESEND_MARGIN_MS = 10_000  # a resend stops taking emails when its invocation has less time left than this
 
 
@@ -224,12 +228,12 @@ def resend_one(item: Any, now: datetime | None = None, send_partner: Callable[[A
     from passculture.models.failed_mails import FailedMail
 
     now = now or utcnow()
-    if item.channel == "partner" and send_partner is None:
+    if item.channel in PARTNER_CHANNELS and send_partner is None:
         return "skipped"  # only notify sends partner messages (``partner_messages.resend``)
     if not _take(item, now, timedelta(seconds=get_settings().notify_lease_seconds)):
         return "skipped"
     try:
-        if item.channel == "partner":
+        if item.channel in PARTNER_CHANNELS and send_partner is not None:
             message_id = send_partner(item)
             if message_id is None:
                 _settle(item, [FailedMail.status.set("dropped"), FailedMail.parked.remove(), *_expiry()])
@@ -258,6 +262,7 @@ def resend_parked(
     limit: int | None = None,
     remaining_ms: Callable[[], int] | None = None,
     send_partner: Callable[[Any], str | None] | None = None,
+    channels: frozenset[str] | None = None,
 ) -> ResendReport:
     """Resends the parked emails, oldest first, while the invocation has time (``remaining_ms``).
 
@@ -266,6 +271,8 @@ def resend_parked(
     """
     report = ResendReport()
     for item in parked_mails(limit):
+        if channels is not None and item.channel not in channels:
+            continue  # notify's schedule retries the ticket cancellations only
         if remaining_ms is not None and remaining_ms() < RESEND_MARGIN_MS:
             report.complete = False
             break

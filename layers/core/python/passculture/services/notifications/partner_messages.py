@@ -1,7 +1,8 @@
 """Booking notifications to partners, driven by the bookings stream (never the booking's request path).
 
 On a new booking (INSERT ``booked``) and a cancellation (MODIFY ``booked`` ->
-``cancelled``) of a venue granted to providers, each granted provider with a
+``cancelled``) of a venue granted to providers (not of a ticketed booking: its
+partner issued the tickets and is called to cancel them, ``booking.ticketing``), each granted provider with a
 notification URL (the venue's, set on its grant, else the provider's) gets one
 POST: the ticketing request's fields and ``"action": "BOOK" | "CANCEL"``
 (``rules.partners.notification_fields``), as a JSON text encoded once more as a
@@ -245,8 +246,8 @@ def handle_record(
 
     values = image_values((record.get("dynamodb") or {}).get("NewImage")) or {}
     venue_id = values.get("venue_id")
-    if not venue_id:
-        return 0
+    if not venue_id or values.get("tickets"):
+        return 0  # a ticketed booking: the partner issued (and cancels) its tickets itself (``booking.ticketing``)
     venue = _venue(venue_id, venues)
     found = targets(str(venue_id), values, venue, cache)
     if not found:
@@ -270,6 +271,10 @@ def resend(item: Any) -> str | None:
     from passculture.models.venue_providers import VenueProvider
     from passculture.rules.partners import urls_of
 
+    if item.channel == "ticketing":  # a ticket cancellation (``booking.ticketing``): never dropped while due
+        from passculture.services.booking.ticketing import resend as resend_cancellation
+
+        return resend_cancellation(item)
     try:
         provider = Provider.get(int(item.provider_id), consistent_read=True)
         grant = VenueProvider.get(item.venue_id, int(item.provider_id), consistent_read=True)
