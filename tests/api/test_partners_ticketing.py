@@ -364,3 +364,44 @@ def test_deleting_the_date_cancels_the_tickets_at_the_partner(client, scene):
     cancel_booking(Booking.get(token, consistent_read=True), "stock-deleted", free_place=False)
     (cancelled,) = scene.partner.calls("/cancel")
     assert cancelled == {"barcodes": [t.barcode for t in Booking.get(token).tickets]}
+
+
+def test_a_compensation_is_not_sent_when_the_booking_committed_after_all(client, scene):
+    """An error whose write in fact happened: the attempt's countermark is read first, and its tickets kept."""
+    from passculture.services.booking import ticketing
+
+    token = post_booking(client, scene).json_body["token"]
+    booking = Booking.get(token, consistent_read=True)
+    reservation = ticketing.Reservation(
+        Provider.get(scene.provider.id),
+        scene.venue.id,
+        scene.offer.id,
+        scene.stock.id,
+        [{"barcode": t.barcode, "seat": t.seat} for t in booking.tickets],
+        None,
+        [token],
+    )
+    ticketing.compensate(reservation)
+    assert scene.partner.calls("/cancel") == [] and parked() == []
+
+
+def test_the_dynamodb_calls_of_a_ticketed_booking_and_of_its_cancellation(client, scene):
+    from bench.counting import count_dynamodb_calls
+
+    plain = make_offer(scene.venue, name="Sans billetterie", is_duo=True)
+    plain_stock = make_stock(plain, price_cents=1500, quantity=20)
+    publish(plain)
+    body = json.dumps({"stockId": plain_stock.id, "quantity": 1})
+    headers = {"Content-Type": "application/json", **auth(scene.young)}
+    with count_dynamodb_calls() as without:
+        assert client.http.post("/bookings", body=body, headers=headers).status_code == 201
+    with count_dynamodb_calls() as ticketed:
+        token = post_booking(client, scene).json_body["token"]
+    # + the provider and its grant (one BatchGetItem), the partner's count on the date (one UpdateItem) and
+    # the feed's look at the date it changed (one GetItem)
+    extra = {name: ticketed.get(name, 0) - without.get(name, 0) for name in {*ticketed, *without}}
+    assert {name: n for name, n in extra.items() if n} == {"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 1}
+    with count_dynamodb_calls() as cancelling:
+        client.http.post(f"/bookings/{token}/cancel", headers=auth(scene.young))
+    print("ticketed booking", dict(ticketed), "plain", dict(without), "cancellation", dict(cancelling))
+    assert cancelling.get("BatchGetItem") == 1 and cancelling.get("Scan", 0) == 0
