@@ -52,6 +52,7 @@ def serialise_dynamodb() -> None:
     _honour_request_tokens()
     _size_items_once()
     _parse_requests_planned()
+    _project_plain_names_directly()
     _patched = True
 
 
@@ -125,6 +126,38 @@ def _size_items_once() -> None:
         dict.update(item.attrs, values)  # dict's own update: no per-attribute check
 
     Item.__init__ = init
+
+
+_moto_item_project: Any = None  # moto's own Item.project, kept for the fidelity test
+
+
+def _project_plain_names_directly() -> None:
+    """An item projected on top-level names (an index's INCLUDE or KEYS_ONLY) converts only those attributes.
+
+    moto's ``Item.project`` turns the whole item into plain Python values
+    (``to_regular_json``), picks the names and converts them back: for an
+    index whose projection keeps four of an offer's forty attributes, the rest
+    is converted for nothing (the agenda import's Query of a link's offers was
+    mostly that). The same conversions are applied to the names kept only, in
+    the same order, so the projected item is the same; a path (``a.b``,
+    ``a[1]``) still goes through moto's own walk.
+    """
+    from moto.dynamodb.models.dynamo_type import Item, deserializer, serializer
+
+    global _moto_item_project
+    project = _moto_item_project = Item.project
+
+    def projecting(item: Any, projection_expressions: list[list[str]]) -> Any:
+        if not all(len(path) == 1 and "[" not in path[0] for path in projection_expressions):
+            return project(item, projection_expressions)
+        kept: dict[str, Any] = {}
+        for (name,) in projection_expressions:
+            attribute = item.attrs.get(name)
+            if attribute is not None:
+                kept[name] = deserializer.deserialize(attribute.to_regular_json())
+        return Item(hash_key=item.hash_key, range_key=item.range_key, attrs=serializer.serialize(kept)["M"])
+
+    Item.project = projecting
 
 
 @lru_cache(maxsize=1)

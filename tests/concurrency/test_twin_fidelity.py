@@ -144,3 +144,22 @@ def test_the_twins_planned_request_parser_reads_every_body_as_motos_own():
 
     for operation, body in bodies:
         assert read(planned, operation, body) == read(parse.JSONParser, operation, body), (operation, body)
+
+
+def test_an_item_projected_on_names_is_the_item_motos_own_projection_gives(moto_server):
+    import random
+
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
+    from infra import moto_twin
+
+    rng = random.Random(5)
+    stored = {"b": {"B": b"hi"}, "bs": {"BS": [b"hi", b"ho"]}}  # moto keeps blobs decoded
+    kinds = [stored.get(k, v) for k, v in EVERY_KIND.items() if k not in ("k", "m")] + [{"M": {"s": {"S": "x"}}}]
+    for n in range(200):
+        attrs = {"k": {"S": f"k{n}"}} | {f"a{i}": rng.choice(kinds) for i in range(rng.randint(0, 12))}
+        item = Item(DynamoType({"S": f"k{n}"}), None, attrs)
+        names = [[f"a{rng.randint(0, 14)}"] for _ in range(rng.randint(0, 5))] + [["k"]] * rng.randint(0, 2)
+        ours, motos = Item.project(item, names), moto_twin._moto_item_project(item, names)
+        assert ours.to_json() == motos.to_json() and list(ours.attrs) == list(motos.attrs), names
+        assert ours.hash_key == motos.hash_key and ours.range_key == motos.range_key
