@@ -15,27 +15,46 @@ client per model.
 from __future__ import annotations
 
 import threading
-from functools import cache
+from collections.abc import Callable
 from typing import Any
 
 from passculture import transport
 from passculture.config import get_settings
 
 _lock = threading.RLock()  # botocore session and client creation is not thread safe
+_made: dict[Any, Any] = {}
 
 
-@cache
+def _once(key: Any, make: Callable[[], Any]) -> Any:
+    """``make()`` once per container for ``key``, even when threads ask together (no client built twice)."""
+    try:
+        return _made[key]
+    except KeyError:
+        pass
+    with _lock:
+        if key not in _made:
+            _made[key] = make()
+        return _made[key]
+
+
 def session() -> Any:
     """The container's botocore session (its loader caches the data files every client reads)."""
-    from botocore.session import get_session
 
-    transport.install()
-    with _lock:
+    def make() -> Any:
+        from botocore.session import get_session
+
+        transport.install()
         return get_session()
 
+    return _once("session", make)
 
-@cache
+
 def client(service: str) -> Any:
+    """The container's low-level client of ``service``."""
+    return _once(("client", service), lambda: _make_client(service))
+
+
+def _make_client(service: str) -> Any:
     from botocore.config import Config
 
     config = Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3, "mode": "standard"})
@@ -43,14 +62,16 @@ def client(service: str) -> Any:
         # Regional virtual-host URLs: the global s3.amazonaws.com name redirects for new buckets
         # outside us-east-1, which breaks presigned POSTs. An IP endpoint (the twin) stays path-style.
         config = config.merge(Config(s3={"addressing_style": "virtual"}))
-    shared = session()
-    with _lock:
-        return shared.create_client(service, region_name=get_settings().region, config=config)
+    return session().create_client(service, region_name=get_settings().region, config=config)
 
 
-@cache
 def dynamodb_client(region: str, host: str | None, connect: float, read: float, retries: Any, pool: int) -> Any:
     """The DynamoDB client pynamodb's connections share, configured as pynamodb configures its own."""
+    key = ("pynamodb", region, host, connect, read, retries, pool)
+    return _once(key, lambda: _make_dynamodb_client(region, host, connect, read, retries, pool))
+
+
+def _make_dynamodb_client(region: str, host: str | None, connect: float, read: float, retries: Any, pool: int) -> Any:
     from botocore.config import Config
 
     config = Config(
@@ -60,9 +81,7 @@ def dynamodb_client(region: str, host: str | None, connect: float, read: float, 
         max_pool_connections=pool,
         retries=dict(retries) if retries else None,
     )
-    shared = session()
-    with _lock:
-        return shared.create_client("dynamodb", region, endpoint_url=host, config=config)
+    return session().create_client("dynamodb", region, endpoint_url=host, config=config)
 
 
 def share_pynamodb_client() -> None:
@@ -81,7 +100,9 @@ def share_pynamodb_client() -> None:
                 retries = {"total_max_attempts": 1 + self._max_retry_attempts_exception, "mode": "standard"}
             key = tuple(sorted(retries.items())) if isinstance(retries, dict) else retries
             if current is not None:  # empty credentials poison a client (pynamodb's own rule): make a new one
-                dynamodb_client.cache_clear()
+                with _lock:
+                    for made in [k for k, v in _made.items() if v is current]:
+                        del _made[made]
             self._client = dynamodb_client(
                 self.region,
                 self.host,
@@ -98,6 +119,5 @@ def share_pynamodb_client() -> None:
 
 def forget() -> None:
     """Drops the session and every client (tests: the next call reads AWS_ENDPOINT_URL again)."""
-    client.cache_clear()
-    dynamodb_client.cache_clear()
-    session.cache_clear()
+    with _lock:
+        _made.clear()
