@@ -327,7 +327,7 @@ def forget_clients() -> None:
     from passculture.adapters import aws
     from passculture.models import all_models, base
 
-    aws.client.cache_clear()
+    aws.forget()
     for model in all_models():
         model._connection = None
     base._connection = None

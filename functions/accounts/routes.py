@@ -5,7 +5,7 @@ Also the API's own description: ``/openapi.json`` and its rendering at ``/docs``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
@@ -170,17 +170,18 @@ def make_blueprint() -> Blueprint:
         return SigninOut.of(signin(req.body.email, req.body.password, req.source_ip))
 
     @routes.get("/users/current", response="accounts:CurrentUserOut")
-    def current_user(req: Req) -> CurrentUserOut:
+    def current_user(req: Req) -> dict[str, Any]:
         """The signed-in user: roles, memberships, email confirmation, credits of a young user.
 
         A pro sees each structure they belong to with their role and the
         membership's status; a young user sees each credit with its label, balance
         and caps.
         """
-        from passculture.schemas.accounts import CurrentUserOut
+        from passculture.presenters import accounts as present
         from passculture.services.accounts.signup import current_user
 
-        return CurrentUserOut.of(current_user(req.principal.user))
+        # The presenter's body (what CurrentUserOut validates), without pydantic: a cold read route.
+        return present.current_user(current_user(req.principal.user))
 
     @routes.patch(
         "/users/validate/{token}",

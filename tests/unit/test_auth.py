@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from datetime import timedelta
 
 import jwt
@@ -50,6 +51,40 @@ def test_a_token_without_exp_or_with_another_key_is_refused():
     for token in (no_exp, forged, none_alg):
         with pytest.raises(Unauthorized):
             auth.decode_access_token(token)
+
+
+def test_the_small_verifier_refuses_what_pyjwt_refuses_and_accepts_what_it_accepts():
+    secret = "a-secret-that-is-long-enough-for-hs256-0123456789"
+    now = int(time.time())
+
+    def sign(claims, algorithm="HS256", key=secret, headers=None):
+        return jwt.encode(claims, key, algorithm=algorithm, headers=headers)
+
+    good = {"sub": "u", "iat": now - 10, "exp": now + 60, "typ": "access"}
+    assert auth.verify_hs256(sign(good), secret, now) == good
+    assert auth.verify_hs256(sign({**good, "nbf": now - 1}), secret, now)["sub"] == "u"
+    refused = [
+        sign({**good, "exp": now}),  # expires now: PyJWT's exp <= now
+        sign({**good, "iat": now + 5}),  # issued in the future
+        sign({**good, "nbf": now + 5}),  # not yet valid
+        sign({**good, "aud": "someone"}),  # an audience nobody expects
+        sign({**good, "exp": "later"}),
+        sign({k: v for k, v in good.items() if k != "sub"}),
+        sign(good, algorithm="HS384"),
+        sign(good, key="another-secret-that-is-long-enough-0123456789"),
+        sign(good)[:-2] + "AA",  # signature altered
+        sign(good).replace(".", ".x", 1),  # claims altered
+        "not.a.token",
+        "no-dots",
+        "",
+    ]
+    for token in refused:
+        with pytest.raises(Unauthorized):
+            auth.verify_hs256(token, secret, now)
+        with pytest.raises(jwt.PyJWTError):  # PyJWT, as used before, refused each too
+            jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub", "iat"]})
+    with pytest.raises(Unauthorized, match="expired"):
+        auth.verify_hs256(sign({**good, "exp": now - 1}), secret, now)
 
 
 def test_api_keys_are_stored_as_hashes_with_a_display_prefix():

@@ -36,7 +36,10 @@ def meta_for(short_name: str, *, stream: str | None = None) -> type:
     29 s limit (pynamodb's defaults are 15 s connect, 30 s read); the request's
     deadline hooks (``passculture.transport``) go on every client from here on.
     """
+    from passculture.adapters.aws import share_pynamodb_client
+
     transport.install()
+    share_pynamodb_client()
     settings = get_settings()
     attrs = {
         "table_name": settings.table_name(short_name),
@@ -53,12 +56,15 @@ def meta_for(short_name: str, *, stream: str | None = None) -> type:
 
 
 def connection() -> Any:
-    """One pynamodb connection per container, for transactions (its client is reused)."""
+    """One pynamodb connection per container, for transactions (its client is the models' one)."""
     global _connection
     if _connection is None:
         from pynamodb.connection import Connection
 
+        from passculture.adapters.aws import share_pynamodb_client
+
         transport.install()
+        share_pynamodb_client()
         settings = get_settings()
         _connection = Connection(
             region=settings.region,

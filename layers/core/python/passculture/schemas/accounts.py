@@ -7,12 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from passculture.presenters import accounts as present
 from passculture.rules.accounts import check_department, check_password
 from passculture.rules.dates import check_birth_date
 from passculture.rules.siren import check_siren
 from passculture.schemas.base import CamelModel, Email, Name, examples
 from passculture.schemas.venues import VenueSummaryOut
-from passculture.vocabulary import CapKind, MembershipStatus, OffererStatus, Role
+from passculture.vocabulary import MembershipStatus, OffererStatus, Role
 
 NewPassword = Annotated[str, AfterValidator(check_password)]
 Siren = Annotated[str, StringConstraints(max_length=32), AfterValidator(check_siren)]
@@ -96,7 +97,8 @@ class MembershipPatchIn(CamelModel):
 
 # -- responses ---------------------------------------------------------------------
 # Each ``of`` presents what a service returns (a model, or a small dataclass of
-# services.accounts) as the contract shows it. Parameters are typed ``Any``: a
+# services.accounts) as the contract shows it, users, structures, members and
+# credits through ``passculture.presenters.accounts`` (pydantic-free). Parameters are typed ``Any``: a
 # schema imports no model or service, not even for annotations (the IAM walk
 # follows every import).
 
@@ -116,7 +118,7 @@ class UserOut(CamelModel):
 
     @classmethod
     def of(cls, user: Any) -> UserOut:
-        return cls(**_user(user))
+        return cls(**present.user(user))
 
 
 class OffererOut(CamelModel):
@@ -133,7 +135,7 @@ class OffererOut(CamelModel):
 
     @classmethod
     def of(cls, offerer: Any) -> OffererOut:
-        return cls(**_offerer(offerer))
+        return cls(**present.offerer(offerer))
 
 
 class MembershipOut(CamelModel):
@@ -146,7 +148,7 @@ class MembershipOut(CamelModel):
 
     @classmethod
     def of(cls, membership: Any) -> MembershipOut:
-        return cls(**_membership(membership))
+        return cls(**present.membership(membership))
 
 
 class ProSignupOut(CamelModel):
@@ -204,25 +206,7 @@ class CreditOut(CamelModel):
 
     @classmethod
     def of(cls, wallet: Any) -> CreditOut:
-        physical, digital = CapKind.PHYSICAL, CapKind.DIGITAL
-        return cls(
-            id=wallet.credit_id,
-            label=wallet.label,
-            kind=wallet.kind,
-            balance_cents=int(wallet.balance_cents or 0),
-            initial_cents=int(wallet.initial_cents or 0),
-            physical_cap_cents=wallet.cap(physical),
-            physical_spent_cents=wallet.spent(physical),
-            physical_remaining_cents=wallet.spendable_on(physical),
-            digital_cap_cents=wallet.cap(digital),
-            digital_spent_cents=wallet.spent(digital),
-            digital_remaining_cents=wallet.spendable_on(digital),
-            department_code=wallet.department_code,
-            perimeter=wallet.perimeter,
-            starts_at=wallet.starts_at,
-            ends_at=wallet.ends_at,
-            granted_at=wallet.granted_at,
-        )
+        return cls(**present.credit(wallet))
 
 
 class MyMembershipOut(MembershipOut):
@@ -231,11 +215,7 @@ class MyMembershipOut(MembershipOut):
 
     @classmethod
     def of(cls, membership: Any, offerer: Any) -> MyMembershipOut:
-        return cls(
-            **_membership(membership),
-            offerer_name=offerer.name if offerer else None,
-            offerer_status=offerer.status if offerer else None,
-        )
+        return cls(**present.my_membership(membership, offerer))
 
 
 class CurrentUserOut(UserOut):
@@ -244,11 +224,8 @@ class CurrentUserOut(UserOut):
 
     @classmethod
     def of(cls, view: Any) -> CurrentUserOut:
-        return cls(
-            **_user(view.user),
-            memberships=[MyMembershipOut.of(m, offerer) for m, offerer in view.memberships],
-            credits=None if view.credits is None else [CreditOut.of(w) for w in view.credits],
-        )
+        """Validates ``presenters.accounts.current_user``, the body ``GET /users/current`` sends."""
+        return cls(**present.current_user(view))
 
 
 class OffererWithMembershipOut(OffererOut):
@@ -256,7 +233,7 @@ class OffererWithMembershipOut(OffererOut):
 
     @classmethod
     def of(cls, offerer: Any, membership: Any) -> OffererWithMembershipOut:
-        return cls(**_offerer(offerer), membership=MembershipOut.of(membership))
+        return cls(**present.offerer(offerer), membership=MembershipOut.of(membership))
 
 
 class OffererPage(CamelModel):
@@ -276,7 +253,7 @@ class MemberOut(MembershipOut):
     @classmethod
     def of(cls, membership: Any, user: Any) -> MemberOut:
         return cls(
-            **_membership(membership),
+            **present.membership(membership),
             email=user.email if user else None,
             first_name=user.first_name if user else None,
             last_name=user.last_name if user else None,
@@ -290,7 +267,7 @@ class OffererDetailOut(OffererOut):
     @classmethod
     def of(cls, detail: Any) -> OffererDetailOut:
         return cls(
-            **_offerer(detail.offerer),
+            **present.offerer(detail.offerer),
             venues=[VenueSummaryOut.of(v) for v in detail.venues],
             members=[MemberOut.of(m, user) for m, user in detail.members],
         )
@@ -303,45 +280,3 @@ class AttachOffererOut(CamelModel):
     @classmethod
     def of(cls, joined: Any) -> AttachOffererOut:
         return cls(offerer=OffererOut.of(joined.offerer), membership=MembershipOut.of(joined.membership))
-
-
-def _user(user: Any) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "roles": sorted(user.roles or ()),
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "public_name": user.public_name,
-        "date_of_birth": user.date_of_birth,
-        "department_code": user.department_code,
-        "phone": user.phone,
-        "email_confirmed": user.email_confirmed_at is not None,
-        "created_at": user.created_at,
-    }
-
-
-def _offerer(offerer: Any) -> dict[str, Any]:
-    return {
-        "siren": offerer.siren,
-        "name": offerer.name,
-        "status": offerer.status,
-        "address": offerer.address,
-        "postal_code": offerer.postal_code,
-        "city": offerer.city,
-        "department_code": offerer.department_code,
-        "status_reason": offerer.status_reason,
-        "created_at": offerer.created_at,
-        "validated_at": offerer.validated_at,
-    }
-
-
-def _membership(membership: Any) -> dict[str, Any]:
-    return {
-        "user_id": membership.user_id,
-        "siren": membership.siren,
-        "role": membership.role,
-        "status": membership.status,
-        "created_at": membership.created_at,
-        "validated_at": membership.validated_at,
-    }

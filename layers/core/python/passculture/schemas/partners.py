@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
+from passculture.presenters import partners as present
 from passculture.rules.partners import utc_z as _z
 from passculture.schemas.base import CamelModel, Name, examples
 from passculture.schemas.offers import Url
@@ -80,7 +81,7 @@ class PublicProvider(CamelModel):
 
     @classmethod
     def of(cls, provider: Any) -> PublicProvider:
-        return cls(id=int(provider.id), name=provider.name, logo_url=provider.logo_url)
+        return cls(**present.public_provider(provider))
 
 
 class PublicProviderList(CamelModel):
@@ -88,7 +89,8 @@ class PublicProviderList(CamelModel):
 
     @classmethod
     def of(cls, providers: list[Any]) -> PublicProviderList:
-        return cls(providers=[PublicProvider.of(p) for p in providers])
+        """Validates ``presenters.partners.public_provider_list``, the body ``GET /providers`` sends."""
+        return cls(**present.public_provider_list(providers))
 
 
 # -- grants (a structure) -----------------------------------------------------------

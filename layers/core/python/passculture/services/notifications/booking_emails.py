@@ -444,11 +444,41 @@ def handle_record(
     from passculture.services.notifications import partner_messages
 
     venues = {} if venues is None else venues
-    sent = 0
-    for role, to, subject, body in emails_for(record, venues):
-        sent += send_once(record, role, to, subject, body, remaining_ms)
+    sent = _send_all(record, emails_for(record, venues), remaining_ms)
     sent += partner_messages.handle_record(record, venues, {} if partners is None else partners, remaining_ms)
     return sent
+
+
+def _send_all(record: dict[str, Any], emails: list[tuple[str, str, str, str]], remaining_ms: Any) -> int:
+    """Sends a record's emails (the booker's, the venue's) side by side; how many were sent.
+
+    Each is claimed, sent and settled on its own (``send_once``), so they do not
+    wait for each other: a new booking's two emails cost one email's three
+    round trips of latency, not six. The first failure is raised once all are
+    done; a redelivery sends only what was not sent.
+    """
+    if len(emails) < 2:
+        return sum(send_once(record, *email, remaining_ms) for email in emails)
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(emails) - 1) as pool:
+        # Each in a copy of the invocation's context: its deadline (passculture.transport) holds there too.
+        others = [pool.submit(contextvars.copy_context().run, send_once, record, *e, remaining_ms) for e in emails[1:]]
+        outcomes: list[Any] = []
+        try:
+            outcomes.append(send_once(record, *emails[0], remaining_ms))
+        except Exception as exc:
+            outcomes.append(exc)
+        for other in others:
+            try:
+                outcomes.append(other.result())
+            except Exception as exc:
+                outcomes.append(exc)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception):
+            raise outcome
+    return sum(outcomes)
 
 
 def handle_stream_batch(records: list[dict[str, Any]], remaining_ms: Any = None) -> dict[str, Any]:
