@@ -405,3 +405,16 @@ def test_the_dynamodb_calls_of_a_ticketed_booking_and_of_its_cancellation(client
         client.http.post(f"/bookings/{token}/cancel", headers=auth(scene.young))
     print("ticketed booking", dict(ticketed), "plain", dict(without), "cancellation", dict(cancelling))
     assert cancelling.get("BatchGetItem") == 1 and cancelling.get("Scan", 0) == 0
+
+
+def test_the_partner_cancelling_through_the_public_api_gets_its_cancel_url_called(client, scene):
+    from tests.api.partners_support import provider_headers
+
+    token = post_booking(client, scene).json_body["token"]
+    with Client(load_app("partners")) as partners:
+        answer = partners.http.patch(
+            f"/public/bookings/v1/cancel/token/{token}", headers=provider_headers(scene.provider)
+        )
+    assert answer.status_code == 204, answer.json_body
+    assert scene.partner.calls("/cancel") == [{"barcodes": [t.barcode for t in Booking.get(token).tickets]}]
+    assert Booking.get(token).status == "cancelled"
