@@ -49,7 +49,55 @@ def list_by_venue(api) -> Request:
     return Request("GET", "/public/bookings/v1/bookings", query={"venueId": venue_id}, headers=bearer(provider.key))
 
 
+def _venue_scene():
+    """A provider granted one venue (with a SIRET) of a structure that already has its integer id."""
+    from passculture.models.offerers import Offerer
+    from passculture.services.partners import ids
+    from tests.api.partners_support import make_provider
+
+    offerer = make_offerer()
+    venue = make_venue(offerer, siret=offerer.siren + "00017")
+    provider = make_provider(venue)
+    ids.ensure(Offerer.get(offerer.siren), "offerer")
+    return provider, offerer, venue
+
+
+def offerer_venues(api) -> Request:
+    provider, offerer, _ = _venue_scene()
+    return Request(
+        "GET", "/public/offers/v1/offerer_venues", query={"siren": offerer.siren}, headers=bearer(provider.key)
+    )
+
+
+def venue_by_siret(api) -> Request:
+    provider, _, venue = _venue_scene()
+    return Request("GET", f"/public/offers/v1/venues/{venue.siret}", headers=bearer(provider.key))
+
+
+def event_categories(api) -> Request:
+    provider, _, _ = _venue_scene()
+    return Request("GET", "/public/offers/v1/events/categories", headers=bearer(provider.key))
+
+
 OPERATIONS = [
+    # /public/offers/v1: the key's batch (and its minute), then the provider's granted venues with their grants
+    # in one BatchGetItem, their structures in another; never a Scan.
+    Operation(
+        "GET /public/offers/v1/offerer_venues?siren=",
+        offerer_venues,
+        expect_calls={"BatchGetItem": 3, "UpdateItem": 1},
+    ),
+    Operation(
+        "GET /public/offers/v1/venues/{siret}",
+        venue_by_siret,
+        expect_calls={"BatchGetItem": 3, "UpdateItem": 1},
+    ),
+    # The table is in the code: the key's batch and its minute only.
+    Operation(
+        "GET /public/offers/v1/events/categories",
+        event_categories,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1},
+    ),
     # The key, its provider (with its grants), the booking and the failure counters in one
     # BatchGetItem; beside it, the key's request of the minute is counted (one UpdateItem).
     Operation(

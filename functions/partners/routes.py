@@ -1,5 +1,5 @@
-"""The partners function: the partner API (``/public/bookings/v1``, ``/public/providers/v1``), the team's providers,
-the providers pros grant."""
+"""The partners function: the partner API (``/public/bookings/v1``, ``/public/offers/v1``,
+``/public/providers/v1``), the team's providers, the providers pros grant."""
 
 from __future__ import annotations
 
@@ -161,6 +161,10 @@ def make_blueprint() -> Blueprint:
     from functions.partners.provider_routes import register as register_provider_routes
 
     register_provider_routes(routes, PARTNER, PARTNER_ERRORS)
+
+    from functions.partners.offer_routes import register as register_offer_routes
+
+    register_offer_routes(routes, PARTNER, PARTNER_ERRORS)
 
     # -- providers (the team) ------------------------------------------------------------
 

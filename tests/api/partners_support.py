@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -79,3 +80,13 @@ def book(scene: Any, *, status: str = "booked", other: bool = False, days_ago: f
             scene.other_stock, scene.other_offer, scene.other_venue, scene.young, status=status, **fields
         )
     return make_booking(scene.stock, scene.offer, scene.venue, scene.young, status=status, **fields)
+
+
+def partners_client() -> Iterator[Any]:
+    """The body of a module's ``client`` fixture (inside ``aws``): the partners function."""
+    from chalice.test import Client
+
+    from infra.catalog import load_app
+
+    with Client(load_app("partners")) as c:
+        yield c

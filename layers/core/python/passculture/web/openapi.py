@@ -84,6 +84,7 @@ PATH_PARAMETER_TEXT = {
     ("/venues/{id}/partners/{providerId}", "providerId"): "The provider's integer id (`GET /providers`)",
     ("/public/providers/v1/venues/{venue_id}", "venue_id"): "The venue's integer id, as the partner API shows it",
     ("/offers/{id}/price-categories/{categoryId}", "categoryId"): "The price category's integer id",
+    ("/public/offers/v1/venues/{siret}", "siret"): "The venue's SIRET: 14 digits",
 }
 # `{id}` is the id of the thing the segment before it names.
 ID_OF = {"venues": "The venue's id", "offers": "The offer's id", "stocks": "The stock's id"}
