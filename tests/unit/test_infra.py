@@ -416,16 +416,19 @@ EXPECTED_TABLES = {
     # cancelled bookings give their local programmes' spent totals back.
     "offers": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("providers", "venue_providers", "territories"),
+        *("providers", "venue_providers", "territories", "stock_shards"),
     },
     # The app side never reads a structure's members.
-    "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"},
+    "bookings": {"users", "uniques", "offerers", "venues", "offers", "stocks", "bookings", "wallets", "territories"}
+    | {"stock_shards"},
     "countermarks": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
-        *("api_keys", "rate_limits", "territories"),
+        *("api_keys", "rate_limits", "territories", "stock_shards"),
     },
     # Imports write offers and stocks like the catalogue does; a removed date's bookings are the offers job's.
-    "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"},
+    # stock_shards: a big date's places (booking.places), marked with a withdrawn date.
+    "openagenda": {"users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "agenda_links"}
+    | {"stock_shards"},
     # euros() is a rule now: no reach into wallets. Partner messages: the venue's grants
     # (venue_providers) and their providers; a booking lacking its integer ids is given them
     # (its offer's and stock's, written on the booking).
@@ -442,6 +445,7 @@ EXPECTED_TABLES = {
     "partners": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "stocks", "bookings", "wallets"),
         *("api_keys", "rate_limits", "providers", "provider_keys", "territories", "venue_providers"),
+        "stock_shards",
     },
 }
 
