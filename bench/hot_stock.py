@@ -30,15 +30,17 @@ sold out: 10,000 bookings, 2 per client on average. (``once=True`` gives each
 client a single booking instead: duos, 2 places each; there the time to serve
 the unluckiest client hides the design's throughput.)
 
-A request reads 2 random shards (in the booking's one ``BatchGetItem``; all of
-them when K <= 2) and commits on the fuller one that has the places. The
-sharded design's choices, modelled here:
+A request reads no shard before its first commit (``services/booking/places.py``):
+after its read of the stock item (one round trip, its RCU counted) it commits on a
+random shard. The sharded design's choices, modelled here:
 
-- a shard found short (condition failed) is updated from the item the failure
-  returns (``ReturnValuesOnConditionCheckFailure``) and another is tried at
-  once; when no shard read has the places, the request reads every shard, and
-  only then says sold out;
-- after a conflict, the next commit prefers another shard that has places.
+- a shard found short (condition failed) is marked tried and another untried one
+  is tried at once, blind; after ``REFUSALS_BEFORE_READ`` refusals (or when every
+  shard was tried) the request reads every shard (one ``BatchGetItem``) and
+  commits on the fuller of two random shards that have the places, or splits a
+  duo over two; only a read showing too few places says sold out;
+- after a conflict, the next commit goes to another shard (untried, or known to
+  have places).
 
 As in ``services/bookings.py``: a conflict pauses with full jitter
 (``uniform(0, 20 ms x 2**attempt)``, after every conflict, the last one
@@ -78,7 +80,7 @@ PARTITION_RCU_PER_S = 3_000
 TRANSACTIONAL_WCU_PER_KB = 2
 # "Read consistency" and the capacity units' definition: an eventually consistent read of an
 # item up to 4 KB costs 0.5 RCU.
-EVENTUAL_READ_RCU = 0.5
+EVENTUAL_READ_RCU = 0.5  # half of a strongly consistent read's
 # "On-demand capacity mode", initial throughput: a new on-demand table serves up to 4,000
 # write request units per second at once (more once it has seen them, or with warm throughput).
 NEW_ON_DEMAND_TABLE_WRU_PER_S = 4_000
@@ -86,6 +88,8 @@ NEW_ON_DEMAND_TABLE_WRU_PER_S = 4_000
 # -- the booking service's retry (layers/core/python/passculture/services/bookings.py) --
 
 MAX_ATTEMPTS = 6  # bookings.MAX_ATTEMPTS: commits per request, then 409 "please try again"
+REFUSALS_BEFORE_READ = 2  # places.REFUSALS_BEFORE_READ: blind refusals before the shards are read
+CONSISTENT_READ_RCU = 1  # the booking's strongly consistent read of the stock item (under 4 KB)
 BACKOFF_BASE_S = 0.02  # bookings._backoff: uniform(0, 0.02 * 2**attempt) after a conflict
 
 
@@ -101,7 +105,7 @@ class Model:
     reject_median_s: float = 0.001  # a conflict or a failed condition is answered fast
     read_median_s: float = 0.002  # service time of the BatchGetItem
     service_sigma: float = 0.5  # tail of the reject and read service times
-    shards_read: int = 2  # shards read per request (two random choices); all when K <= this
+    refusals_before_read: int = REFUSALS_BEFORE_READ
     think_min_s: float = 1.0  # a user told "please try again" taps again after this long
     think_max_s: float = 3.0
     max_taps: int = 200  # a bound for the simulation: users keep trying until booked
@@ -133,7 +137,7 @@ class Result:
     short: int = 0  # condition failed: the shard had fewer places than read
     gave_ups: int = 0  # requests out of attempts: 409 "please try again"
     taps: int = 0  # requests made by users: first ones and taps after "please try again"
-    reads: int = 0  # BatchGetItem of shards (a full read when the sampled ones were short)
+    reads: int = 0  # BatchGetItem of every shard (after refusals), or re-reads of the stock item when K = 1
     sold_out_answers: int = 0  # requests answered "sold out"
     unserved_clients: int = 0  # clients who stopped at max_taps while places were left
     wait_p50_s: float = 0.0  # a booking's first tap to its commit
@@ -141,7 +145,8 @@ class Result:
     wait_max_s: float = 0.0
     peak_bookings_per_s: int = 0  # the busiest second
     peak_item_wcu_per_s: int = 0  # the busiest shard's busiest second
-    peak_item_rcu_per_s: float = 0.0
+    peak_item_rcu_per_s: float = 0.0  # the busiest shard's reads (after refusals)
+    peak_stock_rcu_per_s: float = 0.0  # the stock item's reads: every request reads it once
     shard_sold: list[int] = field(default_factory=list)
     shard_shares: list[int] = field(default_factory=list)
 
@@ -200,7 +205,7 @@ def simulate(
     reject_s = lognormal_quantiles(m.reject_median_s, m.service_sigma)
     read_s = lognormal_quantiles(m.read_median_s, m.service_sigma)
     everything = list(range(shards))
-    sampled = min(m.shards_read, shards)
+    TRIED = -2  # a shard this request found short before reading the shards
 
     share = shares(places, shards)
     remaining = list(share)  # committed places left per shard: what a read sees
@@ -211,6 +216,7 @@ def simulate(
 
     known: list[list[int]] = [[] for _ in range(clients)]  # per client: its shards as last read or told
     full_read = [False] * clients  # this request has read every shard
+    refusals = [0] * clients  # shards found short by this request
     attempt = [0] * clients
     busy: list[tuple[tuple[int, int], ...]] = [()] * clients  # the takes of this request's last conflict
     taps = [0] * clients
@@ -219,6 +225,7 @@ def simulate(
     bookings_per_s: Counter[int] = Counter()
     wcu_per_item_s: Counter[tuple[int, int]] = Counter()
     rcu_per_item_s: Counter[tuple[int, int]] = Counter()
+    stock_rcu_per_s: Counter[int] = Counter()
     result = Result(shards, places, clients, wanted, seed, shard_shares=share)
     sold = 0
 
@@ -234,13 +241,30 @@ def simulate(
         taps[c] += 1
         if taps[c] == 1:
             first_tap[c] = time
-        attempt[c], busy[c], full_read[c] = 0, (), sampled == shards
-        shards_read = everything if sampled == shards else rng.sample(everything, sampled)
-        push(events, (time + net_s[bits(_QUANTILE_BITS)], sequence(), _READ_AT, c, shards_read))
+        attempt[c], busy[c], full_read[c], refusals[c] = 0, (), False, 0
+        known[c] = [UNKNOWN] * shards
+        # The stock item's read (user and wallet beside it): its answer comes back, then the first commit.
+        push(events, (time + net_s[bits(_QUANTILE_BITS)], sequence(), _READ_AT, c, None))
 
     def plan(time: float, c: int) -> None:
         """At ``time`` the client sends its next commit, or a full read, or gives the sold-out answer."""
         view = known[c]
+        if not full_read[c]:  # blind: a random untried shard, away from the one just in conflict
+            if shards > 1 and refusals[c] >= m.refusals_before_read:
+                full_read[c] = True
+                at(time + net_s[bits(_QUANTILE_BITS)], _READ_AT, c, everything)
+                return
+            untried = [k for k in everything if view[k] == UNKNOWN]
+            held = busy[c]
+            if held and len(untried) > len(held):
+                untried = [k for k in untried if all(k != h for h, _n in held)]
+            if untried:
+                k = untried[int(rand() * len(untried))]
+                push(events, (time + net_s[bits(_QUANTILE_BITS)], sequence(), _TX_AT, c, ((k, wanted),)))
+                return
+            full_read[c] = True
+            at(time + net_s[bits(_QUANTILE_BITS)], _READ_AT, c, everything)
+            return
         candidates = [k for k in everything if view[k] >= wanted]
         if len(candidates) > 1:
             held = busy[c]
@@ -251,10 +275,6 @@ def simulate(
             candidates = [a if view[a] >= view[b] else b]
         if candidates:
             push(events, (time + net_s[bits(_QUANTILE_BITS)], sequence(), _TX_AT, c, ((candidates[0], wanted),)))
-            return
-        if not full_read[c] and (sampled < shards or UNKNOWN in view):
-            full_read[c] = True
-            at(time + net_s[bits(_QUANTILE_BITS)], _READ_AT, c, everything)
             return
         if sum(n for n in view if n > 0) >= wanted:  # no shard alone has the places: take from the fullest
             takes, left = [], wanted
@@ -316,8 +336,12 @@ def simulate(
             replied = now + reject_s[bits(_QUANTILE_BITS)] + net_s[bits(_QUANTILE_BITS)]
             if reply is _SHORT:
                 result.short += 1
+                refusals[c] += 1
                 for k, _n in data:
-                    known[c][k] = remaining[k]  # the failure returns the item
+                    known[c][k] = 0 if full_read[c] else TRIED
+                if full_read[c] and not any(n >= wanted for n in known[c]) and sum(known[c]) < wanted:
+                    full_read[c] = False  # what was read is gone: read the shards again
+                    refusals[c] = m.refusals_before_read
                 not_booked(replied, c, 0.0)
                 continue
             if reply is _CONFLICT:
@@ -348,13 +372,16 @@ def simulate(
                 taps[c] = 0  # the next user of this session books at once
                 tap(replied, c)
         elif kind == _READ_AT:  # the read happens at DynamoDB: it sees the last commit of each shard
-            result.reads += 1
             second = int(now)
-            view = [UNKNOWN] * shards
-            for k in data:
-                view[k] = remaining[k]
-                rcu_per_item_s[(k, second)] += EVENTUAL_READ_RCU
-            known[c] = view
+            if data is None:  # the stock item, read by every request
+                stock_rcu_per_s[second] += CONSISTENT_READ_RCU
+            else:
+                result.reads += 1
+                view = [UNKNOWN] * shards
+                for k in data:
+                    view[k] = remaining[k]
+                    rcu_per_item_s[(k, second)] += CONSISTENT_READ_RCU
+                known[c] = view
             plan(now + read_s[bits(_QUANTILE_BITS)] + net_s[bits(_QUANTILE_BITS)], c)
 
     result.ended_s = now
@@ -373,6 +400,7 @@ def simulate(
     result.peak_bookings_per_s = max(bookings_per_s.values(), default=0)
     result.peak_item_wcu_per_s = max(wcu_per_item_s.values(), default=0)
     result.peak_item_rcu_per_s = max(rcu_per_item_s.values(), default=0.0)
+    result.peak_stock_rcu_per_s = max(stock_rcu_per_s.values(), default=0.0)
     return result
 
 
@@ -423,7 +451,8 @@ def print_hot_stock(figures: dict[str, Any], out: TextIO) -> None:
     )
     header = (
         f"  {'K':>3}{'sold out':>10}{'x K=1':>7}{'99% at':>9}{'commits':>9}{'conflicts':>10}{'retries':>9}"
-        f"{'short':>7}{'gave up':>8}{'wait p50/p99 s':>16}{'peak/s':>8}{'item WCU/s':>11}{'RCU/s':>7}{'oversold':>9}"
+        f"{'short':>7}{'gave up':>8}{'wait p50/p99 s':>16}{'peak/s':>8}{'item WCU/s':>11}{'stock RCU/s':>12}"
+        f"{'oversold':>9}"
     )
     print(header, file=out)
     print("  " + "-" * (len(header) - 2), file=out)
@@ -435,7 +464,7 @@ def print_hot_stock(figures: dict[str, Any], out: TextIO) -> None:
         print(
             f"  {r['shards']:>3}{sold_out:>10}{speedup:>7}{sold_99:>9}{r['transactions']:>9}{r['conflicts']:>10}"
             f"{r['retries']:>9}{r['short']:>7}{r['gave_ups']:>8}{wait:>16}{r['peak_bookings_per_s']:>8}"
-            f"{r['peak_item_wcu_per_s']:>11}{r['peak_item_rcu_per_s']:>7.0f}{r['oversold']:>9}",
+            f"{r['peak_item_wcu_per_s']:>11}{r['peak_stock_rcu_per_s']:>12,.0f}{r['oversold']:>9}",
             file=out,
         )
     by_k = {r["shards"]: r for r in f["runs"]}
@@ -446,6 +475,7 @@ def print_hot_stock(figures: dict[str, Any], out: TextIO) -> None:
     print(f"  goal: {f['goal']}{verdict}", file=out)
     peak = max(r["peak_bookings_per_s"] for r in f["runs"])
     rcu = max(r["peak_item_rcu_per_s"] for r in f["runs"])
+    stock_rcu = max(r["peak_stock_rcu_per_s"] for r in f["runs"])
     print(
         f"  An item holds one transaction at a time ({m['hold_median_s'] * 1000:g} ms median): that caps a shard "
         f"near 1/hold, before its write ceiling of {PARTITION_WCU_PER_S // TRANSACTIONAL_WCU_PER_KB} transactions/s "
@@ -454,8 +484,10 @@ def print_hot_stock(figures: dict[str, Any], out: TextIO) -> None:
         f"{TRANSACTIONAL_WCU_PER_KB * peak:,} WRU/s per table, "
         f"{'over' if TRANSACTIONAL_WCU_PER_KB * peak > NEW_ON_DEMAND_TABLE_WRU_PER_S else 'within'} the "
         f"{NEW_ON_DEMAND_TABLE_WRU_PER_S:,} a new on-demand table serves at once (warm throughput first).\n"
-        f"  Reads of {m['shards_read']} shards per request: {rcu:,.0f} RCU/s on the busiest shard "
-        f"(ceiling {PARTITION_RCU_PER_S:,}).",
+        f"  No shard is read before the first commit; after {m['refusals_before_read']} refusals the shards are "
+        f"read: {rcu:,.0f} RCU/s on the busiest shard. Every request reads the stock item (strongly consistent, "
+        f"{CONSISTENT_READ_RCU} RCU): {stock_rcu:,.0f} RCU/s at the peak, against a partition's "
+        f"{PARTITION_RCU_PER_S:,} RCU/s (twice that in eventually consistent reads): the next ceiling.",
         file=out,
     )
 
@@ -472,10 +504,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="one booking per client instead of until sold out")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float, default=MODEL.arrival_window_s, help="arrival window, seconds")
-    parser.add_argument("--shards-read", type=int, default=MODEL.shards_read, help="shards read per request")
+    parser.add_argument(
+        "--refusals", type=int, default=MODEL.refusals_before_read, help="blind refusals before reading the shards"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    model = Model(arrival_window_s=args.window, shards_read=args.shards_read)
+    model = Model(arrival_window_s=args.window, refusals_before_read=args.refusals)
     figures = run_hot_stock(
         tuple(args.shards),
         places=args.places,

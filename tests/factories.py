@@ -198,6 +198,11 @@ def make_stock(
         **fields,
     )
     stock.save()
+    if stock.shard_count > 1:  # a big stock's places, spread over its shards (none booked)
+        from passculture.services.booking.places import new_shards
+
+        for shard in new_shards(stock):
+            shard.save()
     return stock
 
 

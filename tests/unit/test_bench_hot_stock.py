@@ -60,3 +60,18 @@ def test_the_model_retries_as_the_booking_service_does():
     from passculture.services.booking import bookings
 
     assert bookings.MAX_ATTEMPTS == MAX_ATTEMPTS
+
+
+def test_a_sharded_request_reads_no_shard_before_it_commits():
+    # Shards are read only after refusals: far fewer reads than requests while places are plenty.
+    result = simulate(64, places=2_000, clients=500, seed=13)
+    assert result.oversold == 0 and result.sold == 2_000
+    assert result.reads < result.taps / 4
+    assert result.peak_stock_rcu_per_s > 0  # every request still reads the stock item
+
+
+def test_the_model_chooses_shards_as_the_booking_service_does():
+    from bench.hot_stock import REFUSALS_BEFORE_READ
+    from passculture.services.booking import places
+
+    assert places.REFUSALS_BEFORE_READ == REFUSALS_BEFORE_READ

@@ -17,6 +17,7 @@ TABLE_MODULES = {
     "venues": "Venue",
     "offers": "Offer",
     "stocks": "Stock",
+    "stock_shards": "StockShard",
     "bookings": "Booking",
     "wallets": "Wallet",
     "api_keys": "ApiKey",

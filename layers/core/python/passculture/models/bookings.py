@@ -104,6 +104,8 @@ class Booking(Model):
     local_counters = MapAttribute(null=True)
     # The national credit's cap this booking counts against: a ``CapKind`` value (models/wallets.py) or None.
     cap_kind = UnicodeAttribute(null=True)
+    # A sharded stock: {shard number: places} this booking took (a cancellation gives them back there).
+    shards = MapAttribute(null=True)
     status = UnicodeAttribute(default="booked")
     # Denormalised at booking time for emails, the countermark API and exports.
     offer_name = UnicodeAttribute(null=True)

@@ -39,7 +39,9 @@ class Stock(Model):
     begins_at = UTCDateTimeAttribute(null=True)
     price_cents = NumberAttribute(default=0)
     quantity = NumberAttribute(null=True)  # None: unlimited
-    booked = NumberAttribute(default=0)
+    booked = NumberAttribute(default=0)  # a sharded stock: 0 on the item, the sum of its shards once counted
+    # Places spread over this many ``stock_shards`` items (services/booking/places.py); absent or 1: none.
+    shards = NumberAttribute(null=True)
     booking_limit_at = UTCDateTimeAttribute(null=True)
     is_deleted = BooleanAttribute(default=False)
     # Imports: (event UID, start), a hash of what the feed owns, and whether the pro has taken
@@ -61,6 +63,10 @@ class Stock(Model):
     id_at_provider = UnicodeAttribute(null=True)
 
     offer_index = StockOfferIndex()
+
+    @property
+    def shard_count(self) -> int:
+        return max(1, int(self.shards or 1))
 
     @property
     def places_left(self) -> int | None:

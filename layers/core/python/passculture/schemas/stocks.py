@@ -90,6 +90,13 @@ class StockIn(CrossChecked):
     )
     quantity: Quantity | None = None
     booking_limit_at: FutureDatetime | None = None
+    shards: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="places spread over this many items so a rush of bookings of this date does not queue on one; "
+        "absent: 1 under 200 places, then one per 100, at most 64 (ignored when the quantity is unlimited)",
+    )
 
     @classmethod
     def cross_errors(cls, data: dict[str, Any]) -> dict[str, str]:
@@ -167,6 +174,7 @@ class StockOut(CamelModel):
     booked: int
     remaining_quantity: int | None = None
     booking_limit_at: datetime | None = None
+    shards: int = Field(default=1, description="items the places are spread over (1: not split)")
 
     @classmethod
     def of(cls, stock: Any, categories: Any = None) -> StockOut:
@@ -186,6 +194,7 @@ class StockOut(CamelModel):
             booked=int(stock.booked or 0),
             remaining_quantity=stock.places_left,
             booking_limit_at=stock.booking_limit_at,
+            shards=stock.shard_count,
         )
 
 

@@ -5,7 +5,8 @@ of items, each carrying the rule it enforces as a DynamoDB condition, so the
 rules hold under any concurrency:
 
 - ``stock``: ``booked += quantity`` if the stock is not deleted, its date and
-  quantity are the ones read, and ``booked <= quantity - wanted``;
+  quantity are the ones read, and ``booked <= quantity - wanted``; on a big
+  stock split in shards, the same on one shard (two for a duo), ``places.py``;
 - ``wallet:<credit>``: ``balance -= cents`` if ``balance >= cents`` (and, for
   the national credit, if the cap's spent counter stays under the cap);
 - ``booking``: the booking put under its countermark, ``attribute_not_exists``;
@@ -62,6 +63,7 @@ from passculture.rules.partners import new_public_id
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking import ticketing
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
+from passculture.services.booking.places import PlaceTaker
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
 from passculture.services.idempotency import check_idempotency_key
@@ -240,21 +242,24 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
 
     # Ticketing (an offer with ``has_ticket``): the partner's tickets, before the transaction (or its refusal).
     reservation = ticketing.reserve(offer, _new_booking(principal, stock, offer, venue, quantity, amount, plan, now))
+    places = PlaceTaker(stock, quantity)  # the stock item, or a shard of a big stock (places.py)
     committed = None
     try:
         for attempt in range(MAX_ATTEMPTS):
             booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
             ticketing.attach(reservation, booking)
             token = request_token("booking", user.id, idempotency_key, str(attempt)) if idempotency_key else None
-            failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token)
+            failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token, places)
             if failed is None:  # a DynamoDB transaction conflict: nothing was written
+                places.conflicted()
                 if attempt + 1 < MAX_ATTEMPTS:  # no pause before the refusal
                     backoff(attempt)
                 continue
             if not failed:
                 committed = booking
-                if (
-                    stock.quantity is not None
+                if (places.sharded and places.refusals) or (
+                    not places.sharded
+                    and stock.quantity is not None
                     and int(stock.quantity) - int(stock.booked or 0) - quantity <= NEARLY_FULL
                 ):
                     # This booking may have taken the last place: the offer leaves the feed then.
@@ -268,9 +273,16 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                     return replay
             if "guard" in failed:
                 raise Conflict("You have already booked this date", field="stockId")
-            if "stock" in failed:
-                stock = _get_stock(stock_id)
-                check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
+            if "stock" in failed and not places.refused():  # a sharded stock may try another shard unread
+                stock = places.stock = _get_stock(stock_id)
+                if places.sharded:
+                    places.reread()  # one Query of the shards: stock.booked is their sum
+                try:
+                    check_stock(stock, quantity, now)  # raises the precise refusal, or the stock just changed
+                except Conflict:
+                    if places.sharded:  # the feed learns the date is full from the first booker refused
+                        refresh_if_places_changed(offer.id, stock.id)
+                    raise
             if any(label.startswith("wallet:") for label in failed):
                 plan = plan_debits(
                     wallets_of(user.id),
@@ -340,15 +352,15 @@ def _commit(
     idempotency_key: str | None,
     now: datetime,
     token: str | None = None,
+    places: PlaceTaker | None = None,
 ) -> dict[str, str] | None:
     """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict.
 
     A token another request already committed with (``AlreadyCommitted``) counts as the key's guard failing.
     """
     tx = Transaction(client_request_token=token)
-    tx.update(
-        "stock", Stock(stock.id), actions=[Stock.booked.add(quantity)], condition=stock_condition(stock, quantity)
-    )
+    # "stock": the stock item, or its shard(s) (places.py)
+    (places or PlaceTaker(stock, quantity)).add_to(tx, booking, stock_condition)
     for wallet, cents in plan.debits:
         actions, condition = debit_update(wallet, cents, plan.cap_kind)
         tx.update(f"wallet:{wallet.credit_id}", Wallet(booking.user_id, wallet.credit_id), actions, condition)

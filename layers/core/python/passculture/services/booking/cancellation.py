@@ -2,7 +2,7 @@
 
 One Transaction: the booking goes from ``booked`` to ``cancelled`` (conditioned
 on its status, so two cancellations cannot both refund), the stock's ``booked``
-count goes down by the booking's quantity (unless the stock itself is being
+count (or its shards', ``places.give_back``) goes down by the booking's quantity (unless the stock itself is being
 deleted), each wallet credit gets back exactly what it paid (``debits``), the
 national credit's cap counter is given back, each local programme's spent
 counter is given back what the booking added to it, and the one-booking-per-stock guard
@@ -20,9 +20,9 @@ from passculture.adapters import metrics
 from passculture.errors import Conflict, Gone
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.bookings import Booking
-from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.wallets import Wallet
+from passculture.services.booking.places import give_back
 from passculture.services.booking.wallets import refund_update
 from passculture.services.territories.counters import spent_update
 from passculture.vocabulary import CapKind
@@ -79,9 +79,7 @@ def _cancellation(booking: Booking, cancelled_by: str, now: datetime, free_place
         condition=Booking.status == "booked",
     )
     if free_place:
-        tx.update(
-            "stock", Stock(booking.stock_id), actions=[Stock.booked.add(-booking.quantity)], condition=Stock.id.exists()
-        )
+        give_back(tx, booking)  # to the stock's booked, or to the shard(s) the booking took from
     cap_kind = CapKind.of_booking(booking.cap_kind)
     for credit_id, cents in sorted(booking.debits_by_credit().items()):
         tx.update(

@@ -36,7 +36,10 @@ DIGITAL_CELL = "digital"
 
 
 def live_stocks(offer_id: str) -> list[Stock]:
-    return [s for s in Stock.offer_index.query(offer_id) if not s.is_deleted]
+    """The offer's stocks not deleted; a sharded one's ``booked`` summed over its shards (BatchGetItem)."""
+    from passculture.services.booking.places import count_booked
+
+    return count_booked([s for s in Stock.offer_index.query(offer_id) if not s.is_deleted])
 
 
 def is_bookable(stock: Stock, now: datetime) -> bool:
@@ -150,9 +153,12 @@ def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0) -
     a refresh of its offer. It never fails the booking or cancellation it follows.
     """
     try:
+        from passculture.services.booking.places import count_booked
+
         stock = Stock.get(stock_id, consistent_read=True)
         if stock.quantity is None:
             return
+        count_booked([stock])
         booked, quantity = int(stock.booked or 0), int(stock.quantity)
         if booked >= quantity or (freed and booked + freed >= quantity):
             offer = Offer.get(offer_id)

@@ -54,6 +54,10 @@ def cancel_bookings_page(args: dict[str, Any], cursor: Any) -> Progress:
 
     stock_id, cancelled_by = args["stock_id"], args["cancelled_by"]
     stock = Stock.get(stock_id, consistent_read=True)
+    if stock.shard_count > 1:  # the places its bookings took are counted on its shards
+        from passculture.services.booking.places import read_shards
+
+        stock.booked = sum(int(shard.booked or 0) for shard in read_shards(stock))
     if not stock.is_deleted:
         # Restored because this job could not be started (it was after all), or an old event replayed.
         logger.warning("stock %s is not deleted: its bookings stay", stock_id)

@@ -70,6 +70,10 @@ def withdrawn_bookings_page(args: dict[str, Any], cursor: Any) -> Progress:
     """
     stock_id, withdrawn = args["stock_id"], bool(args.get("withdrawn", True))
     stock = Stock.get(stock_id, consistent_read=True)
+    if stock.shard_count > 1:  # the places its bookings took are counted on its shards
+        from passculture.services.booking.places import read_shards
+
+        stock.booked = sum(int(shard.booked or 0) for shard in read_shards(stock))
     if bool(stock.is_deleted and stock.withdrawn_at is not None) != withdrawn:
         logger.info("stock %s changed since its withdrawal job started: it stops", stock_id)
         return Progress(0, done=True)

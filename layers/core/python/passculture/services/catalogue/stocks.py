@@ -7,8 +7,11 @@ are derived from (offer, caller, key, position) and the transaction's
 ``ClientRequestToken`` from the same, so a retry creates nothing twice and
 answers the stocks the first request created. A thing's single stock is
 guarded by a ``uniques`` item ``thing-stock#<offer id>`` in the same
-transaction, so two clicks cannot give a thing two stocks. ``booked`` is never written here: lowering ``quantity`` is a
-conditional update on ``booked <= quantity`` (409 otherwise), and deleting a
+transaction, so two clicks cannot give a thing two stocks. A big stock's places are
+spread over shard items (``booking.places``): written before the stocks, moved in one transaction with the
+stock when its quantity or date changes, and marked deleted with it.
+``booked`` is never written here: lowering ``quantity`` is a conditional update on
+``booked <= quantity`` (409 otherwise), and deleting a
 stock cancels and refunds its bookings in the background (``catalogue.stock_cancellation``),
 while an agenda import withdrawing a date keeps them (``withdraw_stock``, ``catalogue.stock_withdrawal``).
 """
@@ -24,10 +27,12 @@ from typing import Any
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, new_id, utcnow
 from passculture.models.offers import Offer
+from passculture.models.stock_shards import StockShard
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.services.accounts.auth import Principal
+from passculture.services.booking import places
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 from passculture.services.idempotency import check_idempotency_key
@@ -63,6 +68,7 @@ def stock_for(principal: Principal, stock_id: str) -> tuple[Stock, Offer]:
         offer = offer_for(principal, stock.offer_id)
     except NotFound as exc:
         raise NotFound("No such stock") from exc
+    places.count_booked([stock])
     return stock, offer
 
 
@@ -79,6 +85,7 @@ def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime, categ
         price_category_id=int(category.id) if category is not None else None,
         quantity=data.quantity,
         booked=0,
+        shards=None if (k := places.shard_count_for(data.quantity, data.shards)) == 1 else k,
         booking_limit_at=limit,
         is_deleted=False,
         created_at=now,
@@ -127,6 +134,7 @@ def create_stocks(
         _new_stock(stock_id, offer.id, item, now, category)
         for stock_id, item, category in zip(ids, items, chosen, strict=True)
     ]
+    _create_shards(stocks)
 
     def build() -> Transaction:
         tx = Transaction()
@@ -151,6 +159,25 @@ def create_stocks(
     if failed:
         raise Conflict("This offer already has its stock", field="beginsAt")
     return _done(offer, existing, stocks, created=True)
+
+
+def _create_shards(stocks: list[Stock]) -> None:
+    """The shards of the big stocks, before the stocks (a stock is never bookable without them).
+
+    In transactions of up to 100 shards, each put only if absent: a retry with the
+    same Idempotency-Key (the same stock ids) finds them written and leaves them be.
+    """
+    shards = [shard for stock in stocks for shard in places.new_shards(stock)]
+    for start in range(0, len(shards), 100):
+        chunk = shards[start : start + 100]
+
+        def build(chunk: list[Any] = chunk) -> Transaction:
+            tx = Transaction()
+            for shard in chunk:
+                tx.save(f"shard:{shard.id}", shard, condition=StockShard.id.does_not_exist())
+            return tx
+
+        commit_retrying(build)  # a condition failed: an earlier attempt with this key wrote them
 
 
 def _done(offer: Offer, existing: list[Stock], stocks: list[Stock], *, created: bool) -> StocksCreated:
@@ -249,6 +276,9 @@ def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
         )
     if price_cents is not None and price_cents != stock.price_cents:
         actions.append(Stock.price_cents.set(price_cents))
+    sharded = places.is_sharded(stock)
+    if sharded and "quantity" in given and patch.quantity is None:
+        raise InvalidInput("A stock split in shards keeps a quantity: it cannot become unlimited", field="quantity")
     if "quantity" in given:
         if patch.quantity is None:
             actions.append(Stock.quantity.remove())
@@ -261,6 +291,11 @@ def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
     if not actions:
         return stock
     actions.append(Stock.updated_at.set(utcnow()))
+    if sharded:
+        stock = _update_sharded(stock, actions, patch.quantity if "quantity" in given else None, begins_at)
+        others = [s for s in live_stocks(offer.id) if s.id != stock.id]
+        refresh_offer(offer, stocks=[*others, stock])
+        return stock
     from pynamodb.exceptions import UpdateError
 
     try:
@@ -277,6 +312,37 @@ def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
     others = [s for s in live_stocks(offer.id) if s.id != stock.id]
     refresh_offer(offer, stocks=[*others, stock])
     return stock
+
+
+def _update_sharded(stock: Stock, actions: list[Any], quantity: int | None, begins_at: datetime | None) -> Stock:
+    """One transaction: the stock's changes and its shards' quantities (and date), each on its booked as read.
+
+    A booking landing between the read of the shards and the commit fails that
+    shard's condition: read again and retry. Below what is booked: 409.
+    """
+    new_key = begins_key(begins_at)
+    redistributes = quantity is not None or new_key != stock.begins_key
+    for _ in range(6):
+        shards = places.read_shards(stock) if redistributes else []
+        target = int(quantity if quantity is not None else stock.quantity)
+        booked = sum(int(shard.booked or 0) for shard in shards)
+        if target < booked:
+            raise Conflict(f"{booked} places are already booked: the quantity cannot be lower", field="quantity")
+
+        def build(shards: list[StockShard] = shards, target: int = target) -> Transaction:
+            tx = Transaction()
+            tx.update("stock", Stock(stock.id), actions, _not_deleted())
+            if shards:
+                places.redistribute(tx, stock, target, shards, new_key)
+            return tx
+
+        failed = commit_retrying(build)
+        if "stock" in failed:
+            raise NotFound("No such stock")
+        if not failed:
+            current = Stock.get(stock.id, consistent_read=True)
+            return places.count_booked([current])[0]
+    raise Conflict("Too many bookings of this date at once; please try again", field="quantity")
 
 
 def delete_stock(principal: Principal, stock_id: str) -> None:
@@ -299,16 +365,25 @@ def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str) -> bool:
 
     from passculture.services.jobs import start_job
 
-    try:
-        stock.update(actions=[Stock.is_deleted.set(True), Stock.updated_at.set(utcnow())], condition=_not_deleted())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+    deletion = [Stock.is_deleted.set(True), Stock.updated_at.set(utcnow())]
+    if places.is_sharded(stock):
+        if not _mark(stock, deletion, _not_deleted(), deleted=True):
             return False
-        raise
+    else:
+        try:
+            stock.update(actions=deletion, condition=_not_deleted())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
     try:
         start_job("stock-bookings", {"stock_id": stock.id, "cancelled_by": cancelled_by})
     except Exception:
-        stock.update(actions=[Stock.is_deleted.set(False)], condition=Stock.is_deleted == True)  # noqa: E712
+        restored = Stock.is_deleted == True  # noqa: E712
+        if places.is_sharded(stock):
+            _mark(stock, [Stock.is_deleted.set(False)], restored, deleted=False)
+        else:
+            stock.update(actions=[Stock.is_deleted.set(False)], condition=restored)
         raise
     if stock.begins_at is None:
         # The offer may get a new stock for its thing.
@@ -322,6 +397,25 @@ def retire_stock(stock: Stock, offer: Offer, *, cancelled_by: str) -> bool:
                 raise
     others = [s for s in live_stocks(offer.id) if s.id != stock.id]
     refresh_offer(offer, stocks=others)
+    return True
+
+
+def _mark(stock: Stock, actions: list[Any], condition: Any, *, deleted: bool) -> bool:
+    """A sharded stock's deletion, withdrawal or restoration, its shards following, in one transaction.
+
+    False when the stock's condition did not hold. ``stock.booked`` is then the sum of its shards.
+    """
+
+    def build() -> Transaction:
+        tx = Transaction()
+        tx.update("stock", Stock(stock.id), actions, condition)
+        places.mark_shards(tx, stock, deleted=deleted)
+        return tx
+
+    if commit_retrying(build):
+        return False
+    stock.is_deleted = deleted
+    stock.booked = sum(int(shard.booked or 0) for shard in places.read_shards(stock))
     return True
 
 
@@ -350,16 +444,20 @@ def withdraw_stock(stock: Stock) -> bool:
 
     now = utcnow()
     actions = [Stock.is_deleted.set(True), Stock.withdrawn_at.set(now), Stock.updated_at.set(now)]
-    if not _conditional(partial(stock.update, actions=actions, condition=_not_deleted())):
+    if places.is_sharded(stock):
+        if not _mark(stock, actions, _not_deleted(), deleted=True):
+            return False
+    elif not _conditional(partial(stock.update, actions=actions, condition=_not_deleted())):
         return False
-    if int(stock.booked or 0) > 0:  # as written: the update read the item back
+    if int(stock.booked or 0) > 0:  # as written: the update read the item back (a sharded one: its shards)
         try:
             start_job("withdrawn-bookings", {"stock_id": stock.id, "withdrawn": True})
         except Exception:
-            stock.update(
-                actions=[Stock.is_deleted.set(False), Stock.withdrawn_at.remove()],
-                condition=Stock.withdrawn_at == now,
-            )
+            back = [Stock.is_deleted.set(False), Stock.withdrawn_at.remove()]
+            if places.is_sharded(stock):
+                _mark(stock, back, Stock.withdrawn_at == now, deleted=False)
+            else:
+                stock.update(actions=back, condition=Stock.withdrawn_at == now)
             raise
     return True
 
@@ -370,7 +468,10 @@ def restore_stock(stock: Stock) -> bool:
 
     withdrawn = (Stock.is_deleted == True) & Stock.withdrawn_at.exists()  # noqa: E712
     actions = [Stock.is_deleted.set(False), Stock.withdrawn_at.remove(), Stock.updated_at.set(utcnow())]
-    if not _conditional(partial(stock.update, actions=actions, condition=withdrawn)):
+    if places.is_sharded(stock):
+        if not _mark(stock, actions, withdrawn, deleted=False):
+            return False
+    elif not _conditional(partial(stock.update, actions=actions, condition=withdrawn)):
         return False
     if int(stock.booked or 0) > 0:
         # The marks stay until the job removes them: a failure here is logged, the date is back regardless.
