@@ -438,9 +438,9 @@ EXPECTED_TABLES = {
     # (venue_providers) and their providers; a booking lacking its integer ids is given them
     # (its offer's and stock's, written on the booking).
     # Its schedule retries ticket cancellations: the date then follows the partner's count (offerers: the
-    # offer's refresh in the feed).
+    # offer's refresh in the feed; stock_shards: a big date's places).
     "notify": {"users", "uniques", "venues", "failed_mails", "providers", "venue_providers", "bookings"}
-    | {"offers", "stocks", "offerers"},
+    | {"offers", "stocks", "offerers", "stock_shards"},
     # Local decisions on offers, programmes and their grants (wallets), structures validated as the team does.
     "territories": {
         *("users", "uniques", "offerers", "memberships", "venues", "offers", "wallets", "territories"),
