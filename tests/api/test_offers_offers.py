@@ -213,6 +213,7 @@ def test_an_offer_shows_its_stocks_with_what_remains(api, scene):
         "booked",
         "remainingQuantity",
         "bookingLimitAt",
+        "shards",
     }
     assert answer.body["imageUrl"] is None and answer.body["thumbUrl"] is None
 
