@@ -206,6 +206,7 @@ def test_the_scheduler_runs_each_schedule_through_the_retries(aws, monkeypatch):
         "openagenda": lambda event, context: 1 / 0,
         "offers": lambda event, context: {"changed": 0},
         "territories": lambda event, context: {"started": 0},
+        "notify": lambda event, context: {"resent": 0},  # its schedule retries parked ticket cancellations
     }
     stop = threading.Event()
     scheduler = Scheduler(failing, 0.01, stop, {"openagenda": queue})
