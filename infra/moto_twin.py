@@ -5,6 +5,7 @@ Used by the local runner, the benchmarks and the tests that need real concurrent
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import socket
@@ -48,7 +49,7 @@ def serialise_dynamodb() -> None:
                 return _call_action(self)
 
         handler_class.call_action = atomic_call_action
-    _keep_stream_shards()
+    _transact_in_place()
     _honour_request_tokens()
     _size_items_once()
     _parse_requests_planned()
@@ -258,38 +259,132 @@ def _parse_requests_planned() -> None:
     DynamoHandler.parse_parameters = planned_parse_parameters
 
 
-def _keep_stream_shards() -> None:
-    """A cancelled transaction leaves no stream record, and later records still reach open iterators.
+def _transact_in_place() -> None:
+    """A transaction checks every condition first, then writes; a cancelled one touches nothing.
 
-    moto applies the items that pass, then rolls back by swapping in the copy
-    of each table taken before: the cancelled writes' records stay on the old
-    stream shard that open iterators read, and every later record goes to the
-    copy they never see (locally, one failed booking stopped all booking
-    emails). The old shard is kept, cut back to where it was.
+    moto's own ``transact_write_items`` deep-copies every table the transaction
+    touches before applying it (to swap the copies back on a cancellation):
+    on a table of thousands of items each booking copied them all (the
+    2,000-bookers test grew a worker to 14 GB), and the swap left the
+    cancelled writes' stream records on the old table's shard, which open
+    iterators read (locally, one failed booking stopped every booking email).
+    Here the conditions are evaluated on the current items first (a
+    transaction names each item once, so no write can change another's
+    condition); a failed one cancels with DynamoDB's reasons and writes
+    nothing. Only the items written are copied, and restored (with the stream
+    cut back) if a write itself fails.
     """
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
-    transact_write_items = DynamoDBBackend.transact_write_items
+    def located(backend: Any, table_name: str, key: dict[str, Any]) -> tuple[Any, Any, Any]:
+        table = backend.get_table(table_name)
+        hash_value = DynamoType(key[table.hash_key_attr])
+        range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr is not None else None
+        return table, hash_value, range_value
 
-    def keeping_shards(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-        shards = {}
+    def restore(table: Any, hash_value: Any, range_value: Any, old: Any) -> None:
+        items = table.items[hash_value] if range_value is not None else table.items
+        slot = range_value if range_value is not None else hash_value
+        if old is None:
+            items.pop(slot, None)
+        else:
+            items[slot] = old
+
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
+        seen: set[tuple[str, str]] = set()
+        planned: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        errors: list[tuple[Any, Any, Any]] = []
         for item in transact_items:
-            name = next(iter(item.values())).get("TableName")
-            table = backend.tables.get(name)
-            if table is not None and table.stream_shard is not None:
-                shards[name] = (table.stream_shard, len(table.stream_shard.items))
-        try:
-            return transact_write_items(backend, transact_items)
-        except Exception:
-            for name, (shard, length) in shards.items():
-                table = backend.tables.get(name)
-                if table is not None:
-                    del shard.items[length:]
-                    shard.table = table
-                    table.stream_shard = shard
-            raise
+            if len(item) > 1:
+                raise TransactWriteSingleOpException
+            op_type, op = next(iter(item.items()))
+            old_attributes = None
+            try:
+                if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                    raise ValueError("Unsupported transaction operation")
+                table_name = op["TableName"]
+                if op_type == "Put":
+                    table = backend.get_table(table_name)
+                    attrs = op["Item"]
+                    key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                    if table.range_key_attr is not None:
+                        key[table.range_key_attr] = attrs[table.range_key_attr]
+                else:
+                    key = op["Key"]
+                unique = (str(table_name), str(dict(sorted(key.items()))))
+                if unique in seen:
+                    raise MultipleTransactionsException()
+                seen.add(unique)
+                planned.append((op_type, op, key))
+                expression = op.get("ConditionExpression")
+                if expression is not None:
+                    current = backend.get_item(table_name, key)
+                    condition = get_filter_expression(
+                        expression, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                    )
+                    if not condition.expr(current):
+                        if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                            old_attributes = current.to_json()["Attributes"]
+                        raise ConditionalCheckFailed(item=old_attributes)
+                errors.append((None, None, None))
+            except (MultipleTransactionsException, MockValidationException):
+                raise
+            except ConditionalCheckFailed as exc:
+                errors.append(("ConditionalCheckFailed", str(exc.message), old_attributes))
+            except Exception as exc:  # DynamoDB names any other reason in the cancellation, as moto does
+                errors.append((type(exc).__name__, str(exc), None))
+        if any(code is not None for code, _, _ in errors):
+            raise TransactionCanceledException(errors)
 
-    DynamoDBBackend.transact_write_items = keeping_shards
+        # Every condition holds: write, keeping a copy of each written item (and the stream's length) to undo.
+        undo: list[tuple[Any, Any, Any, Any]] = []
+        shards: dict[int, tuple[Any, int]] = {}
+        position = 0
+        try:
+            for position, (op_type, op, key) in enumerate(planned):  # noqa: B007 (read after a failure)
+                if op_type == "ConditionCheck":
+                    continue
+                table, hash_value, range_value = located(backend, op["TableName"], key)
+                if table.stream_shard is not None and id(table) not in shards:
+                    shards[id(table)] = (table.stream_shard, len(table.stream_shard.items))
+                undo.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
+                names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                if op_type == "Put":
+                    backend.put_item(op["TableName"], op["Item"])
+                elif op_type == "Delete":
+                    backend.delete_item(op["TableName"], key)
+                else:
+                    backend.update_item(
+                        op["TableName"],
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=names,
+                        expression_attribute_values=values,
+                    )
+        except Exception as exc:
+            for table, hash_value, range_value, old in reversed(undo):
+                restore(table, hash_value, range_value, old)
+            for shard, length in shards.values():
+                del shard.items[length:]
+            if isinstance(exc, MockValidationException):
+                raise
+            failed = [(None, None, None)] * len(planned)
+            failed[position] = (type(exc).__name__, str(exc), None)
+            raise TransactionCanceledException(failed) from exc
+
+    DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def free_port() -> int:

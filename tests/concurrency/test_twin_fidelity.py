@@ -50,6 +50,76 @@ def test_a_cancelled_transaction_leaves_no_stream_record_and_later_ones_still_ar
     assert "Item" not in dynamodb.get_item(TableName="scratch", Key={"k": {"S": "phantom"}})
 
 
+def test_a_cancelled_transaction_names_its_failed_condition_and_changes_no_item(scratch):
+    dynamodb, keys = scratch
+    dynamodb.put_item(TableName="scratch", Item={"k": {"S": "stock"}, "left": {"N": "1"}})
+    dynamodb.put_item(TableName="scratch", Item={"k": {"S": "wallet"}, "balance": {"N": "500"}})
+    take = {
+        "Update": {
+            "TableName": "scratch",
+            "Key": {"k": {"S": "stock"}},
+            "UpdateExpression": "SET #l = #l - :one",
+            "ConditionExpression": "#l >= :one",
+            "ExpressionAttributeNames": {"#l": "left"},
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+    }
+    debit = {
+        "Update": {
+            "TableName": "scratch",
+            "Key": {"k": {"S": "wallet"}},
+            "UpdateExpression": "SET balance = balance - :c",
+            "ConditionExpression": "balance >= :c",
+            "ExpressionAttributeValues": {":c": {"N": "600"}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=[take, debit])
+    reasons = refused.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"]["balance"] == {"N": "500"}
+    item = dynamodb.get_item(TableName="scratch", Key={"k": {"S": "stock"}}, ConsistentRead=True)["Item"]
+    assert item["left"] == {"N": "1"}  # the first update, whose condition held, was not applied
+    debit["Update"]["ExpressionAttributeValues"] = {":c": {"N": "500"}}
+    dynamodb.transact_write_items(TransactItems=[take, debit])
+    assert keys() == ["stock", "wallet", "stock", "wallet"]
+    item = dynamodb.get_item(TableName="scratch", Key={"k": {"S": "wallet"}}, ConsistentRead=True)["Item"]
+    assert item["balance"] == {"N": "0"}
+
+
+def test_a_write_that_fails_inside_a_transaction_undoes_the_writes_before_it(scratch):
+    dynamodb, keys = scratch
+    dynamodb.put_item(TableName="scratch", Item={"k": {"S": "kept"}, "n": {"N": "1"}, "s": {"S": "text"}})
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "scratch", "Item": {"k": {"S": "phantom"}}}},
+                {
+                    "Update": {
+                        "TableName": "scratch",
+                        "Key": {"k": {"S": "kept"}},
+                        "UpdateExpression": "SET n = n + :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {  # an attribute the item lacks: refused while it is applied, after the two writes above
+                    "Update": {
+                        "TableName": "scratch",
+                        "Key": {"k": {"S": "other"}},
+                        "UpdateExpression": "SET s = s + :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        )
+    assert "Item" not in dynamodb.get_item(TableName="scratch", Key={"k": {"S": "phantom"}}, ConsistentRead=True)
+    item = dynamodb.get_item(TableName="scratch", Key={"k": {"S": "kept"}}, ConsistentRead=True)["Item"]
+    assert item["n"] == {"N": "1"}
+    dynamodb.put_item(TableName="scratch", Item={"k": {"S": "after"}})
+    assert keys() == ["kept", "after"]
+
+
 def test_an_item_over_400_kb_is_refused_whole_and_one_under_it_is_kept(scratch):
     dynamodb, _ = scratch
     # Many attributes (the twin checks a new item's size once, on the whole item) summing past the limit.
