@@ -30,9 +30,10 @@ from passculture.models.offers import Offer
 from passculture.models.stock_shards import StockShard
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
+from passculture.models.venues import Venue
 from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.services.accounts.auth import Principal
-from passculture.services.booking import places
+from passculture.services.booking import copies, places
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 from passculture.services.idempotency import check_idempotency_key
@@ -134,6 +135,9 @@ def create_stocks(
         _new_stock(stock_id, offer.id, item, now, category)
         for stock_id, item, category in zip(ids, items, chosen, strict=True)
     ]
+    venue = _venue_of(offer)
+    for stock in stocks:  # what a booking needs of the offer and venue (booking.copies)
+        copies.stamp(stock, offer, venue, copies.expected_status(offer))
     _create_shards(stocks)
 
     def build() -> Transaction:
@@ -159,6 +163,13 @@ def create_stocks(
     if failed:
         raise Conflict("This offer already has its stock", field="beginsAt")
     return _done(offer, existing, stocks, created=True)
+
+
+def _venue_of(offer: Offer) -> Venue | None:
+    try:
+        return Venue.get(offer.venue_id)
+    except Venue.DoesNotExist:
+        return None
 
 
 def _create_shards(stocks: list[Stock]) -> None:
