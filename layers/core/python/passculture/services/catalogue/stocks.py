@@ -25,7 +25,7 @@ from functools import partial
 from typing import Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
-from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, new_id, utcnow
+from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, utcnow
 from passculture.models.offers import Offer
 from passculture.models.stock_shards import StockShard
 from passculture.models.stocks import Stock
@@ -100,10 +100,15 @@ class StocksCreated:
     offer: Offer | None = None
 
 
-def _stock_ids(principal: Principal, offer_id: str, count: int, key: str | None) -> list[str]:
+def _stock_ids(principal: Principal, offer: Offer, count: int, key: str | None) -> list[str]:
+    """Ids naming the structure (``stock_ids``): its booking reads the structure beside the stock."""
+    from passculture.services.stock_ids import new_stock_id
+
     if key is None:
-        return [new_id() for _ in range(count)]
-    return [derived_id("stock", offer_id, principal.user_id, key, str(n)) for n in range(count)]
+        return [new_stock_id(offer.siren) for _ in range(count)]
+    return [
+        new_stock_id(offer.siren, derived_id("stock", offer.id, principal.user_id, key, str(n))) for n in range(count)
+    ]
 
 
 def create_stocks(
@@ -119,7 +124,7 @@ def create_stocks(
     things = [item for item in items if item.begins_at is None]
     if things and len(items) > 1:
         raise InvalidInput("A thing has one stock without a date; an event has dates (beginsAt)", field="stocks")
-    ids = _stock_ids(principal, offer.id, len(items), key)
+    ids = _stock_ids(principal, offer, len(items), key)
     existing = live_stocks(offer.id)
     if key is not None:
         replayed = _replayed(items, ids, {s.id: s for s in existing})
