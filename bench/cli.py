@@ -173,6 +173,8 @@ def run_dynamodb(only: str) -> dict[str, Any]:
                 "status": m.status,
                 "expected_status": m.op.expect_status,
                 "total": m.calls.total(),
+                "round_trips": m.round_trips,
+                "declared_round_trips": m.op.expect_round_trips,
                 "calls": dict(sorted(m.calls.items())),
                 "tables": m.table_breakdown(prefix),
                 "first_run_extra": dict(sorted(m.first_run_extra.items())),
@@ -198,7 +200,10 @@ def print_dynamodb(figures: dict[str, Any], out: TextIO) -> None:
         print("  (no operation registered: see bench/README.md)", file=out)
         return
     width = max(len(r["operation"]) for r in rows) + 2
-    header = f"  {'area':<14}{'operation':<{width}}{'function':<14}{'status':<8}{'calls':>5}  breakdown (call table xN)"
+    header = (
+        f"  {'area':<14}{'operation':<{width}}{'function':<14}{'status':<8}{'calls':>5}{'trips':>6}"
+        "  breakdown (call table xN)"
+    )
     print(header, file=out)
     print("  " + "-" * (len(header) - 2), file=out)
     for r in rows:
@@ -207,8 +212,8 @@ def print_dynamodb(figures: dict[str, Any], out: TextIO) -> None:
             status += "!"
         flag = "  <-- SCAN" if r["scan"] else ""
         print(
-            f"  {r['area']:<14}{r['operation']:<{width}}{r['function'] or '?':<14}{status:<8}{r['total']:>5}  "
-            f"{_breakdown(r['tables'])}{flag}",
+            f"  {r['area']:<14}{r['operation']:<{width}}{r['function'] or '?':<14}{status:<8}{r['total']:>5}"
+            f"{r.get('round_trips', 0):>6}  {_breakdown(r['tables'])}{flag}",
             file=out,
         )
         if r["first_run_extra"]:

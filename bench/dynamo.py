@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.counting import DynamoCalls, count_dynamodb_calls
+from bench.counting import DynamoCalls, count_dynamodb_calls, count_round_trips
 from bench.registry import Operation
 
 
@@ -58,6 +58,11 @@ class Measurement:
         """Calls the first run made beyond the warm one (say a container's first DescribeTable)."""
         return self.first_calls - self.calls
 
+    @property
+    def round_trips(self) -> int:
+        """Sequential round trips of the measured run (``counting.count_round_trips``)."""
+        return count_round_trips(self.calls)
+
     def table_breakdown(self, prefix: str = "") -> dict[str, int]:
         """``{"GetItem users": 1, ...}``, with the table name prefix removed."""
         out: dict[str, int] = {}
@@ -77,6 +82,7 @@ def measure(op: Operation, api: Any) -> Measurement:
             response = api.send(request)
         counter.update(calls)
         counter.tables.update(calls.tables)
+        counter.threads.update(calls.threads)
         result.status = response.status
         if response.status != op.expect_status:
             result.error = f"answered {response.status}, expected {op.expect_status}: {response.body[:300]!r}"

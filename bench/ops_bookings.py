@@ -1,10 +1,12 @@
 """Bench operations of the app side: feed, offer page, booking, my bookings, cancelling.
 
-Booking's goal is one TransactWriteItems plus the reads it needs: the user
-(authentication), the wallet (one Query: national and local credits) and the
-stock (one GetItem, in parallel with it), the offer, then the venue (copied onto
-the booking for the countermark API and the reply) and, in parallel with it, the
-structure's status (only a validated structure's stocks are bookable).
+Booking's goal is 2 sequential round trips and 3 calls: one BatchGetItem of the
+user (the route verifies the token without reading it), the stock (carrying
+copies of its offer and venue, ``booking/copies.py``) and the structure (its
+SIREN is masked in the stock id, ``stock_ids.py``: only a validated structure's
+stocks are bookable), beside the wallet Query (one round trip); then the
+TransactWriteItems. A stock made before copies and such ids costs the offer,
+then the venue and the structure beside each other: two round trips more.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ PARIS = (48.8566, 2.3522)
 def _stock(**fields):
     venue = make_venue(make_offerer())
     offer = make_offer(venue, category=fields.pop("category", "LIVE_SHOW"))
-    stock = make_stock(offer, **fields)
+    stock = make_stock(offer, **{"copied": True, **fields})
     refresh(offer)
     return stock
 
@@ -37,6 +39,12 @@ def book_with_local_credit(api) -> Request:
     young = make_young()
     make_local_credit(young, perimeter={"categories": ["BOOK"]})
     return _booking_request(_stock(category="BOOK", event=False, price_cents=5000), young)
+
+
+def book_old_stock(api) -> Request:
+    """A stock made before stocks carried copies and ids named their structure (never refreshed since)."""
+    venue = make_venue(make_offerer())
+    return _booking_request(make_stock(make_offer(venue), price_cents=1500), make_young())
 
 
 def book_sold_out(api) -> Request:
@@ -95,22 +103,33 @@ OPERATIONS = [
         "POST /bookings (event, national credit)",
         book_event,
         201,
-        {"GetItem": 5, "Query": 1, "TransactWriteItems": 1},
+        {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1},
+        expect_round_trips=2,
     ),
     Operation(
         "POST /bookings (thing, local credit then national)",
         book_with_local_credit,
         201,
-        {"GetItem": 5, "Query": 1, "TransactWriteItems": 1},
+        {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1},
+        expect_round_trips=2,
     ),
-    # Refused on the reads: no venue read, no transaction; the structure's status (read meanwhile) decides first.
-    Operation("POST /bookings sold out", book_sold_out, 409, {"GetItem": 4, "Query": 1}),
+    # A stock made before stocks carried copies (a bare uuid id): the offer, then its venue and structure
+    # beside each other, 4 round trips (counted 3: the request's thread waits for the venue's and structure's
+    # threads, which count_round_trips does not see).
+    Operation(
+        "POST /bookings (a stock made before copies)",
+        book_old_stock,
+        201,
+        {"BatchGetItem": 1, "Query": 1, "GetItem": 3, "TransactWriteItems": 1},
+    ),
+    # Refused on the first reads: no transaction.
+    Operation("POST /bookings sold out", book_sold_out, 409, {"BatchGetItem": 1, "Query": 1}, expect_round_trips=1),
     # The transaction fails on the Idempotency-Key guard; then the key's item and its booking.
     Operation(
         "POST /bookings Idempotency-Key replay",
         book_replayed,
         200,
-        {"GetItem": 7, "Query": 1, "TransactWriteItems": 1},
+        {"BatchGetItem": 1, "GetItem": 2, "Query": 1, "TransactWriteItems": 1},
     ),
     # The booking, its stock's current date (the deadline), the mirror transaction, the stock
     # again (did a sold-out date reopen? then the feed follows), the venue for the reply.

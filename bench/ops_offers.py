@@ -70,12 +70,12 @@ OPERATIONS = [
     # The caller, the venue, the membership, the structure's status; one conditional put.
     Operation("POST /offers", create_offer, expect_status=201, expect_calls={"GetItem": 4, "PutItem": 1}),
     # Ten dates are one TransactWriteItems (all or none), not ten round trips; the offer's stocks are
-    # read once (Query), and its new status written once.
+    # read once (Query), and its new status written once; the venue is read for the stocks' copy of it.
     Operation(
         "POST /offers/{id}/stocks with ten dates",
         ten_dates,
         expect_status=201,
-        expect_calls={"GetItem": 4, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1},
+        expect_calls={"GetItem": 5, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1},
     ),
     # One Query on the offers' siren index, after the caller and the membership.
     Operation("GET /offers?siren= (5 offers)", structure_offers, expect_calls={"GetItem": 2, "Query": 1}),

@@ -49,6 +49,8 @@ class Operation:
     # Exact DynamoDB calls by operation name once warm, e.g. {"GetItem": 1}; {} means none; None: not checked.
     expect_calls: Mapping[str, int] | None = None
     area: str = ""  # set from the module name by ``discover``
+    # Sequential round trips once warm (``counting.count_round_trips``); None: not checked.
+    expect_round_trips: int | None = None
 
 
 def discover(package: str = "bench") -> list[Operation]:

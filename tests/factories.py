@@ -179,14 +179,22 @@ def make_stock(
     booked: int = 0,
     booking_limit_at: datetime | None = None,
     event: bool = True,
+    copied: bool = False,
     **fields: Any,
 ) -> Any:
+    """A stock; ``copied``: as the API makes one (an id naming its structure, copies of its offer and venue),
+    else as stocks were made before those (a bare uuid, no copies: the booking reads the offer and venue)."""
     from passculture.models.stocks import Stock
 
     if event and begins_at is None:
         begins_at = utcnow() + timedelta(days=10)
+    stock_id = new_id()
+    if copied:
+        from passculture.services.stock_ids import new_stock_id
+
+        stock_id = new_stock_id(offer.siren)
     stock = Stock(
-        new_id(),
+        stock_id,
         offer_id=offer.id,
         begins_key=begins_at.isoformat() if begins_at else "thing",
         begins_at=begins_at,
@@ -197,6 +205,11 @@ def make_stock(
         created_at=utcnow(),
         **fields,
     )
+    if copied:
+        from passculture.models.venues import Venue
+        from passculture.services.booking.copies import expected_status, stamp
+
+        stamp(stock, offer, Venue.get(offer.venue_id), expected_status(offer))
     stock.save()
     if stock.shard_count > 1:  # a big stock's places, spread over its shards (none booked)
         from passculture.services.booking.places import new_shards

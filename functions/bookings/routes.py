@@ -89,6 +89,7 @@ def make_blueprint() -> Blueprint:
             ("Idempotency-Key", "A retry with the same key answers the first booking (200) instead of booking twice")
         ],
         also=[OtherReply(200, "A retry with the same Idempotency-Key: the first booking, booked once", REPLAYED)],
+        deferred_user=True,  # the user is read with the stock, in the booking's first batch
     )
     def create_booking(req: Req) -> Reply:
         """Books a stock (1 place, or 2 on duo offers); an Idempotency-Key retry answers 200 with the same booking.

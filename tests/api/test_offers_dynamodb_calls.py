@@ -47,8 +47,8 @@ def test_ten_dates_are_one_transaction(api, scene, monkeypatch):
     assert answer.status == 201
     assert calls["TransactWriteItems"] == 1
     assert calls["PutItem"] == 0 and calls["BatchWriteItem"] == 0 and calls["Scan"] == 0
-    # user, offer, membership, structure; the offer's stocks; the offer's new status
-    assert calls == {"GetItem": 4, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1}
+    # user, offer, membership, venue (copied on the stocks), structure; the offer's stocks; its new status
+    assert calls == {"GetItem": 5, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1}
 
 
 def test_a_structures_offers_are_one_query_on_its_index(api, scene, monkeypatch):

@@ -62,6 +62,37 @@ def test_every_registered_operation_answers_as_declared_without_scan(api, op):
     assert result.scans == 0, f"{op.name} scans: {dict(result.calls)}"
     if op.expect_calls is not None:
         assert +result.calls == +Counter(op.expect_calls)
+    if op.expect_round_trips is not None:
+        assert result.round_trips == op.expect_round_trips, f"{op.name}: {dict(result.calls.threads)}"
+
+
+def test_a_booking_is_two_round_trips_and_three_calls(api):
+    result = measure(operation("POST /bookings (event, national credit)"), api)
+    assert result.status == 201
+    assert result.calls == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
+    assert result.calls.tables[("BatchGetItem", table("users"))] == 1  # the user, the stock, the structure
+    assert result.calls.tables[("BatchGetItem", table("stocks"))] == 1
+    assert result.calls.tables[("BatchGetItem", table("offerers"))] == 1
+    assert counting.count_round_trips(result.calls) == 2
+
+
+def test_round_trips_are_the_calls_one_thread_makes_in_turn(aws):
+    import threading
+
+    from passculture.models.users import User
+
+    user = make_user()
+    with count_dynamodb_calls() as calls:
+        beside = threading.Thread(target=lambda: User.get(user.id))
+        beside.start()
+        User.get(user.id)
+        User.get(user.id)
+        beside.join()
+    assert calls == {"GetItem": 3}
+    assert counting.count_round_trips(calls) == 2
+    with count_dynamodb_calls() as none:
+        pass
+    assert counting.count_round_trips(none) == 0
 
 
 def test_a_scan_is_counted(aws):

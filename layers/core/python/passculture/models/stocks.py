@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -61,6 +62,12 @@ class Stock(Model):
     price_category_id = NumberAttribute(null=True)
     # A partner's own id for the date (/public/offers/v1), unique within the offer.
     id_at_provider = UnicodeAttribute(null=True)
+    # Copies of what a booking needs of its offer, structure and venue (``services/booking/copies.py``),
+    # kept in step by the offer's refresh and the venue's changes; absent on stocks written before them.
+    siren = UnicodeAttribute(null=True)
+    offer_state = UnicodeAttribute(null=True)  # "published" iff the offer is bookable, else its status
+    offer_copy = MapAttribute(null=True)  # raw map: copies.OFFER_FIELDS
+    venue_copy = MapAttribute(null=True)  # raw map: copies.VENUE_FIELDS
 
     offer_index = StockOfferIndex()
 

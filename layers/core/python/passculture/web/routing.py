@@ -137,6 +137,7 @@ class RouteSpec:
     also: tuple[OtherReply, ...] = ()
     deprecated: str = ""  # why, and what to use instead; empty: not deprecated
     partner_errors: bool = False  # the partner API's flat errors (``DomainError.flat`` when set)
+    deferred_user: bool = False  # Auth.USER: the token checked, the user read by the service (``Principal.deferred``)
 
 
 def schema(ref: SchemaRef) -> Any:
@@ -330,6 +331,7 @@ class RouteSet:
         also: Iterable[OtherReply] = (),
         deprecated: str = "",
         partner_errors: bool = False,
+        deferred_user: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declares a route; ``errors`` lists the statuses its handler answers (or maps each to what it means)."""
 
@@ -356,6 +358,7 @@ class RouteSet:
                 also=tuple(also),
                 deprecated=deprecated,
                 partner_errors=partner_errors,
+                deferred_user=deferred_user,
             )
             blueprint = self.blueprint
 
@@ -478,7 +481,7 @@ def _authenticate(spec: RouteSpec, req: Req) -> None:
         return
     from passculture.services.accounts.auth import authenticate_user
 
-    req.principal = authenticate_user(authorization)
+    req.principal = authenticate_user(authorization, defer=spec.deferred_user and spec.auth is Auth.USER)
     if spec.auth is Auth.TEAM:
         req.principal.require_team()
 

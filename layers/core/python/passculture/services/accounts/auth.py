@@ -228,14 +228,24 @@ def parse_authorization(header: str | None) -> Credentials | None:
 
 @dataclass
 class Principal:
-    """An authenticated user, loaded fresh on each request so role changes apply at once."""
+    """An authenticated user, loaded fresh on each request so role changes apply at once.
+
+    Deferred (``user`` None, ``subject`` the token's user id): the token is
+    verified but the user not read yet; the route's service reads it with its
+    own first reads and calls ``principal_of`` on it (the booking route).
+    """
 
     user: User
     roles: frozenset[str] = field(default_factory=frozenset)
+    subject: str = ""
 
     @property
     def user_id(self) -> str:
-        return self.user.id
+        return self.user.id if self.user is not None else self.subject
+
+    @property
+    def deferred(self) -> bool:
+        return self.user is None
 
     @property
     def is_team(self) -> bool:
@@ -249,23 +259,36 @@ class Principal:
             raise Forbidden("Only the Pass Culture team can do this")
 
 
-def load_principal(user_id: str) -> Principal:
-    from passculture.models.users import User
-
-    try:
-        user = User.get(user_id, consistent_read=True)
-    except User.DoesNotExist as exc:
-        raise Unauthorized("The access token is invalid") from exc
+def principal_of(user: User | None) -> Principal:
+    """The principal of a user read (strongly consistent) for this request: 401 when gone or disabled."""
+    if user is None:
+        raise Unauthorized("The access token is invalid")
     if not user.is_active:
         raise Unauthorized("This account is disabled")
     return Principal(user=user, roles=frozenset(user.roles or ()))
 
 
-def authenticate_user(header: str | None) -> Principal:
-    """A signed-in user from a bearer access token. API keys and Basic get 401 here."""
+def load_principal(user_id: str) -> Principal:
+    from passculture.models.users import User
+
+    try:
+        user = User.get(user_id, consistent_read=True)
+    except User.DoesNotExist:
+        user = None
+    return principal_of(user)
+
+
+def authenticate_user(header: str | None, *, defer: bool = False) -> Principal:
+    """A signed-in user from a bearer access token. API keys and Basic get 401 here.
+
+    ``defer``: the token checked, the user not read (``Principal.deferred``).
+    """
     credentials = parse_authorization(header)
     if credentials is None:
         raise Unauthorized("Authentication is required")
     if credentials.kind != "token":
         raise Unauthorized("API keys and Basic credentials are accepted on the countermark API only")
-    return load_principal(decode_access_token(credentials.secret))
+    user_id = decode_access_token(credentials.secret)
+    if defer:
+        return Principal(user=None, subject=user_id)  # type: ignore[arg-type]
+    return load_principal(user_id)

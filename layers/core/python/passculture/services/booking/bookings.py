@@ -48,6 +48,7 @@ from passculture.models.base import (
     Transaction,
     TransactionConflict,
     backoff,
+    batch_get,
     request_token,
     utcnow,
 )
@@ -63,6 +64,7 @@ from passculture.rules.partners import new_public_id
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking import ticketing
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
+from passculture.services.booking.copies import PUBLISHED, copied_offer, copied_venue
 from passculture.services.booking.places import PlaceTaker
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
@@ -130,9 +132,11 @@ def check_stock(stock: Stock, quantity: int, now: datetime) -> None:
 
 
 def stock_condition(stock: Stock, quantity: int) -> Any:
-    """Not deleted, same date and quantity as read, and room for ``quantity`` more."""
+    """Not deleted, same date and quantity as read, room for ``quantity`` more, and still bookable (its copy)."""
     not_deleted = Stock.is_deleted.does_not_exist() | (Stock.is_deleted == False)  # noqa: E712
     condition = not_deleted & (Stock.begins_key == stock.begins_key)
+    if stock.offer_state is not None:  # copies.py: the offer unpublished since the read is refused here
+        condition = condition & (Stock.offer_state == PUBLISHED)
     if stock.quantity is None:
         return condition & Stock.quantity.does_not_exist()
     total = int(stock.quantity)
@@ -161,12 +165,21 @@ def _get_bookable_offer(offer_id: str, price_cents: int) -> Offer:
         offer = Offer.get(offer_id)
     except Offer.DoesNotExist as exc:
         raise NotFound("No such stock", field="stockId") from exc
+    _require_bookable(offer, price_cents)
+    return offer
+
+
+def _require_bookable(offer: Offer, price_cents: int) -> None:
     if offer.status != "published" or not offer.is_active:
         raise NotFound("No such stock", field="stockId")
     if get_settings().free_offers_only and price_cents > 0:
         # Paid offers are not shown in the app during the free-only phase.
         raise NotFound("No such stock", field="stockId")
-    return offer
+
+
+def _in_context(function: Any) -> Any:
+    """``function`` run in a copy of the request's context (its deadline, passculture.transport)."""
+    return partial(contextvars.copy_context().run, function)
 
 
 def _offerer_status(siren: str) -> str | None:
@@ -199,24 +212,73 @@ def book(principal: Principal, stock_id: str, quantity: int, idempotency_key: st
     return result
 
 
-def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None) -> BookingResult:
-    require_can_book(principal)
-    user = principal.user
-    now = utcnow()
-    # The wallet Query and the stock GetItem do not depend on each other: one round trip of latency.
+@dataclass
+class _Read:
+    """What the booking's first round trip read: the user (deferred principal), the stock, the structure."""
+
+    principal: Principal
+    stock: Stock | None
+    credits: list[Any]
+    siren: str | None  # the structure the stock id names (None: an id made before ids named it)
+    status: str | None = None  # the structure's, when read
+    status_read: bool = False
+
+
+def _first_reads(principal: Principal, stock_id: str) -> _Read:
+    """One BatchGetItem (the user if deferred, the stock, the structure its id names) beside the wallet Query."""
+    from passculture.models.users import User
+    from passculture.services.accounts.auth import principal_of
+    from passculture.services.stock_ids import siren_of
+
+    siren = siren_of(stock_id)
+    wanted: list[tuple[type, dict[str, Any]]] = [(Stock, {"id": {"S": stock_id}})]
+    if principal.deferred:
+        wanted.append((User, {"id": {"S": principal.user_id}}))
+    if siren is not None:
+        wanted.append((Offerer, {"siren": {"S": siren}}))
     with ThreadPoolExecutor(max_workers=1) as pool:
         # With the request's context: its deadline (passculture.transport) holds in the thread too.
-        pending_credits = pool.submit(contextvars.copy_context().run, wallets_of, user.id)
-        stock = _find_stock(stock_id)
+        pending_credits = pool.submit(contextvars.copy_context().run, wallets_of, principal.user_id)
+        found = batch_get(wanted)
         credits = pending_credits.result()
+    if principal.deferred:
+        users = found.get(User) or []
+        principal = principal_of(users[0] if users else None)  # gone or disabled: 401, as on every route
+    stocks = found[Stock]
+    read = _Read(principal, stocks[0] if stocks else None, credits, siren)
+    if siren is not None:
+        offerers = found[Offerer]
+        read.status, read.status_read = (offerers[0].status if offerers else None), True
+    return read
+
+
+def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: str | None) -> BookingResult:
+    if not principal.deferred:
+        require_can_book(principal)  # before any read, as a principal read by the web layer allows
+    now = utcnow()
+    read = _first_reads(principal, stock_id)
+    if read.principal is not principal:  # the user came in the batch: the same checks on it
+        principal = read.principal
+        require_can_book(principal)
+    user = principal.user
+    credits, stock = read.credits, read.stock
     if not any(c.credit_id == NATIONAL_CREDIT_ID for c in credits):
         raise Forbidden("You have no Pass Culture credit: booking needs one")
     if stock is None:
         raise NotFound("No such stock", field="stockId")
-    offer = _get_bookable_offer(stock.offer_id, int(stock.price_cents or 0))
-    # The structure's status is read while the checks run and the venue is read: no round trip of its own.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending_status = pool.submit(_offerer_status, offer.siren)
+    # The stock's copies of its offer and venue (copies.py); a stock written before them: the offer read.
+    offer = copied_offer(stock)
+    if offer is None:
+        offer = _get_bookable_offer(stock.offer_id, int(stock.price_cents or 0))
+    else:
+        _require_bookable(offer, int(stock.price_cents or 0))
+    if read.siren is not None and offer.siren != read.siren:  # an id naming another structure: not one of ours
+        raise NotFound("No such stock", field="stockId")
+    venue = copied_venue(stock, offer)
+    # What the first batch could not read (an old id or stock): one more round trip, both in parallel.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pending_status = None if read.status_read else pool.submit(_in_context(_offerer_status), offer.siren)
+        pending_venue = None if venue is not None else pool.submit(_in_context(venue_of), offer.venue_id)
         try:
             if quantity == 2 and not offer.is_duo:
                 raise InvalidInput("Only duo offers can be booked for two", field="quantity")
@@ -232,13 +294,13 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                 now=now,
                 department=offer.department_code,
             )
-            # Read once the booking is allowed: its name and address go on the booking (countermark API, exports).
-            venue = venue_of(offer.venue_id)
         except DomainError:
             # A structure that is not validated answers 404 whatever else is wrong, like an unpublished offer.
-            _require_validated_structure(pending_status.result())
+            _require_validated_structure(read.status if pending_status is None else pending_status.result())
             raise
-        _require_validated_structure(pending_status.result())
+        _require_validated_structure(read.status if pending_status is None else pending_status.result())
+        if pending_venue is not None:  # its name and address go on the booking (countermark API, exports)
+            venue = pending_venue.result()
 
     # Ticketing (an offer with ``has_ticket``): the partner's tickets, before the transaction (or its refusal).
     reservation = ticketing.reserve(offer, _new_booking(principal, stock, offer, venue, quantity, amount, plan, now))
@@ -275,6 +337,8 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                 raise Conflict("You have already booked this date", field="stockId")
             if "stock" in failed and not places.refused():  # a sharded stock may try another shard unread
                 stock = places.stock = _get_stock(stock_id)
+                if stock.offer_state is not None and stock.offer_state != PUBLISHED:
+                    raise NotFound("No such stock", field="stockId")  # unpublished since it was read
                 if places.sharded:
                     places.reread()  # one Query of the shards: stock.booked is their sum
                 try:

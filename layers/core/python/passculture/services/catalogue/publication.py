@@ -113,14 +113,18 @@ def refresh_offer(
     offerer_status: str | None = None,
     stocks: list[Stock] | None = None,
     actions: list[Any] | None = None,
+    venue: Any = None,
 ) -> Offer:
     """Recomputes ``status``, the feed cells and the feed summary, and saves what changed.
 
     ``actions`` are the caller's own changes to the offer, already applied to
     ``offer`` in memory: they are written in the same update. ``stocks`` are the
     offer's live stocks when the caller knows them (the stock index is only
-    eventually consistent just after a write).
+    eventually consistent just after a write). Then the stocks' copies of the
+    offer (and of ``venue`` when given) follow, where they differ (``booking.copies``).
     """
+    from passculture.services.booking.copies import follow
+
     if offerer_status is None:
         offerer_status = offerer_status_of(offer.siren)
     stocks = live_stocks(offer.id) if stocks is None else [s for s in stocks if not s.is_deleted]
@@ -142,6 +146,8 @@ def refresh_offer(
     if writes:
         writes.append(Offer.updated_at.set(utcnow()))
         offer.update(actions=writes, condition=Offer.id.exists())
+    offer.status = status
+    follow(offer, stocks, status, venue)
     return offer
 
 

@@ -25,14 +25,15 @@ from functools import partial
 from typing import Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
-from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, new_id, utcnow
+from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, utcnow
 from passculture.models.offers import Offer
 from passculture.models.stock_shards import StockShard
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
+from passculture.models.venues import Venue
 from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.services.accounts.auth import Principal
-from passculture.services.booking import places
+from passculture.services.booking import copies, places
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 from passculture.services.idempotency import check_idempotency_key
@@ -99,10 +100,15 @@ class StocksCreated:
     offer: Offer | None = None
 
 
-def _stock_ids(principal: Principal, offer_id: str, count: int, key: str | None) -> list[str]:
+def _stock_ids(principal: Principal, offer: Offer, count: int, key: str | None) -> list[str]:
+    """Ids naming the structure (``stock_ids``): its booking reads the structure beside the stock."""
+    from passculture.services.stock_ids import new_stock_id
+
     if key is None:
-        return [new_id() for _ in range(count)]
-    return [derived_id("stock", offer_id, principal.user_id, key, str(n)) for n in range(count)]
+        return [new_stock_id(offer.siren) for _ in range(count)]
+    return [
+        new_stock_id(offer.siren, derived_id("stock", offer.id, principal.user_id, key, str(n))) for n in range(count)
+    ]
 
 
 def create_stocks(
@@ -118,7 +124,7 @@ def create_stocks(
     things = [item for item in items if item.begins_at is None]
     if things and len(items) > 1:
         raise InvalidInput("A thing has one stock without a date; an event has dates (beginsAt)", field="stocks")
-    ids = _stock_ids(principal, offer.id, len(items), key)
+    ids = _stock_ids(principal, offer, len(items), key)
     existing = live_stocks(offer.id)
     if key is not None:
         replayed = _replayed(items, ids, {s.id: s for s in existing})
@@ -134,6 +140,9 @@ def create_stocks(
         _new_stock(stock_id, offer.id, item, now, category)
         for stock_id, item, category in zip(ids, items, chosen, strict=True)
     ]
+    venue = _venue_of(offer)
+    for stock in stocks:  # what a booking needs of the offer and venue (booking.copies)
+        copies.stamp(stock, offer, venue, copies.expected_status(offer))
     _create_shards(stocks)
 
     def build() -> Transaction:
@@ -159,6 +168,13 @@ def create_stocks(
     if failed:
         raise Conflict("This offer already has its stock", field="beginsAt")
     return _done(offer, existing, stocks, created=True)
+
+
+def _venue_of(offer: Offer) -> Venue | None:
+    try:
+        return Venue.get(offer.venue_id)
+    except Venue.DoesNotExist:
+        return None
 
 
 def _create_shards(stocks: list[Stock]) -> None:

@@ -23,6 +23,7 @@ from passculture.rules.geo import department_of_postal_code, geohash_encode
 from passculture.schemas.venues import VenueIn, VenuePatch
 from passculture.services.accounts.access import require_member
 from passculture.services.accounts.auth import Principal
+from passculture.services.booking.copies import VENUE_FIELDS
 
 CLOSED_STATUSES = ("rejected", "deleted")
 # Fields a virtual venue does not have, by JSON name.
@@ -189,7 +190,11 @@ def update_venue(principal: Principal, venue_id: str, patch: VenuePatch) -> Venu
     if failed:
         raise Conflict("The venue changed meanwhile, try again")
     if moved:
-        relocate_offers(venue)
+        relocate_offers(venue)  # the stocks' copies of the venue follow with each offer's refresh
+    elif given & set(VENUE_FIELDS):  # its name or address: copied on its stocks for the bookings
+        from passculture.services.booking.copies import follow_venue
+
+        follow_venue(venue, list(Offer.venue_index.query(venue.id)))
     return get_venue(venue.id)
 
 
@@ -222,6 +227,6 @@ def relocate_offers(venue: Venue) -> int:
             setattr(offer, name, value)
             attribute = getattr(Offer, name)
             actions.append(attribute.set(value) if value is not None else attribute.remove())
-        refresh_offer(offer, offerer_status, actions=actions)
+        refresh_offer(offer, offerer_status, actions=actions, venue=venue)
         moved += 1
     return moved

@@ -308,6 +308,7 @@ class _Writer:
 
     # A new event: its stocks, then its offer (the offer's hash says the event is in).
     def _create(self, plan: Planned) -> None:
+        from passculture.services.booking.copies import stamp
         from passculture.services.catalogue.publication import feed_cells, feed_summary, offer_status
         from passculture.services.catalogue.venues import location_of
 
@@ -331,6 +332,8 @@ class _Writer:
             **location_of(self.venue),
         )
         offer.status = offer_status(offer, self.offerer_status, stocks)
+        for stock in stocks:  # what a booking needs of the offer and venue (booking.copies)
+            stamp(stock, offer, self.venue, offer.status)
         for name, cell in feed_cells(offer, offer.status, stocks, self.now).items():
             setattr(offer, f"feed_cell_{name}", cell)
         dates, min_price = feed_summary(stocks, self.now)
@@ -379,6 +382,7 @@ class _Writer:
 
     # A changed event: new dates written (ids confirmed free), gone ones removed, the offer updated.
     def _update(self, plan: Planned, offer: Offer) -> None:
+        from passculture.services.booking.copies import expected_status, stamp
         from passculture.services.catalogue.publication import refresh_offer
 
         self.flush()
@@ -387,7 +391,7 @@ class _Writer:
         if missing:
             existing.update({s.id: s for s in Stock.batch_get(missing, consistent_read=True)})
         new = [
-            self._new_stock(plan, stock_id, start, digest)
+            stamp(self._new_stock(plan, stock_id, start, digest), offer, self.venue, expected_status(offer))
             for stock_id, (start, digest) in plan.dates.items()
             if stock_id not in existing
         ]

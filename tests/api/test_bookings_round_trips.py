@@ -1,0 +1,149 @@
+"""POST /bookings in two round trips: the user, the stock (with its copies) and the structure in one batch."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chalice.test import Client
+
+from bench.counting import count_dynamodb_calls, count_round_trips
+from infra.catalog import load_app
+from passculture.models.bookings import Booking
+from passculture.models.offerers import Offerer
+from passculture.models.offers import Offer
+from passculture.models.stocks import Stock
+from passculture.models.users import User
+from passculture.models.wallets import Wallet
+from passculture.services.stock_ids import new_stock_id, siren_of
+from tests.factories import auth, make_offer, make_offerer, make_stock, make_user, make_venue, make_young, publish
+
+
+@pytest.fixture
+def client(aws):
+    with Client(load_app("bookings")) as c:
+        yield c
+
+
+@pytest.fixture
+def venue(aws):
+    return make_venue(make_offerer())
+
+
+@pytest.fixture
+def young(aws):
+    return make_young()
+
+
+def post_booking(client, user, stock_id, quantity=1):
+    return client.http.post(
+        "/bookings",
+        body=json.dumps({"stockId": stock_id, "quantity": quantity}),
+        headers={"Content-Type": "application/json", **auth(user)},
+    )
+
+
+def copied_scene(venue, **stock):
+    offer = make_offer(venue, **{name: stock.pop(name) for name in ("is_duo",) if name in stock})
+    made = make_stock(offer, copied=True, **stock)
+    publish(offer)
+    return offer, made
+
+
+def test_a_booking_reads_one_batch_beside_the_wallets_then_commits(client, venue, young):
+    offer, stock = copied_scene(venue, price_cents=1200)
+    assert siren_of(stock.id) == venue.siren
+    with count_dynamodb_calls() as calls:
+        answer = post_booking(client, young, stock.id)
+    assert answer.status_code == 201, answer.json_body
+    assert calls == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1}
+    assert count_round_trips(calls) == 2
+    booking = answer.json_body["booking"]
+    assert booking["offer"] == {"id": offer.id, "name": offer.name, "category": "LIVE_SHOW"}
+    assert booking["venue"]["id"] == venue.id and booking["venue"]["address"] == venue.address
+    assert booking["venue"]["city"] == venue.city
+    stored = Booking.get(answer.json_body["token"])
+    assert (stored.venue_name, stored.venue_department_code, stored.siren) == (venue.name, "75", venue.siren)
+    assert stored.offer_public_id == offer.public_id and stored.venue_public_id == venue.public_id
+    assert Stock.get(stock.id).booked == 1
+
+
+def test_a_deleted_or_disabled_account_is_401_and_a_pro_403(client, venue):
+    _, stock = copied_scene(venue)
+    gone, disabled = make_young(), make_young()
+    User(gone.id).delete()
+    User(disabled.id).update(actions=[User.is_active.set(False)])
+    assert post_booking(client, gone, stock.id).status_code == 401
+    assert post_booking(client, disabled, stock.id).status_code == 401
+    pro = post_booking(client, make_user({"pro"}), stock.id)
+    assert pro.status_code == 403 and "global" in pro.json_body["errors"]
+    unconfirmed = post_booking(client, make_young(confirmed=False), stock.id)
+    assert unconfirmed.status_code == 403 and "email" in unconfirmed.json_body["errors"]
+    assert Stock.get(stock.id).booked == 0
+
+
+def test_a_structure_set_aside_is_read_in_the_batch_and_refused(client, venue, young):
+    _, stock = copied_scene(venue)
+    Offerer(venue.siren).update(actions=[Offerer.status.set("rejected")])  # its refresh never ran
+    with count_dynamodb_calls() as calls:
+        answer = post_booking(client, young, stock.id)
+    assert answer.status_code == 404 and answer.json_body["errors"] == {"stockId": ["No such stock"]}
+    assert calls == {"BatchGetItem": 1, "Query": 1}
+
+
+def test_an_id_naming_another_structure_is_404(client, venue, young):
+    _, stock = copied_scene(venue)
+    other = make_offerer()
+    forged = Stock.get(stock.id)
+    forged.id = new_stock_id(other.siren, stock.id[7:])
+    forged.save()  # the same stock under an id that names another structure
+    assert post_booking(client, young, forged.id).status_code == 404
+
+
+def test_an_offer_unpublished_after_the_read_is_refused_by_the_condition(client, venue, young, monkeypatch):
+    from passculture.services.booking import bookings
+
+    _, stock = copied_scene(venue)
+    real = bookings._commit
+
+    def unpublished_meanwhile(*args, **kwargs):
+        Stock(stock.id).update(actions=[Stock.offer_state.set("inactive")])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bookings, "_commit", unpublished_meanwhile)
+    answer = post_booking(client, young, stock.id)
+    assert answer.status_code == 404 and answer.json_body["errors"] == {"stockId": ["No such stock"]}
+    assert Stock.get(stock.id).booked == 0
+    assert Wallet.get(young.id, "national").balance_cents == 50_000
+
+
+def test_an_unpublished_copy_is_404_without_reading_the_offer(client, venue, young):
+    offer, stock = copied_scene(venue)
+    Offer(offer.id).update(actions=[Offer.status.set("inactive")])
+    Stock(stock.id).update(actions=[Stock.offer_state.set("inactive")])
+    with count_dynamodb_calls() as calls:
+        assert post_booking(client, young, stock.id).status_code == 404
+    assert calls == {"BatchGetItem": 1, "Query": 1}
+
+
+def test_a_duo_and_the_sold_out_refusals_come_from_the_copy(client, venue, young):
+    _, solo = copied_scene(venue)
+    answer = post_booking(client, young, solo.id, quantity=2)
+    assert answer.status_code == 400 and "quantity" in answer.json_body["errors"]
+    _, duo = copied_scene(venue, is_duo=True, quantity=3, booked=2)
+    answer = post_booking(client, young, duo.id, quantity=2)
+    assert answer.status_code == 409 and "quantity" in answer.json_body["errors"]
+    _, full = copied_scene(venue, quantity=2, booked=2)
+    answer = post_booking(client, young, full.id)
+    assert answer.status_code == 409 and "stockId" in answer.json_body["errors"]
+
+
+def test_a_stock_made_before_copies_is_booked_as_before(client, venue, young):
+    offer = make_offer(venue)
+    stock = make_stock(offer, price_cents=700)  # a bare uuid, no copies, never refreshed
+    with count_dynamodb_calls() as calls:
+        answer = post_booking(client, young, stock.id)
+    assert answer.status_code == 201, answer.json_body
+    assert calls == {"BatchGetItem": 1, "Query": 1, "GetItem": 3, "TransactWriteItems": 1}
+    assert answer.json_body["booking"]["venue"]["address"] == venue.address
+    assert Booking.get(answer.json_body["token"]).venue_name == venue.name
