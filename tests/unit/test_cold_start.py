@@ -36,3 +36,63 @@ def test_loading_the_handler_imports_no_request_time_library(name):
     assert "chalice" in loaded  # the probe did import the app
     early = sorted({m.split(".", 1)[0] for m in loaded} & set(REQUEST_TIME_ONLY))
     assert early == [], f"functions.{name}.app imports {early}: import them inside the handlers that need them"
+
+
+# What the cold read routes of bench/cold_request.py load on their first request: no pydantic either.
+COLD_READS = (
+    "passculture.services.accounts.admin",
+    "passculture.services.accounts.signup",
+    "passculture.services.booking.bookings",
+    "passculture.services.catalogue.offers",
+    "passculture.services.countermarks.transactions",
+    "passculture.services.partners.providers",
+    "passculture.presenters.accounts",
+    "passculture.presenters.bookings",
+    "passculture.presenters.catalogue",
+    "passculture.presenters.partners",
+    "passculture.web.queries",
+)
+
+
+@pytest.mark.parametrize("module", COLD_READS)
+def test_what_a_cold_read_route_runs_imports_no_pydantic(module):
+    loaded = modules_after_importing(module)
+    assert not [m for m in loaded if m.split(".", 1)[0] in ("pydantic", "pydantic_core")], module
+
+
+_QUERY_PROBE = """
+import json, sys
+from chalice.test import Client
+from passculture.web import Auth, RouteSet, create_app
+
+def blueprint():
+    routes = RouteSet("probe")
+
+    @routes.get("/things", auth=Auth.PUBLIC, query=sys.argv[1])
+    def things(req):
+        return {"limit": req.query.limit}
+
+    return routes.blueprint
+
+with Client(create_app("probe", blueprint)) as client:
+    answer = client.http.get("/things?" + sys.argv[2])
+print(json.dumps([answer.status_code, "pydantic" in sys.modules]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("ref", "query"),
+    [
+        ("offers:OfferQuery", "siren=123456789&limit=5"),
+        ("transactions:TransactionsQuery", "siren=123456789&status=used"),
+        ("admin:OfferersQuery", "status=validated&cursor=abc"),
+        ("bookings:BookingsQuery", ""),
+    ],
+)
+def test_a_well_formed_query_is_read_without_pydantic(ref, query):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", _QUERY_PROBE, ref, query], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, False]

@@ -87,3 +87,8 @@ def current_user(view: Any) -> dict[str, Any]:
         "memberships": [my_membership(m, o) for m, o in view.memberships],
         "credits": None if view.credits is None else [credit(w) for w in view.credits],
     }
+
+
+def offerer_list(offerers: list[Any], next_cursor: str | None) -> dict[str, Any]:
+    """Structures by status, for the team (``GET /admin/offerers``)."""
+    return {"items": [offerer(o) for o in offerers], "nextCursor": next_cursor}

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.presenters import accounts as present
 from passculture.rules.accounts import check_email, check_role
 from passculture.rules.text import check_description
 from passculture.schemas.accounts import OffererOut, UserOut
@@ -53,7 +54,8 @@ class OffererListOut(CamelModel):
 
     @classmethod
     def of(cls, offerers: list[Any], next_cursor: str | None) -> OffererListOut:
-        return cls(items=[OffererOut.of(o) for o in offerers], next_cursor=next_cursor)
+        """Validates ``presenters.accounts.offerer_list``, the body ``GET /admin/offerers`` sends."""
+        return cls(**present.offerer_list(offerers, next_cursor))
 
 
 class AdminOfferOut(CamelModel):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from passculture.presenters import bookings as present
 from passculture.schemas.base import CamelModel, PageQuery, examples
 from passculture.schemas.venues import BookingVenue
 from passculture.vocabulary import BookingStatus
@@ -65,26 +66,7 @@ class BookingOut(CamelModel):
     @classmethod
     def of(cls, view: Any) -> BookingOut:
         """A ``services.booking.bookings.BookingView``: the booking as its booker sees it."""
-        booking = view.booking
-        return cls(
-            token=booking.token,
-            status=booking.status,
-            quantity=int(booking.quantity),
-            amount_cents=int(booking.amount_cents or 0),
-            debits=booking.debits_by_credit(),
-            stock_id=booking.stock_id,
-            offer=BookedOffer(id=booking.offer_id, name=booking.offer_name, category=booking.offer_category),
-            begins_at=booking.begins_at,
-            venue=None if view.venue is None else BookingVenue.of(view.venue),
-            created_at=booking.created_at,
-            cancellable_until=view.cancellable_until,
-            cancelled_at=booking.cancelled_at,
-            used_at=booking.used_at,
-            date_withdrawn_at=booking.date_withdrawn_at,
-            tickets=None
-            if not booking.tickets
-            else [TicketOut(barcode=t.barcode, seat=t.seat) for t in booking.tickets],
-        )
+        return cls(**present.booking(view))
 
 
 class BookingCreated(CamelModel):
@@ -102,4 +84,5 @@ class BookingPage(CamelModel):
 
     @classmethod
     def of(cls, views: list[Any], next_cursor: str | None) -> BookingPage:
-        return cls(items=[BookingOut.of(v) for v in views], next_cursor=next_cursor)
+        """Validates ``presenters.bookings.booking_page``, the body ``GET /bookings`` sends."""
+        return cls(**present.booking_page(views, next_cursor))

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.presenters import catalogue as present
 from passculture.rules.text import check_name
 from passculture.schemas.base import CamelModel, Description, Name, Page, PageQuery, examples
 from passculture.schemas.crossfield import CrossChecked, given
@@ -127,39 +128,15 @@ class OfferOut(CamelModel):
 
     @classmethod
     def of(cls, view: Any) -> OfferOut:
-        """A ``services.catalogue.offers.OfferView``: the offer, its image URLs, its stocks when listed."""
-        offer = view.offer
-        return cls(
-            id=offer.id,
-            venue_id=offer.venue_id,
-            siren=offer.siren,
-            name=offer.name,
-            category=offer.category,
-            description=offer.description,
-            hook=offer.hook,
-            video_url=offer.video_url,
-            duration_minutes=None if offer.duration_minutes is None else int(offer.duration_minutes),
-            url=offer.url,
-            is_duo=bool(offer.is_duo),
-            is_digital=bool(offer.is_digital),
-            status=offer.status,
-            is_active=bool(offer.is_active),
-            is_visible_in_app=offer.in_feed,
-            image_url=view.image_url,
-            thumb_url=view.thumb_url,
-            image_error=offer.image_error,
-            department_code=offer.department_code,
-            created_at=offer.created_at,
-            updated_at=offer.updated_at,
-            stocks=None if view.stocks is None else [StockOut.of(s, offer.price_categories) for s in view.stocks],
-            price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
-        )
+        """A ``services.catalogue.offers.OfferView``: ``presenters.catalogue.offer`` validated."""
+        return cls(**present.offer(view))
 
 
 class OfferPage(Page[OfferOut]):
     @classmethod
     def of(cls, views: list[Any], next_cursor: str | None) -> OfferPage:
-        return cls(items=[OfferOut.of(v) for v in views], next_cursor=next_cursor)
+        """Validates ``presenters.catalogue.offer_page``, the body ``GET /offers`` sends."""
+        return cls(**present.offer_page(views, next_cursor))
 
 
 class ImageUploadIn(CamelModel):

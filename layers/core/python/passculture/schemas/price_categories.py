@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 
+from passculture.presenters import catalogue as present
 from passculture.rules.price_categories import MAX_PRICE_CATEGORIES
 from passculture.schemas.base import CamelModel, examples
 from passculture.schemas.crossfield import CrossChecked, given
@@ -60,12 +61,7 @@ class PriceCategoryOut(CamelModel):
 
     @classmethod
     def of(cls, category: Any) -> PriceCategoryOut:
-        return cls(
-            id=int(category.id),
-            label=category.label,
-            price_cents=int(category.price_cents),
-            id_at_provider=category.id_at_provider,
-        )
+        return cls(**present.price_category(category))
 
 
 class PriceCategoryList(CamelModel):

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, TypeAdapter
 
 from passculture.config import get_settings
 from passculture.models.base import utcnow
+from passculture.presenters import catalogue as present
 from passculture.rules.dates import check_future_within
 from passculture.schemas.base import AwareDatetime, CamelModel, examples
 from passculture.schemas.crossfield import CrossChecked, given
@@ -179,23 +180,7 @@ class StockOut(CamelModel):
     @classmethod
     def of(cls, stock: Any, categories: Any = None) -> StockOut:
         """``stock``, with its price category found in ``categories`` (its offer's, when the caller read them)."""
-        category = None
-        if stock.price_category_id is not None:
-            wanted = int(stock.price_category_id)
-            category = next((c for c in categories or [] if int(c.id) == wanted), None)
-        return cls(
-            id=stock.id,
-            offer_id=stock.offer_id,
-            begins_at=stock.begins_at,
-            price_cents=int(stock.price_cents),
-            price_category_id=None if stock.price_category_id is None else int(stock.price_category_id),
-            price_category=StockPriceCategory.of(category) if category is not None else None,
-            quantity=None if stock.quantity is None else int(stock.quantity),
-            booked=int(stock.booked or 0),
-            remaining_quantity=stock.places_left,
-            booking_limit_at=stock.booking_limit_at,
-            shards=stock.shard_count,
-        )
+        return cls(**present.stock(stock, categories))
 
 
 class StockList(CamelModel):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from passculture.presenters import bookings as present
 from passculture.rules.dates import check_period_bound
 from passculture.schemas.base import AwareDatetime, CamelModel, PageQuery
 from passculture.vocabulary import BookingStatus
@@ -68,28 +69,7 @@ class Transaction(CamelModel):
     @classmethod
     def of(cls, row: Any) -> Transaction:
         """A ``services.countermarks.transactions.TransactionRow``: the booking and its venue's name."""
-        booking = row.booking
-        return cls(
-            token=booking.token,
-            booked_at=booking.created_at,
-            status=booking.status,
-            offer_id=booking.offer_id,
-            offer_name=booking.offer_name,
-            offer_category=booking.offer_category,
-            begins_at=booking.begins_at,
-            venue_id=booking.venue_id,
-            venue_name=row.venue_name,
-            quantity=int(booking.quantity or 1),
-            unit_price_cents=booking.unit_price_cents,
-            amount_cents=int(booking.amount_cents or 0),
-            used_at=booking.used_at,
-            used_by=booking.used_by,
-            cancelled_at=booking.cancelled_at,
-            cancelled_by=booking.cancelled_by,
-            reimbursed_at=booking.reimbursed_at,
-            user_public_name=booking.user_public_name,
-            user_email=booking.user_email,
-        )
+        return cls(**present.transaction(row))
 
 
 class TransactionPage(CamelModel):
@@ -98,4 +78,5 @@ class TransactionPage(CamelModel):
 
     @classmethod
     def of(cls, rows: list[Any], next_cursor: str | None) -> TransactionPage:
-        return cls(items=[Transaction.of(r) for r in rows], next_cursor=next_cursor)
+        """Validates ``presenters.bookings.transaction_page``, the JSON body ``GET /bookings/pro`` sends."""
+        return cls(**present.transaction_page(rows, next_cursor))

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from passculture.presenters.bookings import booking_venue
 from passculture.rules.geo import department_of_postal_code
 from passculture.rules.siren import check_siret
 from passculture.rules.text import check_name
@@ -191,8 +192,8 @@ class BookingVenue(CamelModel):
 
     @classmethod
     def of(cls, venue: Any) -> BookingVenue:
-        """The public view, with the venue's id."""
-        return cls(id=venue.id, **PublicVenue.of(venue).model_dump())
+        """The public view, with the venue's id (``presenters.bookings.booking_venue``)."""
+        return cls(**booking_venue(venue))
 
 
 def _snake(camel: str) -> str:

@@ -7,7 +7,8 @@ Blueprint object on two apps silently turns POST routes into GET.
 Each view goes through ``_dispatch``, which (in this order) refuses a body over
 the size limit (413), authenticates inside the function (401/403; a raw Lambda
 invocation without a token is refused too), parses JSON and validates it with
-pydantic (400 naming every bad field; nesting and numbers bounded), calls the
+pydantic (400 naming every bad field; nesting and numbers bounded; a well-formed
+query of a read route is read without pydantic, ``passculture.web.queries``), calls the
 handler, and maps domain exceptions to their status, all within the request's
 deadline (``passculture.transport``). A throttled, slow or unreachable data store
 is a 503 with ``Retry-After``; anything else unexpected is logged with the
@@ -289,6 +290,14 @@ def validate(model: type, data: Any) -> Any:
         raise InvalidInput(pydantic_errors(exc)) from exc
 
 
+def _query(ref: SchemaRef, data: dict[str, str]) -> Any:
+    """The validated query: by its plain parser when it is sure (no pydantic on a cold read), else by the schema."""
+    from passculture.web import queries
+
+    plain = queries.parse(ref, data)
+    return plain if plain is not None else validate(schema(ref), data)
+
+
 def _query_dict(request: Any) -> dict[str, str]:
     params = request.query_params
     if not params:
@@ -433,7 +442,7 @@ def _dispatch(spec: RouteSpec, handler: Callable[..., Any], request: Any, path_p
             if spec.body is not None:
                 req.body = validate(schema(spec.body), _parse_json(raw_body))
             if spec.query is not None:
-                req.query = validate(schema(spec.query), _query_dict(request))
+                req.query = _query(spec.query, _query_dict(request))
             result = handler(req, **path_params)
         return _to_response(result, spec.status, request_id)
     except DomainError as exc:

@@ -20,7 +20,6 @@ from passculture.errors import InvalidInput, NotFound
 from passculture.models.base import new_id, utcnow
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
-from passculture.schemas.offers import OfferIn, OfferPatch, OfferQuery
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.catalogue.publication import live_stocks, offer_status, refresh_offer
@@ -28,6 +27,8 @@ from passculture.services.catalogue.venues import location_of, open_offerer, ven
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
 
 if TYPE_CHECKING:
+    # Annotations only: pydantic stays out of a cold read (the query may be passculture.web.queries.Values).
+    from passculture.schemas.offers import OfferIn, OfferPatch, OfferQuery
     from passculture.services.catalogue.media import Upload
 
 DIGITAL_ONLY = ("PRESS",)

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import AlreadyCommitted, Transaction, commit_retrying, derived_id, utcnow
@@ -31,12 +31,15 @@ from passculture.models.stock_shards import StockShard
 from passculture.models.stocks import Stock
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
-from passculture.schemas.stocks import StockIn, StockPatch
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking import copies, places
 from passculture.services.catalogue.offers import offer_for
 from passculture.services.catalogue.publication import begins_key, live_stocks, refresh_offer
 from passculture.services.idempotency import check_idempotency_key
+
+if TYPE_CHECKING:
+    # Annotations only: pydantic stays out of a cold read.
+    from passculture.schemas.stocks import StockIn, StockPatch
 
 logger = logging.getLogger(__name__)
 

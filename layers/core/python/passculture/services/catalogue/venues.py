@@ -11,7 +11,7 @@ there), and follows the venue when it moves.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.errors import Conflict, InvalidInput, NotFound
 from passculture.models.base import Transaction, new_id, utcnow
@@ -20,10 +20,13 @@ from passculture.models.offers import Offer
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.venues import Venue
 from passculture.rules.geo import department_of_postal_code, geohash_encode
-from passculture.schemas.venues import VenueIn, VenuePatch
 from passculture.services.accounts.access import require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.booking.copies import VENUE_FIELDS
+
+if TYPE_CHECKING:
+    # Annotations only: pydantic stays out of a cold read.
+    from passculture.schemas.venues import VenueIn, VenuePatch
 
 CLOSED_STATUSES = ("rejected", "deleted")
 # Fields a virtual venue does not have, by JSON name.

@@ -20,15 +20,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from passculture.config import get_settings
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.bookings import Booking
-from passculture.schemas.transactions import TransactionsQuery
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
+
+if TYPE_CHECKING:
+    # Annotations only: pydantic stays out of a cold read (the query may be passculture.web.queries.Values).
+    from passculture.schemas.transactions import TransactionsQuery
 
 CSV_HEADER = (
     "Contremarque",
