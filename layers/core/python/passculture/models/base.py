@@ -238,3 +238,80 @@ class Transaction:
                 raise
             return failed
         return {}
+
+
+# -- many items serialised at once (an agenda import's BatchWriteItem) -----------------
+
+_SERIALISE_PLANS: dict[type, list[tuple[str, str, str, Any, str, bool]]] = {}
+
+
+def _serialise_plan(model_cls: type) -> list[tuple[str, str, str, Any, str, bool]]:
+    """(python name, DynamoDB name, type, attribute, how, nullable) for each attribute of ``model_cls``."""
+    plan = _SERIALISE_PLANS.get(model_cls)
+    if plan is None:
+        from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+
+        how = {UnicodeAttribute: "as-is", NumberAttribute: "number", BooleanAttribute: "bool"}
+        how[UTCDateTimeAttribute] = "datetime"
+        plan = [
+            (name, attr.attr_name, attr.attr_type, attr, how.get(type(attr), "pynamodb"), bool(attr.null))
+            for name, attr in model_cls.get_attributes().items()  # type: ignore[attr-defined]
+        ]
+        _SERIALISE_PLANS[model_cls] = plan
+    return plan
+
+
+def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
+    """Each pynamodb item as its ``serialize()`` gives it (the same maps, the same null checks), quicker for many.
+
+    pynamodb walks each item's attributes through their descriptors and type
+    checks; here each model's attributes are listed once, plain strings, numbers
+    and booleans are converted in line, and a time seen before (an import's
+    ``created_at``, a start shared by many dates) is formatted once. Lists, maps
+    and any other attribute type go through pynamodb's own ``serialize``.
+    ``tests/unit/test_models_serialised.py`` holds it equal to pynamodb's.
+    """
+    import json
+
+    from pynamodb.attributes import ListAttribute, MapAttribute
+    from pynamodb.exceptions import AttributeNullError
+
+    times: dict[datetime, str] = {}
+    out = []
+    for item in items:
+        values = item.attribute_values
+        raw: dict[str, dict[str, Any]] = {}
+        for name, attr_name, attr_type, attr, how, nullable in _serialise_plan(type(item)):
+            value = values.get(name)
+            if value is None:
+                if not nullable:
+                    raise AttributeNullError(name)
+                continue
+            if how == "as-is":
+                serialised_value = value
+            elif how == "number":
+                serialised_value = str(value) if type(value) is int else json.dumps(value)
+            elif how == "bool":
+                serialised_value = bool(value)
+            elif how == "datetime":
+                serialised_value = times.get(value)
+                if serialised_value is None:
+                    serialised_value = times[value] = attr.serialize(value)
+            else:
+                if isinstance(value, MapAttribute) and not value.validate(null_check=True):
+                    raise ValueError(f"Attribute '{name}' is not correctly typed")
+                try:
+                    if isinstance(attr, (ListAttribute, MapAttribute)):
+                        serialised_value = attr.serialize(value, null_check=True)
+                    else:
+                        serialised_value = attr.serialize(value)
+                except AttributeNullError as exc:
+                    exc.prepend_path(name)
+                    raise
+                if serialised_value is None:
+                    if not nullable:
+                        raise AttributeNullError(name)
+                    continue
+            raw[attr_name] = {attr_type: serialised_value}
+        out.append(raw)
+    return out

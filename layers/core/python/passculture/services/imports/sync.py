@@ -111,8 +111,12 @@ def stock_id_for(offer_id: str, key: str) -> str:
     return str(uuid.uuid5(uuid.UUID(offer_id), key))
 
 
+# json.dumps(value, sort_keys=True, ensure_ascii=False, default=str), its encoder made once: the same text.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    text = _DIGEST_JSON.encode(value)
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -154,6 +158,7 @@ def _plan(link: AgendaLink, event: Any, now: datetime, report: Report) -> Planne
         report.reject(event.uid, f"Category {fields.category}: " + "; ".join(m for ms in errors.values() for m in ms))
         return None
     offer_id = offer_id_for(link.id, event.uid)
+    namespace = uuid.UUID(offer_id)  # stock_id_for's, read once for all the event's dates
     max_days = get_settings().max_event_days_ahead
     dates: dict[str, tuple[datetime, str]] = {}
     for occurrence in event.occurrences:
@@ -164,7 +169,7 @@ def _plan(link: AgendaLink, event: Any, now: datetime, report: Report) -> Planne
             continue
         key = occurrence_key(event.uid, occurrence.start)
         owned = [occurrence.start.isoformat(), occurrence.end.isoformat() if occurrence.end else None]
-        dates[stock_id_for(offer_id, key)] = (occurrence.start, _digest([key, *owned, occurrence.all_day]))
+        dates[str(uuid.uuid5(namespace, key))] = (occurrence.start, _digest([key, *owned, occurrence.all_day]))
     if not dates:
         if event.occurrences:
             return None  # each date was rejected above, with its reason
@@ -396,9 +401,7 @@ class _Writer:
             if stock_id not in existing
         ]
         if new:
-            with Stock.batch_write() as batch:
-                for stock in new:
-                    batch.save(stock)
+            put_items(Stock, new)
         for stock_id in plan.dates:
             stock = existing.get(stock_id)
             if stock is not None and stock.is_deleted and stock.withdrawn_at is not None:
@@ -469,13 +472,39 @@ def _write_group(group: tuple[list[Stock], list[Offer]]) -> None:
     """One group of new events: their stocks, then their offers (an offer written says its dates are in)."""
     stocks, offers = group
     if stocks:
-        with Stock.batch_write() as batch:
-            for stock in stocks:
-                batch.save(stock)
+        put_items(Stock, stocks)
     if offers:
-        with Offer.batch_write() as batch:
-            for offer in offers:
-                batch.save(offer)
+        put_items(Offer, offers)
+
+
+BATCH_WRITE_LIMIT = 25  # items in one BatchWriteItem (DynamoDB's limit)
+
+
+def put_items(model: Any, items: list[Any]) -> None:
+    """``items`` (of ``model``) written with BatchWriteItem, 25 a call, in order; what DynamoDB left unprocessed is
+    sent again after a pause, at most ``max_retry_attempts`` times (then ``PutError``, as pynamodb's batch_write).
+
+    The items are serialised by ``models.base.serialised`` (the maps pynamodb would send, made quicker).
+    """
+    from pynamodb.exceptions import PutError
+
+    from passculture.models.base import backoff, serialised
+
+    raw = serialised(items)
+    connection = model._get_connection()
+    table = model.Meta.table_name
+    for first in range(0, len(raw), BATCH_WRITE_LIMIT):
+        puts = raw[first : first + BATCH_WRITE_LIMIT]
+        for attempt in range(model.Meta.max_retry_attempts):
+            if attempt:
+                backoff(attempt - 1)
+            data = connection.batch_write_item(put_items=puts) or {}
+            unprocessed = (data.get("UnprocessedItems") or {}).get(table)
+            if not unprocessed:
+                break
+            puts = [request["PutRequest"]["Item"] for request in unprocessed]
+        else:
+            raise PutError("Failed to batch write items: max_retry_attempts exceeded")
 
 
 def digest_key(uid: str, start: datetime) -> str:

@@ -1,0 +1,78 @@
+"""``models.base.serialised`` writes what pynamodb's ``serialize()`` writes, item for item (the import's batches)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pynamodb.exceptions import AttributeNullError
+
+from passculture.models.base import serialised
+from passculture.models.offers import Offer, PriceCategory
+from passculture.models.stocks import Stock
+
+START = datetime(2027, 3, 1, 18, 0, tzinfo=UTC)
+
+times = st.one_of(
+    st.none(),
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)),
+    st.just(START.astimezone(timezone(timedelta(hours=2)))),  # the same instant in another zone
+)
+numbers = st.one_of(st.none(), st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False))
+texts = st.one_of(st.none(), st.text(max_size=20))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    begins_at=times,
+    limit=times,
+    quantity=numbers,
+    price=st.integers(0, 10**6),
+    deleted=st.booleans(),
+    external_id=texts,
+)
+def test_a_stock_serialises_as_pynamodb_does(begins_at, limit, quantity, price, deleted, external_id):
+    stock = Stock(
+        "s1",
+        offer_id="o1",
+        begins_key=begins_at.isoformat() if begins_at else "thing",
+        begins_at=begins_at,
+        price_cents=price,
+        quantity=quantity,
+        booking_limit_at=limit,
+        is_deleted=deleted,
+        external_id=external_id,
+        created_at=START,
+    )
+    # Twice in one call: a time formatted once is reused, and must come out the same.
+    assert serialised([stock, stock]) == [stock.serialize(), stock.serialize()]
+
+
+def test_an_offer_with_lists_and_maps_serialises_as_pynamodb_does():
+    offer = Offer(
+        "o1",
+        venue_id="v1",
+        siren="123456789",
+        name="Concert",
+        category="MUSIC",
+        latitude=48.8566,
+        longitude=2.3522,
+        next_dates=[START, START + timedelta(days=1)],
+        min_price_cents=0,
+        price_categories=[PriceCategory(id=1, label="Plein tarif", price_cents=1500)],
+        is_duo=False,
+        created_at=START,
+    )
+    bare = Offer("o2", venue_id="v1", siren="123456789", name="Atelier", category="ART_CLASS", created_at=START)
+    assert serialised([offer, bare]) == [offer.serialize(), bare.serialize()]
+
+
+def test_a_missing_required_attribute_is_refused_like_pynamodb():
+    stock = Stock("s1", offer_id="o1", begins_key="thing")  # no created_at
+    with pytest.raises(AttributeNullError) as pynamodb_error:
+        stock.serialize()
+    with pytest.raises(AttributeNullError) as ours:
+        serialised([stock])
+    assert str(ours.value) == str(pynamodb_error.value)
