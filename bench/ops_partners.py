@@ -79,7 +79,84 @@ def event_categories(api) -> Request:
     return Request("GET", "/public/offers/v1/events/categories", headers=bearer(provider.key))
 
 
+def _event_scene():
+    """A provider granted one venue, with one event of its own there (two price categories)."""
+    from passculture.models.venues import Venue
+    from passculture.services.partners import events
+    from tests.api.partners_support import make_provider
+
+    offerer = make_offerer()
+    venue = make_venue(offerer)
+    provider = make_provider(venue)
+    return provider, int(Venue.get(venue.id).public_id), events
+
+
+def _event_body(venue_id: int) -> dict:
+    from passculture.schemas.partner_events import AN_EVENT
+
+    return {**AN_EVENT, "location": {"type": "physical", "venueId": venue_id}}
+
+
+def _made_event(api, provider, venue_id: int) -> int:
+    answer = api.send(
+        Request("POST", "/public/offers/v1/events", headers=bearer(provider.key), json=_event_body(venue_id))
+    )
+    assert answer.status == 200, answer.body
+    return int(answer.json()["id"])
+
+
+def create_event(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    return Request("POST", "/public/offers/v1/events", headers=bearer(provider.key), json=_event_body(venue_id))
+
+
+def get_event(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    event_id = _made_event(api, provider, venue_id)
+    return Request("GET", f"/public/offers/v1/events/{event_id}", headers=bearer(provider.key))
+
+
+def list_events(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    _made_event(api, provider, venue_id)
+    return Request("GET", "/public/offers/v1/events", query={"venueId": venue_id}, headers=bearer(provider.key))
+
+
+def patch_event(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    event_id = _made_event(api, provider, venue_id)
+    return Request(
+        "PATCH", f"/public/offers/v1/events/{event_id}", headers=bearer(provider.key), json={"name": "Tartuffe"}
+    )
+
+
 OPERATIONS = [
+    # /public/offers/v1/events: the key's batch (and its minute) first, always. A creation looks the venue's
+    # integer id up, reads the venue and its structure, then one transaction: the offer, its id's guard.
+    Operation(
+        "POST /public/offers/v1/events",
+        create_event,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 3, "TransactWriteItems": 1},
+    ),
+    # The id looked up, the offer read (its status from its feed summary: its dates are read only when
+    # it is published but not bookable, to tell SOLD_OUT from EXPIRED).
+    Operation(
+        "GET /public/offers/v1/events/{event_id}",
+        get_event,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 2},
+    ),
+    # The venue's id looked up, one Query of the provider's offers by id (the sparse partner index).
+    Operation(
+        "GET /public/offers/v1/events?venueId=",
+        list_events,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 1, "Query": 1},
+    ),
+    # The event read as GET does, then one UpdateItem of the offer (its refresh reads its dates: a Query).
+    Operation(
+        "PATCH /public/offers/v1/events/{event_id}",
+        patch_event,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 3, "Query": 1},
+    ),
     # /public/offers/v1: the key's batch (and its minute), then the provider's granted venues with their grants
     # in one BatchGetItem, their structures in another; never a Scan.
     Operation(

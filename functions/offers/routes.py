@@ -239,7 +239,7 @@ def make_blueprint() -> Blueprint:
         `imageUrl` and `thumbUrl`, or `imageError` and its previous image.
         """
         from passculture.schemas.offers import ImageUploadOut
-        from passculture.services.catalogue.offers import request_image_upload
+        from passculture.services.catalogue.media import request_image_upload
 
         return ImageUploadOut.of(request_image_upload(req.principal, id, req.body.content_type))
 

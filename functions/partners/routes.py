@@ -166,6 +166,10 @@ def make_blueprint() -> Blueprint:
 
     register_offer_routes(routes, PARTNER, PARTNER_ERRORS)
 
+    from functions.partners.event_routes import register as register_event_routes
+
+    register_event_routes(routes, PARTNER, PARTNER_ERRORS)
+
     # -- providers (the team) ------------------------------------------------------------
 
     @routes.post(

@@ -90,3 +90,37 @@ def partners_client() -> Iterator[Any]:
 
     with Client(load_app("partners")) as c:
         yield c
+
+
+class JsonHttp:
+    """Chalice's test client with bodies given as Python values (sent as JSON): ``client.http.post(path, body=...)``."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.http = self
+
+    def _call(self, method: str, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
+        import json
+
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        data = json.dumps(body) if body is not None else None
+        call = getattr(self.client.http, method)
+        return call(path, headers=headers, body=data) if data is not None else call(path, headers=headers)
+
+    def get(self, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
+        return self._call("get", path, headers)
+
+    def post(self, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
+        return self._call("post", path, headers, body)
+
+    def patch(self, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
+        return self._call("patch", path, headers, body)
+
+    def delete(self, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
+        return self._call("delete", path, headers, body)
+
+
+def json_partners_client() -> Iterator[Any]:
+    """``partners_client``, its bodies sent as JSON (``JsonHttp``)."""
+    for c in partners_client():
+        yield JsonHttp(c)

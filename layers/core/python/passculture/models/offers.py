@@ -108,6 +108,30 @@ class OfferProviderIndex(GlobalSecondaryIndex["Offer"]):
     external_id = UnicodeAttribute(range_key=True)
 
 
+class OfferPartnerIndex(GlobalSecondaryIndex["Offer"]):
+    """Sparse: a provider's offers (``/public/offers/v1``) by integer id, the partner lists' ``firstIndex``.
+
+    Partner offers hold the provider's integer id as text in ``provider_id``; an agenda import's hold
+    their link's uuid, and only those that were given an integer id are here (never under a provider's).
+    """
+
+    class Meta:
+        index_name = "provider_id-public_id-index"
+        projection = AllProjection()
+
+    provider_id = UnicodeAttribute(hash_key=True)
+    public_id = NumberAttribute(range_key=True)
+
+
+class Accessibility(MapAttribute):
+    """What a partner says of an offer's accessibility (``/public/offers/v1``)."""
+
+    audio_disability_compliant = BooleanAttribute(null=True)
+    mental_disability_compliant = BooleanAttribute(null=True)
+    motor_disability_compliant = BooleanAttribute(null=True)
+    visual_disability_compliant = BooleanAttribute(null=True)
+
+
 class PriceCategory(MapAttribute):
     """One price of an event (``services.catalogue.price_categories``): its dates copy ``price_cents``."""
 
@@ -168,6 +192,12 @@ class Offer(Model):
     # (``services.booking.ticketing``).
     id_at_provider = UnicodeAttribute(null=True)
     has_ticket = BooleanAttribute(null=True)
+    # pass Culture's category id the partner gave (``rules.partner_categories``): an event's or a product's.
+    partner_category = UnicodeAttribute(null=True)
+    accessibility = Accessibility(null=True)
+    booking_email = UnicodeAttribute(null=True)
+    booking_contact = UnicodeAttribute(null=True)
+    venue_public_id = NumberAttribute(null=True)  # the venue's integer id, copied when a partner creates it
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute(null=True)
 
@@ -179,6 +209,7 @@ class Offer(Model):
     feed_20km_index = OfferFeed20kmIndex()
     feed_70km_index = OfferFeed70kmIndex()
     provider_index = OfferProviderIndex()
+    partner_index = OfferPartnerIndex()
 
     @property
     def in_feed(self) -> bool:

@@ -225,3 +225,24 @@ def cancel_answer(status: int, body: bytes) -> int | None:
             raise BadAnswer(f"HTTP 409 with the error {answer.get('error')!r}")
         return None
     return _count(answer.get("remainingQuantity"), "remainingQuantity")
+
+
+# -- offers (/public/offers/v1) ------------------------------------------------------
+
+
+def partner_status(status: str, bookable: bool, still_open: bool) -> str:
+    """pass Culture's status of an offer from ours (``catalogue.publication``).
+
+    ``bookable``: a date or stock can be booked now; ``still_open``: one has not
+    begun nor passed its booking limit (so, not bookable, it is sold out).
+    """
+    if status in ("inactive", "pending", "draft"):
+        return status.upper()
+    if bookable:
+        return "ACTIVE"
+    return "SOLD_OUT" if still_open else "EXPIRED"
+
+
+def still_open(begins_at: datetime | None, booking_limit_at: datetime | None, now: datetime) -> bool:
+    """Whether a date (or a thing's stock) has neither begun nor passed its booking limit."""
+    return (begins_at is None or begins_at > now) and (booking_limit_at is None or booking_limit_at > now)

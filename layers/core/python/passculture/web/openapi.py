@@ -74,6 +74,10 @@ PATH_PARAMETERS = {
     "providerId": "The agenda link's id (`id` in the venue's `GET /venues/{id}/providers`)",
     "department": 'A department code: "01" to "95", "2A", "2B" or "971" to "976"',
     "offerId": "The offer's id",
+    "event_id": "The event's integer id (`id` in its creation's answer)",
+    "price_category_id": "The price category's integer id",
+    "stock_id": "The date's integer id (`id` in `GET .../dates`)",
+    "product_id": "The product's integer id (`id` in its creation's answer)",
 }
 PATH_PARAMETER_TEXT = {
     ("/users/validate/{token}", "token"): "The token at the end of the confirmation link's `/validate/<token>`",
@@ -104,7 +108,10 @@ TAGS = {
         "(JSON and CSV); the Guichet page"
     ),
     "offers": "Venues, offers, their dates and stocks, and image uploads (the pro portal)",
-    "partners": ("The partner API (`/public/bookings/v1`: providers' keys) and the team's providers and their keys"),
+    "partners": (
+        "The partner API (`/public/bookings/v1`, `/public/offers/v1`, `/public/providers/v1`: providers' keys) "
+        "and the team's providers and their keys"
+    ),
     "openagenda": "A venue's agenda links (OpenAgenda or any iCalendar feed) and their imports, kept up to date hourly",
     "validation": "The Pass Culture team: validating structures, changing rights and roles, the validation queues",
     "territories": (

@@ -63,6 +63,13 @@ class Upload:
     expires_at: datetime
 
 
+def request_image_upload(principal: Any, offer_id: str, content_type: str) -> Upload:
+    """A presigned upload for a new image of one of the caller's offers (a member of its structure)."""
+    from passculture.services.catalogue.offers import offer_for
+
+    return request_upload(offer_for(principal, offer_id), content_type)
+
+
 def request_upload(offer: Offer, content_type: str) -> Upload:
     """A presigned POST for a new image of ``offer``, bounded to ``content_type`` and 10 MB."""
     from passculture.adapters import storage

@@ -29,7 +29,6 @@ from passculture.services.pagination import decode_cursor, encode_cursor, pagina
 if TYPE_CHECKING:
     # Annotations only: pydantic stays out of a cold read (the query may be passculture.web.queries.Values).
     from passculture.schemas.offers import OfferIn, OfferPatch, OfferQuery
-    from passculture.services.catalogue.media import Upload
 
 DIGITAL_ONLY = ("PRESS",)
 PHYSICAL_ONLY = ("CINEMA",)
@@ -71,10 +70,9 @@ def create_offer(principal: Principal, data: OfferIn) -> OfferView:
     if errors:
         raise InvalidInput(errors)
     offerer = open_offerer(venue.siren)
-    offer = Offer(
-        new_id(),
-        venue_id=venue.id,
-        siren=venue.siren,
+    offer = build_offer(
+        venue,
+        offerer.status,
         name=data.name,
         category=data.category,
         description=data.description,
@@ -83,15 +81,30 @@ def create_offer(principal: Principal, data: OfferIn) -> OfferView:
         duration_minutes=data.duration_minutes,
         url=data.url,
         is_duo=data.is_duo,
-        is_digital=bool(venue.is_virtual),
-        is_active=True,
-        created_at=utcnow(),
-        **location_of(venue),
     )
-    # A new offer has no stock yet, so it is never in the feed.
-    offer.status = offer_status(offer, offerer.status, [])
     offer.save(condition=Offer.id.does_not_exist())
     return view_of(offer, stocks=[])
+
+
+def build_offer(venue: Any, offerer_status: str, **fields: Any) -> Offer:
+    """A new offer on ``venue`` (not saved yet), its status from the publication rule.
+
+    The one shape of a new offer, for the pro routes and the partner API alike
+    (the channel rules checked by the caller: ``channel_errors``).
+    """
+    fields.setdefault("is_active", True)
+    offer = Offer(
+        new_id(),
+        venue_id=venue.id,
+        siren=venue.siren,
+        is_digital=bool(venue.is_virtual),
+        created_at=utcnow(),
+        **location_of(venue),
+        **fields,
+    )
+    # A new offer has no stock yet, so it is never in the feed.
+    offer.status = offer_status(offer, offerer_status, [])
+    return offer
 
 
 def update_offer(principal: Principal, offer_id: str, patch: OfferPatch) -> OfferView:
@@ -104,14 +117,22 @@ def update_offer(principal: Principal, offer_id: str, patch: OfferPatch) -> Offe
         errors = channel_errors(category, bool(offer.is_digital), url)
         if errors:
             raise InvalidInput(errors)
-    actions: list[Any] = []
-    for name in sorted(given):
-        value = getattr(patch, name)
+    change_offer(offer, {name: getattr(patch, name) for name in given})
+    return offer_with_stocks(principal, offer_id)
+
+
+def change_offer(offer: Offer, changes: dict[str, Any], extra: list[Any] | None = None) -> Offer:
+    """Sets ``changes`` (attribute name: value, None removes) on ``offer`` and refreshes it, in one update.
+
+    The caller has checked who may and the channel rules; ``extra`` are more update actions.
+    """
+    actions: list[Any] = list(extra or [])
+    for name in sorted(changes):
+        value = changes[name]
         setattr(offer, name, value)
         attribute = getattr(Offer, name)
         actions.append(attribute.set(value) if value is not None else attribute.remove())
-    refresh_offer(offer, actions=actions)
-    return offer_with_stocks(principal, offer_id)
+    return refresh_offer(offer, actions=actions)
 
 
 def deactivate_offer(principal: Principal, offer_id: str) -> Offer:
@@ -229,10 +250,3 @@ def offer_and_stocks(principal: Principal, offer_id: str) -> tuple[Offer, list[S
     """``stocks_of`` with the offer (its price categories, which the stocks show)."""
     offer = offer_for(principal, offer_id)
     return offer, sorted_stocks(live_stocks(offer.id))
-
-
-def request_image_upload(principal: Principal, offer_id: str, content_type: str) -> Upload:
-    """A presigned upload for a new image of one of the caller's offers."""
-    from passculture.services.catalogue.media import request_upload
-
-    return request_upload(offer_for(principal, offer_id), content_type)

@@ -1,0 +1,268 @@
+"""``/public/offers/v1`` events, their price categories and dates, and products, as partners speak them.
+
+Bodies forbid unknown fields (``PartnerBody``); ids are integers; prices are
+cents; dates are timezone-aware in, UTC with a ``Z`` out.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, StrictBool, StrictInt, StringConstraints
+
+from passculture.config import get_settings
+from passculture.models.base import utcnow
+from passculture.rules.dates import check_future_within
+from passculture.rules.partners import utc_z
+from passculture.rules.text import check_name
+from passculture.schemas.base import CamelModel, Description, Email, examples
+from passculture.schemas.offers import Url
+from passculture.schemas.partners import MAX_ID, PartnerBody
+from passculture.schemas.stocks import MAX_PRICE_CENTS, MAX_QUANTITY
+
+PublicId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+EventName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=90), AfterValidator(check_name)
+]
+IdAtProvider = Annotated[str, StringConstraints(min_length=1, max_length=70)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Price = Annotated[StrictInt, Field(ge=0, le=MAX_PRICE_CENTS, description="in euro cents")]
+Quantity = Annotated[StrictInt, Field(ge=0, le=MAX_QUANTITY)] | Literal["unlimited"]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("The datetime must be timezone-aware.")
+    return value.astimezone(UTC)
+
+
+def _future(value: datetime) -> datetime:
+    now = utcnow()
+    if value <= now:
+        raise ValueError("The datetime must be in the future.")
+    return check_future_within(value, now, get_settings().max_event_days_ahead)
+
+
+PartnerDatetime = Annotated[datetime, AfterValidator(_aware)]
+FutureDatetime = Annotated[datetime, AfterValidator(_aware), AfterValidator(_future)]
+
+AN_EVENT = {
+    "name": "Le Misanthrope",
+    "location": {"type": "physical", "venueId": 4503599627370497},
+    "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
+    "accessibility": {
+        "audioDisabilityCompliant": True,
+        "mentalDisabilityCompliant": False,
+        "motorDisabilityCompliant": True,
+        "visualDisabilityCompliant": False,
+    },
+    "hasTicket": False,
+    "idAtProvider": "misanthrope-2028",
+    "eventDuration": 150,
+    "priceCategories": [{"label": "Carré or", "price": 3500}, {"label": "Balcon", "price": 1500}],
+}
+
+
+class LocationIn(PartnerBody):
+    """``physical`` (the venue's address) or ``digital`` (on the structure's virtual venue, with its ``url``)."""
+
+    type: Literal["physical", "digital"]
+    venue_id: PublicId
+    url: Url | None = None
+
+
+class CategoryFieldsIn(PartnerBody):
+    """pass Culture's category id (``GET /public/offers/v1/events/categories`` or ``products/categories``)."""
+
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+class AccessibilityIn(PartnerBody):
+    audio_disability_compliant: StrictBool
+    mental_disability_compliant: StrictBool
+    motor_disability_compliant: StrictBool
+    visual_disability_compliant: StrictBool
+
+
+class PriceCategoryIn(PartnerBody):
+    label: Label
+    price: Price
+    id_at_provider: IdAtProvider | None = None
+
+
+class _OfferFields(PartnerBody):
+    """What an event and a product share, every field optional (an edition)."""
+
+    name: EventName | None = None
+    location: LocationIn | None = None
+    category_related_fields: CategoryFieldsIn | None = None
+    accessibility: AccessibilityIn | None = None
+    id_at_provider: IdAtProvider | None = None
+    description: Description | None = None
+    booking_email: Email | None = None
+    booking_contact: Email | None = None
+    video_url: Url | None = None
+
+
+class EventIn(_OfferFields):
+    """A new event; `priceCategories` (at most 50) may come with it, its dates after (`.../dates`)."""
+
+    model_config = examples(AN_EVENT)
+
+    name: EventName
+    location: LocationIn
+    category_related_fields: CategoryFieldsIn
+    accessibility: AccessibilityIn
+    has_ticket: StrictBool
+    event_duration: int | None = Field(default=None, ge=0, lt=1440, description="minutes")
+    price_categories: list[PriceCategoryIn] | None = None
+    publication_datetime: Literal["now"] | PartnerDatetime | None = Field(
+        default="now", description='`"now"` (the default); `null`: not published (inactive)'
+    )
+    booking_allowed_datetime: PartnerDatetime | None = None
+    enable_double_bookings: StrictBool | None = None
+
+
+# Fields of an edition that may not be null (they have no "absent" state).
+NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "has_ticket", "is_active")
+
+
+class EventPatch(_OfferFields):
+    """Any field of the creation but `priceCategories`, plus `isActive`; `category` and `hasTicket` may not change."""
+
+    model_config = examples({"name": "Le Misanthrope (reprise)"}, {"isActive": False})
+
+    has_ticket: StrictBool | None = None
+    event_duration: int | None = Field(default=None, ge=0, lt=1440)
+    publication_datetime: Literal["now"] | PartnerDatetime | None = None
+    booking_allowed_datetime: PartnerDatetime | None = None
+    enable_double_bookings: StrictBool | None = None
+    is_active: StrictBool | None = None
+
+
+class EventsQuery(CamelModel):
+    venue_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    ids_at_provider: str | None = Field(default=None, description="comma-separated, at most 100")
+    limit: int = Field(default=50, ge=1, le=50)
+    first_index: int = Field(default=1, ge=1, le=MAX_ID)
+
+
+class IdsAtProviderQuery(CamelModel):
+    ids_at_provider: str | None = Field(default=None, description="comma-separated, at most 100")
+
+
+class DatesQuery(EventsQuery):
+    venue_id: None = Field(default=None, exclude=True)
+
+
+# -- answers -------------------------------------------------------------------------
+
+
+class LocationOut(CamelModel):
+    type: Literal["physical", "digital"]
+    venue_id: int
+    url: str | None = None
+
+
+class PriceCategoryOut(CamelModel):
+    id: int
+    label: str
+    price: int
+    id_at_provider: str | None = None
+
+    @classmethod
+    def of(cls, category: Any) -> PriceCategoryOut:
+        return cls(
+            id=int(category.id),
+            label=category.label,
+            price=int(category.price_cents),
+            id_at_provider=category.id_at_provider,
+        )
+
+
+class PriceCategoryList(CamelModel):
+    price_categories: list[PriceCategoryOut]
+
+    @classmethod
+    def of(cls, categories: list[Any]) -> PriceCategoryList:
+        return cls(price_categories=[PriceCategoryOut.of(c) for c in categories])
+
+
+class ImageOut(CamelModel):
+    url: str
+    credit: str | None = None
+
+
+def _accessibility(offer: Any) -> dict[str, bool | None]:
+    a = offer.accessibility
+    names = ("audio", "mental", "motor", "visual")
+    return {f"{n}DisabilityCompliant": getattr(a, f"{n}_disability_compliant", None) if a else None for n in names}
+
+
+def _common(view: Any) -> dict[str, Any]:
+    offer = view.offer
+    return {
+        "id": int(offer.public_id),
+        "name": offer.name,
+        "description": offer.description,
+        "location": LocationOut(
+            type="digital" if offer.is_digital else "physical",
+            venue_id=view.venue_public_id,
+            url=offer.url if offer.is_digital else None,
+        ),
+        "category_related_fields": {"category": offer.partner_category},
+        "accessibility": _accessibility(offer),
+        "id_at_provider": offer.id_at_provider,
+        "booking_email": offer.booking_email,
+        "booking_contact": offer.booking_contact,
+        "video_url": offer.video_url,
+        "image": ImageOut(url=view.image_url) if view.image_url else None,
+        "is_active": bool(offer.is_active),
+        "status": view.status,
+    }
+
+
+class EventOut(CamelModel):
+    """``Event``: `status` is one of `DRAFT PENDING REJECTED INACTIVE SCHEDULED PUBLISHED ACTIVE SOLD_OUT EXPIRED`."""
+
+    id: int
+    name: str
+    description: str | None = None
+    location: LocationOut
+    category_related_fields: dict[str, str | None]
+    accessibility: dict[str, bool | None]
+    has_ticket: bool
+    id_at_provider: str | None = None
+    event_duration: int | None = None
+    booking_email: str | None = None
+    booking_contact: str | None = None
+    video_url: str | None = None
+    image: ImageOut | None = None
+    price_categories: list[PriceCategoryOut]
+    publication_datetime: str | None = None
+    booking_allowed_datetime: str | None = None
+    enable_double_bookings: bool
+    is_active: bool
+    status: str
+
+    @classmethod
+    def of(cls, view: Any) -> EventOut:
+        """A ``services.partners.events.PartnerOffer``."""
+        offer = view.offer
+        return cls(
+            **_common(view),
+            has_ticket=bool(offer.has_ticket),
+            event_duration=None if offer.duration_minutes is None else int(offer.duration_minutes),
+            price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
+            publication_datetime=utc_z(offer.created_at) if offer.is_active else None,
+            enable_double_bookings=bool(offer.is_duo),
+        )
+
+
+class EventList(CamelModel):
+    events: list[EventOut]
+
+    @classmethod
+    def of(cls, views: list[Any]) -> EventList:
+        return cls(events=[EventOut.of(v) for v in views])
