@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -205,6 +206,18 @@ def test_unknown_malformed_and_foreign_tokens_get_one_identical_404(client, scen
         response = call(client, route, token, headers)
         assert (response.status_code, response.json_body) == (404, NOT_FOUND), token
     assert Booking.get(foreign.token).status == "booked"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_audit_log_tells_an_unknown_code_from_another_structures(client, scene, kind, caplog):
+    """The same 404 outside; the on-call engineer reads which miss it was (a guess, or a foreign code)."""
+    headers = headers_for(scene, kind)
+    foreign = book(scene, other=True)
+    with caplog.at_level(logging.WARNING, logger="passculture.countermarks"):
+        for token in ("ZZZZZZ", foreign.token):
+            assert call(client, "check", token, headers).status_code == 404
+    reasons = [r.getMessage().split("reason=")[1].split()[0] for r in caplog.records if "reason=" in r.getMessage()]
+    assert reasons == ["unknown-token", "other-structure"]
 
 
 @pytest.mark.parametrize("route", ROUTES)
