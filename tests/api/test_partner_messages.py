@@ -497,6 +497,8 @@ def test_the_stream_handlers_dynamodb_calls(client, scene):
     book(client, scene, stream)
     with count_dynamodb_calls() as calls:
         notify(stream.records())
-    # + the venue's grants, their providers, the message's claim and its mark
-    assert calls == {"GetItem": 1, "UpdateItem": 6, "Query": 1, "BatchGetItem": 1}
+    # + the venue's grants, their providers, the message's claim and its mark; and, as the offer's and
+    # stock's integer ids were given after the stock copied its offer (services/booking/copies.py), one
+    # BatchGetItem of offer, stock and venue for them and their note on the booking
+    assert calls == {"GetItem": 1, "UpdateItem": 7, "Query": 1, "BatchGetItem": 2}
     assert len(scene.partner.received) == 1
