@@ -1,9 +1,10 @@
 """A hot date on moto's server twin, with real threads: a sharded stock never sells more than it has.
 
 The small run (100 places, 200 bookers) always runs. The big run (``HOT_PLACES`` / ``HOT_BOOKERS``,
-1,000 places and 2,000 bookers by default) runs only with ``HOT_PLACES`` set, for its time: it passed
-in 23 min at a load of 10 on 2 cores (2026-12-02), in 240 MB since the twin copies only the items a
-transaction writes (moto's own copies of whole tables took 14 GB at that size).
+1,000 places and 2,000 bookers by default) runs only with ``HOT_PLACES`` set, for its time. Since the
+twin copies only the items a transaction writes it runs in 240 MB (moto's copies of whole tables took
+14 GB), but it has not yet been seen to pass: on 2 cores at a load of 10-15 (2026-12-02) its bookers'
+requests to the twin timed out after 23-28 min.
 """
 
 from __future__ import annotations
