@@ -133,7 +133,9 @@ OPERATIONS = [
     ),
     # The booking, its stock's current date (the deadline), the mirror transaction, the stock
     # again (did a sold-out date reopen? then the feed follows), the venue for the reply.
-    Operation("POST /bookings/{token}/cancel", cancel, 200, {"GetItem": 5, "TransactWriteItems": 1}),
+    Operation(
+        "POST /bookings/{token}/cancel", cancel, 200, {"BatchGetItem": 2, "TransactWriteItems": 1}, expect_round_trips=2
+    ),
     Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
     # The user, the offer, its venue; its stocks; the caller's department's marks (an offer of that department).
     Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 2}),

@@ -122,7 +122,12 @@ def make_blueprint() -> Blueprint:
         # The presenter's body (what BookingPage validates), without pydantic: a cold read route.
         return booking_page(*my_bookings(req.principal.user_id, req.query.limit, req.query.cursor))
 
-    @routes.post("/bookings/{token}/cancel", response="bookings:BookingOut", errors=CANCEL_ERRORS)
+    @routes.post(
+        "/bookings/{token}/cancel",
+        response="bookings:BookingOut",
+        errors=CANCEL_ERRORS,
+        deferred_user=True,  # the user is read with the booking, in the cancellation's first batch
+    )
     def cancel(req: Req, token: str) -> BookingOut:
         """The booker cancels until the deadline: the place is freed and the credit refunded.
 

@@ -131,6 +131,46 @@ def test_the_deadline_follows_a_date_moved_by_the_venue(client, venue):
     assert cancel(client, young, token).status_code == 409
 
 
+def test_a_date_moved_later_reopens_the_cancellation_the_booking_date_had_closed(client, venue):
+    young = make_young()
+    stock = published(venue, begins_at=utcnow() + timedelta(hours=30))
+    token = book(client, young, stock)
+    Stock(stock.id).update(actions=[Stock.begins_at.set(utcnow() + timedelta(days=10))])
+    answer = cancel(client, young, token)
+    assert answer.status_code == 200, answer.json_body
+    assert Stock.get(stock.id).booked == 0
+
+
+def test_a_sharded_date_past_the_deadline_keeps_its_place_and_the_credit_spent(client, venue):
+    from passculture.services.booking.places import count_booked, read_shards
+
+    young = make_young()
+    stock = published(venue, begins_at=utcnow() + timedelta(days=10), quantity=40, shards=4)
+    token = book(client, young, stock)
+    Stock(stock.id).update(actions=[Stock.begins_at.set(utcnow() + timedelta(hours=20))])
+    answer = cancel(client, young, token)
+    assert answer.status_code == 409 and "48 h" in answer.json_body["errors"]["booking"][0]
+    assert sum(int(shard.booked or 0) for shard in read_shards(Stock.get(stock.id))) == 1
+    assert Wallet.get(young.id, "national").balance_cents == 50_000 - 1_000
+    Stock(stock.id).update(actions=[Stock.begins_at.set(utcnow() + timedelta(days=5))])
+    assert cancel(client, young, token).status_code == 200
+    again = Stock.get(stock.id)
+    count_booked([again])
+    assert again.booked == 0 and Wallet.get(young.id, "national").balance_cents == 50_000
+
+
+def test_a_disabled_account_cannot_cancel_with_its_old_token(client, venue):
+    from passculture.models.users import User
+
+    young = make_young()
+    stock = published(venue)
+    token = book(client, young, stock)
+    User(young.id).update(actions=[User.is_active.set(False)])
+    answer = cancel(client, young, token)
+    assert answer.status_code == 401
+    assert Stock.get(stock.id).booked == 1
+
+
 def test_another_users_booking_is_404(client, venue):
     young, other = make_young(), make_young()
     token = book(client, young, published(venue))

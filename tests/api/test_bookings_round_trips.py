@@ -68,6 +68,18 @@ def test_a_booking_reads_one_batch_beside_the_wallets_then_commits(client, venue
     assert Stock.get(stock.id).booked == 1
 
 
+def test_a_cancellation_reads_one_batch_then_commits_beside_the_stock_and_venue(client, venue, young):
+    _, stock = copied_scene(venue, price_cents=1200)
+    token = post_booking(client, young, stock.id).json_body["token"]
+    with count_dynamodb_calls() as calls:
+        answer = client.http.post(f"/bookings/{token}/cancel", headers=auth(young))
+    assert answer.status_code == 200, answer.json_body
+    assert calls == {"BatchGetItem": 2, "TransactWriteItems": 1}
+    assert count_round_trips(calls) == 2
+    assert answer.json_body["status"] == "cancelled" and answer.json_body["venue"]["city"] == venue.city
+    assert Stock.get(stock.id).booked == 0 and Wallet.get(young.id, "national").balance_cents == 50_000
+
+
 def test_a_deleted_or_disabled_account_is_401_and_a_pro_403(client, venue):
     _, stock = copied_scene(venue)
     gone, disabled = make_young(), make_young()

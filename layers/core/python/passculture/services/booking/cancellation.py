@@ -17,6 +17,7 @@ from datetime import datetime
 from functools import partial
 
 from passculture.adapters import metrics
+from passculture.config import get_settings
 from passculture.errors import Conflict, Gone
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.bookings import Booking
@@ -33,9 +34,20 @@ def booking_guard_key(user_id: str, stock_id: str) -> str:
     return unique_key("booking", f"{user_id}#{stock_id}")
 
 
-def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = True) -> Booking:
+def cancel_booking(
+    booking: Booking,
+    cancelled_by: str,
+    *,
+    free_place: bool = True,
+    starts_after: datetime | None = None,
+    refresh: bool = True,
+) -> Booking:
     """Cancels a ``booked`` booking and refunds it; Gone if it is already cancelled,
     Conflict if it was used meanwhile (the caller maps these to its own contract).
+
+    ``starts_after`` (the booker's own cancellation): the stock's date, as it is at the commit, must be
+    after that instant (the deadline), checked by the transaction itself, else the 409 ``too_late``.
+    ``refresh=False``: the caller refreshes the feed from a stock it read beside the transaction.
 
     A commit whose answer was lost is retried by botocore with the same
     ``ClientRequestToken``, so it is applied once and answered as done. A second
@@ -43,19 +55,21 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
     is the v2 API's "410 already cancelled" (so no token is derived across requests).
     """
     now = utcnow()
-    failed = commit_retrying(partial(_cancellation, booking, cancelled_by, now, free_place))
+    failed = commit_retrying(partial(_cancellation, booking, cancelled_by, now, free_place, starts_after))
     if "booking" in failed:
         current = Booking.get(booking.token, consistent_read=True)
         if current.status == "cancelled":
             raise Gone("This booking is already cancelled", field="booking")
         raise Conflict(f"This booking is {current.status}", field="booking")
+    if "stock" in failed and starts_after is not None:
+        raise too_late()  # the date (moved meanwhile, perhaps) is within the deadline
     if failed:
         raise Conflict(f"The cancellation could not be applied ({', '.join(sorted(failed))})")
     # What the transaction wrote, without reading it back.
     booking.status, booking.cancelled_at, booking.cancelled_by = "cancelled", now, cancelled_by
     # Who: the booker (user:), a structure's key or member (key:, user: on the v2 route), a deleted stock.
     metrics.count("BookingsCancelled", by=cancelled_by.partition(":")[0] if free_place else "stock-deleted")
-    if free_place:
+    if free_place and refresh:
         from passculture.services.catalogue.publication import refresh_if_places_changed
 
         refresh_if_places_changed(booking.offer_id, booking.stock_id, freed=booking.quantity)
@@ -66,7 +80,15 @@ def cancel_booking(booking: Booking, cancelled_by: str, *, free_place: bool = Tr
     return booking
 
 
-def _cancellation(booking: Booking, cancelled_by: str, now: datetime, free_place: bool) -> Transaction:
+def too_late() -> Conflict:
+    """The booker's cancellation past the deadline before the event."""
+    hours = get_settings().cancellation_deadline_hours
+    return Conflict(f"Bookings can be cancelled until {hours} h before the event", field="booking")
+
+
+def _cancellation(
+    booking: Booking, cancelled_by: str, now: datetime, free_place: bool, starts_after: datetime | None
+) -> Transaction:
     tx = Transaction()
     tx.update(
         "booking",
@@ -79,7 +101,7 @@ def _cancellation(booking: Booking, cancelled_by: str, now: datetime, free_place
         condition=Booking.status == "booked",
     )
     if free_place:
-        give_back(tx, booking)  # to the stock's booked, or to the shard(s) the booking took from
+        give_back(tx, booking, starts_after)  # to the stock's booked, or to the shard(s) the booking took from
     cap_kind = CapKind.of_booking(booking.cap_kind)
     for credit_id, cents in sorted(booking.debits_by_credit().items()):
         tx.update(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from passculture.models.base import Transaction
@@ -186,13 +187,23 @@ def take_update(stock: Stock, places: int) -> tuple[list[Any], Any]:
     return [StockShard.left.add(-places), StockShard.booked.add(places)], condition
 
 
-def give_back(tx: Transaction, booking: Any) -> None:  # a Booking (Any: the import roles need not reach it)
-    """The cancellation's item(s) giving the booking's places back: to its shards, or to the stock's ``booked``."""
+def give_back(tx: Transaction, booking: Any, starts_after: datetime | None = None) -> None:  # a Booking (Any)
+    """The cancellation's item(s) giving the booking's places back: to its shards, or to the stock's ``booked``.
+
+    With ``starts_after``, the stock item is also conditioned on its date (none, or after that instant),
+    so the cancellation deadline is checked against the date the stock has now, in the same transaction:
+    on the stock's own update, or by a condition check beside the shards' updates.
+    """
     raw = booking.shards
     taken = raw.as_dict() if hasattr(raw, "as_dict") else dict(raw or {})
+    stock_condition = Stock.id.exists()
+    if starts_after is not None:
+        stock_condition &= Stock.begins_at.does_not_exist() | (Stock.begins_at > starts_after)
     if not taken:
-        tx.update("stock", Stock(booking.stock_id), [Stock.booked.add(-booking.quantity)], Stock.id.exists())
+        tx.update("stock", Stock(booking.stock_id), [Stock.booked.add(-booking.quantity)], stock_condition)
         return
+    if starts_after is not None:
+        tx.condition_check("stock", Stock, booking.stock_id, condition=stock_condition)
     for n, places in sorted(taken.items()):
         tx.update(
             f"stock:{n}",

@@ -151,22 +151,30 @@ def refresh_offer(
     return offer
 
 
-def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0) -> None:
+def refresh_if_places_changed(offer_id: str, stock_id: str, *, freed: int = 0, stock: Stock | None = None) -> None:
     """After a booking or a cancellation: the feed follows a stock that just filled up or reopened.
 
     Only a stock at its quantity matters, so this costs one consistent read of
-    the stock and, when it is full (or was full before ``freed`` came back),
-    a refresh of its offer. It never fails the booking or cancellation it follows.
+    the stock (none when the caller read it, ``stock``) and, when it is full (or was full before
+    ``freed`` came back), a refresh of its offer. A ``stock`` read beside the cancellation's transaction
+    may show the count before or after it: "full before" or "full once ``freed`` is added" covers both,
+    and the refresh reads it again.
+    It never fails the booking or cancellation it follows.
     """
     try:
         from passculture.services.booking.places import count_booked
 
-        stock = Stock.get(stock_id, consistent_read=True)
+        read_beside = stock is not None
+        if stock is None:
+            stock = Stock.get(stock_id, consistent_read=True)
         if stock.quantity is None:
             return
         count_booked([stock])
         booked, quantity = int(stock.booked or 0), int(stock.quantity)
         if booked >= quantity or (freed and booked + freed >= quantity):
+            if read_beside:  # it may show the count before the change: the refresh needs the one after
+                stock = Stock.get(stock_id, consistent_read=True)
+                count_booked([stock])
             offer = Offer.get(offer_id)
             # The stock index may not show the new count yet: use the one just read.
             stocks = [stock if s.id == stock.id else s for s in live_stocks(offer.id)]
