@@ -93,8 +93,8 @@ MODULES = {
     ),
     "cancellation": Module(
         f"{SERVICES}/booking/cancellation.py",
-        frozenset({"cancel_booking", "_cancellation"}),
-        ("tests/unit/test_cancellation.py", "tests/api/test_bookings.py"),
+        frozenset({"cancel_booking", "_cancellation", "too_late"}),
+        ("tests/unit/test_cancellation.py", "tests/api/test_bookings_mine.py", "tests/api/test_bookings.py"),
     ),
     "countermarks-v2": Module(
         f"{SERVICES}/countermarks/v2.py",
