@@ -111,6 +111,43 @@ def test_a_booking_pays_the_price_of_its_dates_category(api, scene):
     assert answer.json_body["booking"]["amountCents"] == 1200
 
 
+def test_a_booking_keeps_the_category_it_was_made_in_and_the_date_follows_a_renamed_one(api, scene):
+    from passculture.models.bookings import Booking
+
+    offer = make_offer(scene.venue, id_at_provider="show-7")
+    balcony = two_categories(api, scene, offer)["Balcon"]["id"]
+    date = api.post(
+        f"/offers/{offer.id}/stocks", as_=scene.editor, json={"beginsAt": later(10), "priceCategoryId": balcony}
+    ).body
+    publish(Offer.get(offer.id))
+
+    def book():
+        with Client(load_app("bookings")) as client:
+            answer = client.http.post(
+                "/bookings",
+                body=json.dumps({"stockId": date["id"], "quantity": 1}),
+                headers={"Content-Type": "application/json", **auth(make_young())},
+            )
+        assert answer.status_code == 201, answer.json_body
+        return Booking.get(answer.json_body["token"])
+
+    first = book()
+    assert (first.price_category_public_id, first.price_category_label, first.price_category_id_at_provider) == (
+        balcony,
+        "Balcon",
+        "B",
+    )
+    assert first.offer_id_at_provider == "show-7"
+    renamed = api.patch(
+        f"/offers/{offer.id}/price-categories/{balcony}", as_=scene.admin, json={"label": "Loge", "idAtProvider": "L"}
+    )
+    assert renamed.status == 200
+    stock = Stock.get(date["id"])
+    assert (stock.price_category_label, stock.price_category_id_at_provider) == ("Loge", "L")
+    assert Booking.get(first.token).price_category_label == "Balcon"  # what the booker was shown and paid for
+    assert (book().price_category_label, Booking.get(first.token).price_category_public_id) == ("Loge", balcony)
+
+
 def test_a_date_moves_to_another_category_and_its_price_cannot_be_set_apart(api, scene):
     offer = make_offer(scene.venue)
     categories = two_categories(api, scene, offer)

@@ -97,7 +97,13 @@ def test_the_default_and_largest_page_is_50(client, scene):
 
 
 def test_filters_narrow_the_list(client, scene):
-    later = make_stock(scene.offer, begins_at=scene.stock.begins_at + timedelta(days=2), quantity=5)
+    later = make_stock(
+        scene.offer,
+        begins_at=scene.stock.begins_at + timedelta(days=2),
+        quantity=5,
+        price_category_id=4_242,
+        price_category_label="Balcon",
+    )
     first, second = booked(scene, count=2)
     (third,) = booked(scene, stock=later)
     from passculture.models.bookings import Booking
@@ -115,7 +121,12 @@ def test_filters_narrow_the_list(client, scene):
     day = later.begins_at.date().isoformat()
     assert found(beginningDatetime=day) == [third.public_id]
     assert found(beginningDatetime=later.begins_at.isoformat()) == [third.public_id]
-    assert found(priceCategoryId=1) == []  # no price categories yet (part 2)
+    assert found(priceCategoryId=4_242) == [third.public_id]  # the category the booking was made in
+    assert found(priceCategoryId=1) == []
+    shown = listing(client, scene, venueId=venue, stockId=stock_pid).json_body["bookings"][0]
+    assert (shown["priceCategoryId"], shown["priceCategoryLabel"]) == (4_242, "Balcon")
+    plain = listing(client, scene, venueId=venue, status="USED").json_body["bookings"][0]
+    assert (plain["priceCategoryId"], plain["priceCategoryLabel"]) == (None, None)
     assert listing(client, scene, venueId=venue, status="LOST").status_code == 400
 
 

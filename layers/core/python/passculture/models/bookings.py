@@ -136,6 +136,13 @@ class Booking(Model):
     user_first_name = UnicodeAttribute(null=True)
     user_last_name = UnicodeAttribute(null=True)
     user_phone = UnicodeAttribute(null=True)
+    # The date's price category when it was booked (its integer id, label and partner id), and the
+    # partner ids of the offer and date: what the booking paid for, as the partner API shows it.
+    price_category_public_id = NumberAttribute(null=True)
+    price_category_label = UnicodeAttribute(null=True)
+    price_category_id_at_provider = UnicodeAttribute(null=True)
+    offer_id_at_provider = UnicodeAttribute(null=True)
+    stock_id_at_provider = UnicodeAttribute(null=True)
     # Ticketing (an offer with ``has_ticket``): the tickets the partner issued, one per place, and the
     # provider whose booking URL issued them (its cancellation URL is called when the booking is cancelled).
     tickets = ListAttribute(of=Ticket, null=True)

@@ -60,6 +60,9 @@ class Stock(Model):
     # An event's date may have a price category of its offer (its id): ``price_cents`` is then a copy of
     # the category's price, kept in step when it changes (``catalogue.price_categories``).
     price_category_id = NumberAttribute(null=True)
+    # Copies of that category's label and partner id, kept in step with it: the booking copies them.
+    price_category_label = UnicodeAttribute(null=True)
+    price_category_id_at_provider = UnicodeAttribute(null=True)
     # A partner's own id for the date (/public/offers/v1), unique within the offer.
     id_at_provider = UnicodeAttribute(null=True)
     # Copies of what a booking needs of its offer, structure and venue (``services/booking/copies.py``),

@@ -405,6 +405,11 @@ def _new_booking(
         user_first_name=user.first_name,
         user_last_name=user.last_name,
         user_phone=user.phone,
+        price_category_public_id=stock.price_category_id,
+        price_category_label=stock.price_category_label,
+        price_category_id_at_provider=stock.price_category_id_at_provider,
+        offer_id_at_provider=offer.id_at_provider,
+        stock_id_at_provider=stock.id_at_provider,
     )
 
 

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 OFFER_FIELDS = (
     *("name", "category", "venue_id", "department_code", "is_duo", "is_digital"),
-    *("public_id", "has_ticket", "provider_id"),
+    *("public_id", "has_ticket", "provider_id", "id_at_provider"),
 )
 VENUE_FIELDS = ("name", "address", "postal_code", "city", "latitude", "longitude", "department_code", "public_id")
 PUBLISHED = "published"

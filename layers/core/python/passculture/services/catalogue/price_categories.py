@@ -4,10 +4,11 @@ The list lives on the offer item (at most 50, ``rules.price_categories``), writt
 whole by one conditional ``UpdateItem`` on ``price_categories_version``, so two
 racing changes cannot lose one another (the loser reads again and retries). A
 date with a category has the category's price copied in ``price_cents``: the
-booking reads only the stock, as before. When a category's price changes, the
-offer's dates of that category are updated in transactions of 100 (each
-conditional on still having the category), then the offer's summary is
-refreshed; a booking made meanwhile pays the price its date showed.
+booking reads only the stock, as before; so are its label and partner id, which the
+booking copies (the partner API's ``priceCategoryId``/``priceCategoryLabel``). When a
+category's price, label or partner id changes, the offer's dates of that category are
+updated in transactions of 100 (each conditional on still having the category), then
+the offer's summary is refreshed; a booking made meanwhile pays the price its date showed.
 """
 
 from __future__ import annotations
@@ -115,19 +116,46 @@ def update(offer: Offer, category_id: int, changes: dict[str, Any], field: str =
         _check(offer, [changed], "priceCategories")
         result = [changed if int(c.id) == int(category_id) else c for c in categories(offer)]
         if _write(offer, result):
-            if int(changed.price_cents) != int(current.price_cents):
-                follow_price(offer, int(category_id), int(changed.price_cents))
+            if (changed.label, int(changed.price_cents), changed.id_at_provider) != (
+                current.label,
+                int(current.price_cents),
+                current.id_at_provider,
+            ):
+                follow_category(offer, changed)
             return changed
     raise Conflict("The offer's price categories keep changing; try again", field=field)
 
 
-def follow_price(offer: Offer, category_id: int, price_cents: int) -> list[Stock]:
-    """Gives the offer's live dates of the category its new price, 100 a transaction; the offer refreshed."""
+def category_actions(category: PriceCategory, *, with_price: bool = True) -> list[Any]:
+    """A date's copy of its category: the id, and the price (unless the caller sets it), label and partner id."""
+    label, at_provider = Stock.price_category_label, Stock.price_category_id_at_provider
+    actions = [
+        Stock.price_category_id.set(int(category.id)),
+        label.set(category.label),
+        at_provider.set(category.id_at_provider) if category.id_at_provider is not None else at_provider.remove(),
+    ]
+    if with_price:
+        actions.append(Stock.price_cents.set(int(category.price_cents)))
+    return actions
+
+
+def _stale(stock: Stock, category: PriceCategory) -> bool:
+    return (int(stock.price_cents), stock.price_category_label, stock.price_category_id_at_provider) != (
+        int(category.price_cents),
+        category.label,
+        category.id_at_provider,
+    )
+
+
+def follow_category(offer: Offer, category: PriceCategory) -> list[Stock]:
+    """Gives the offer's live dates of the category its price, label and partner id, 100 a transaction;
+    the offer refreshed (the feed shows prices). A booking made before keeps what it paid and was shown."""
     from passculture.services.catalogue.publication import live_stocks, refresh_offer
 
+    category_id = int(category.id)
     stocks = live_stocks(offer.id)
-    stale = [s for s in stocks if s.price_category_id is not None and int(s.price_category_id) == category_id]
-    stale = [s for s in stale if int(s.price_cents) != price_cents]
+    mine = [s for s in stocks if s.price_category_id is not None and int(s.price_category_id) == category_id]
+    stale = [s for s in mine if _stale(s, category)]
     now = utcnow()
     for start in range(0, len(stale), TX_ITEMS):
         chunk = stale[start : start + TX_ITEMS]
@@ -138,27 +166,28 @@ def follow_price(offer: Offer, category_id: int, price_cents: int) -> list[Stock
                 tx.update(
                     stock.id,
                     stock,
-                    actions=[Stock.price_cents.set(price_cents), Stock.updated_at.set(now)],
+                    actions=[*category_actions(category), Stock.updated_at.set(now)],
                     condition=Stock.price_category_id == category_id,
                 )
             return tx
 
         if commit_retrying(build):  # a date changed category meanwhile: the others one by one
             for stock in chunk:
-                _one(stock, category_id, price_cents, now)
+                _one(stock, category, now)
     for stock in stale:
-        stock.price_cents = price_cents
+        stock.price_cents, stock.price_category_label = int(category.price_cents), category.label
+        stock.price_category_id_at_provider = category.id_at_provider
     refresh_offer(offer, stocks=stocks)
     return stale
 
 
-def _one(stock: Stock, category_id: int, price_cents: int, now: Any) -> None:
+def _one(stock: Stock, category: PriceCategory, now: Any) -> None:
     from pynamodb.exceptions import UpdateError
 
     try:
         stock.update(
-            actions=[Stock.price_cents.set(price_cents), Stock.updated_at.set(now)],
-            condition=Stock.price_category_id == category_id,
+            actions=[*category_actions(category), Stock.updated_at.set(now)],
+            condition=Stock.price_category_id == int(category.id),
         )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":

@@ -87,6 +87,8 @@ def _new_stock(stock_id: str, offer_id: str, data: StockIn, now: datetime, categ
         begins_at=data.begins_at,
         price_cents=int(category.price_cents) if category is not None else data.price_cents,
         price_category_id=int(category.id) if category is not None else None,
+        price_category_label=category.label if category is not None else None,
+        price_category_id_at_provider=category.id_at_provider if category is not None else None,
         quantity=data.quantity,
         booked=0,
         shards=None if (k := places.shard_count_for(data.quantity, data.shards)) == 1 else k,
@@ -277,7 +279,7 @@ def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
     condition = _not_deleted()
     price_cents = patch.price_cents
     if patch.price_category_id is not None:
-        from passculture.services.catalogue.price_categories import NOT_FOUND, find
+        from passculture.services.catalogue.price_categories import NOT_FOUND, category_actions, find
 
         category = find(offer, patch.price_category_id)
         if category is None:
@@ -286,8 +288,9 @@ def change_stock(stock: Stock, offer: Offer, patch: StockPatch) -> Stock:
             raise InvalidInput("A thing's stock has no price category", field="priceCategoryId")
         price_cents = int(category.price_cents)
         if stock.price_category_id is None or int(stock.price_category_id) != int(category.id):
-            actions.append(Stock.price_category_id.set(int(category.id)))
+            actions.extend(category_actions(category, with_price=False))  # the price follows below
             stock.price_category_id = int(category.id)
+            stock.price_category_label, stock.price_category_id_at_provider = category.label, category.id_at_provider
     elif patch.price_cents is not None and stock.price_category_id is not None:
         raise InvalidInput(
             "This date takes its price category's price: change the category's price, or give another category",
