@@ -94,7 +94,18 @@ MODULES = {
     "cancellation": Module(
         f"{SERVICES}/booking/cancellation.py",
         frozenset({"cancel_booking", "_cancellation", "too_late"}),
-        ("tests/unit/test_cancellation.py", "tests/api/test_bookings_mine.py", "tests/api/test_bookings.py"),
+        (
+            "tests/unit/test_cancellation.py",
+            "tests/api/test_bookings_mine.py",
+            "tests/api/test_bookings.py",
+            "tests/api/test_territories.py",
+            "tests/api/test_partners_ticketing.py",
+        ),
+        first=(
+            "test_a_cancellation_of_the_last_place_brings_its_offer_back_to_the_feed",
+            "test_a_booking_in_the_perimeter_pays_local_first_and_the_totals_follow_bookings_and_cancellations",
+            "test_cancelling_a_ticketed_booking_cancels_its_tickets_at_the_partner",
+        ),
     ),
     "countermarks-v2": Module(
         f"{SERVICES}/countermarks/v2.py",

@@ -69,3 +69,26 @@ def test_each_cancellation_is_counted_by_who_cancelled_it(booked, capsys, cancel
     cancel_booking(booked, cancelled_by, free_place=free_place)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     assert [(p["BookingsCancelled"], p["by"]) for p in lines if "BookingsCancelled" in p] == [(1, counted_as)]
+
+
+@pytest.mark.parametrize("by", ["key:1", "partner:7"])
+def test_a_cancellation_of_the_last_place_brings_its_offer_back_to_the_feed(aws, by):
+    # The v2 and partner routes cancel through cancel_booking alone: the feed follows the freed place.
+    from passculture.models.offers import Offer
+    from tests.factories import publish
+
+    venue = make_venue(make_offerer())
+    offer = make_offer(venue, category="BOOK")
+    stock = make_stock(offer, event=False, price_cents=0, quantity=1, booked=1)
+    publish(offer)
+    assert not Offer.get(offer.id).in_feed  # sold out
+    booking = make_booking(stock, offer, venue, make_young(), debits={})
+    cancel_booking(booking, by)
+    assert Stock.get(stock.id).booked == 0
+    assert Offer.get(offer.id).in_feed
+
+
+def test_a_date_deleted_by_its_venue_cancels_without_giving_a_place_back(booked):
+    cancel_booking(booked, "stock-deleted", free_place=False)
+    assert Stock.get(booked.stock_id).booked == 1  # the stock is gone: its count stays as it was
+    assert Wallet.get(booked.user_id, "national").balance_cents == 50_000
