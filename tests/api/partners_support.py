@@ -20,6 +20,18 @@ from tests.factories import (
     make_young,
 )
 
+# The ticketing request's fields (PARTNER_API.md, "Messages to partners"); a notification adds ``action``.
+TICKETING_FIELDS = frozenset(
+    {
+        *("booking_confirmation_date", "booking_creation_date", "booking_quantity"),
+        *("offer_ean", "offer_id", "offer_id_at_provider", "offer_name", "offer_price"),
+        *("price_category_id", "price_category_id_at_provider", "price_category_label"),
+        *("stock_id", "stock_id_at_provider"),
+        *("user_birth_date", "user_email", "user_first_name", "user_last_name", "user_phone"),
+        *("venue_address", "venue_department_code", "venue_id", "venue_name"),
+    }
+)
+
 
 def team_principal() -> Any:
     from passculture.services.accounts.auth import load_principal

@@ -16,6 +16,7 @@ from passculture.models.uniques import Unique
 from passculture.models.wallets import Wallet
 from passculture.rules.countermark import ALPHABET
 from passculture.services.booking.cancellation import booking_guard_key
+from tests.api.bookings_support import bookings_client, post_booking
 from tests.factories import (
     auth,
     make_local_credit,
@@ -32,8 +33,7 @@ from tests.factories import (
 
 @pytest.fixture
 def client(aws):
-    with Client(load_app("bookings")) as c:
-        yield c
+    yield from bookings_client()
 
 
 @pytest.fixture
@@ -44,14 +44,6 @@ def venue(aws):
 @pytest.fixture
 def young(aws):
     return make_young()
-
-
-def post_booking(client, user, stock_id, quantity=1, headers=None):
-    return client.http.post(
-        "/bookings",
-        body=json.dumps({"stockId": stock_id, "quantity": quantity}),
-        headers={"Content-Type": "application/json", **(auth(user) if user else {}), **(headers or {})},
-    )
 
 
 def scene(venue, *, category="LIVE_SHOW", is_duo=False, **stock):

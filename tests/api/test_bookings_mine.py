@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
-from chalice.test import Client
 
-from infra.catalog import load_app
 from passculture.models.base import utcnow
 from passculture.models.stocks import Stock
 from passculture.models.wallets import Wallet
+from tests.api.bookings_support import bookings_client, post_booking
 from tests.factories import (
     auth,
     make_booking,
@@ -27,8 +25,7 @@ from tests.factories import (
 
 @pytest.fixture
 def client(aws):
-    with Client(load_app("bookings")) as c:
-        yield c
+    yield from bookings_client()
 
 
 @pytest.fixture
@@ -37,11 +34,7 @@ def venue(aws):
 
 
 def book(client, user, stock, quantity=1):
-    answer = client.http.post(
-        "/bookings",
-        body=json.dumps({"stockId": stock.id, "quantity": quantity}),
-        headers={"Content-Type": "application/json", **auth(user)},
-    )
+    answer = post_booking(client, user, stock.id, quantity)
     assert answer.status_code == 201, answer.json_body
     return answer.json_body["token"]
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from chalice.test import Client
 
 from bench.counting import count_dynamodb_calls, count_round_trips
-from infra.catalog import load_app
 from passculture.models.bookings import Booking
 from passculture.models.offerers import Offerer
 from passculture.models.offers import Offer
@@ -16,13 +12,13 @@ from passculture.models.stocks import Stock
 from passculture.models.users import User
 from passculture.models.wallets import Wallet
 from passculture.services.stock_ids import new_stock_id, siren_of
+from tests.api.bookings_support import bookings_client, post_booking
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_user, make_venue, make_young, publish
 
 
 @pytest.fixture
 def client(aws):
-    with Client(load_app("bookings")) as c:
-        yield c
+    yield from bookings_client()
 
 
 @pytest.fixture
@@ -33,14 +29,6 @@ def venue(aws):
 @pytest.fixture
 def young(aws):
     return make_young()
-
-
-def post_booking(client, user, stock_id, quantity=1):
-    return client.http.post(
-        "/bookings",
-        body=json.dumps({"stockId": stock_id, "quantity": quantity}),
-        headers={"Content-Type": "application/json", **auth(user)},
-    )
 
 
 def copied_scene(venue, **stock):

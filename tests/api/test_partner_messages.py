@@ -33,36 +33,12 @@ from passculture.models.venue_providers import VenueProvider
 from passculture.models.venues import Venue
 from passculture.services.booking.cancellation import cancel_booking
 from passculture.services.notifications import failed_mails, partner_messages
-from tests.api.partners_support import make_provider
+from tests.api.partners_support import TICKETING_FIELDS, make_provider
 from tests.api.test_notify import Stream, notify
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
 SLOW_SECONDS = 1.5
-FIELDS = {
-    "action",
-    "booking_confirmation_date",
-    "booking_creation_date",
-    "booking_quantity",
-    "offer_ean",
-    "offer_id",
-    "offer_id_at_provider",
-    "offer_name",
-    "offer_price",
-    "price_category_id",
-    "price_category_id_at_provider",
-    "price_category_label",
-    "stock_id",
-    "stock_id_at_provider",
-    "user_birth_date",
-    "user_email",
-    "user_first_name",
-    "user_last_name",
-    "user_phone",
-    "venue_address",
-    "venue_department_code",
-    "venue_id",
-    "venue_name",
-}
+FIELDS = TICKETING_FIELDS | {"action"}  # a booking notification: the ticketing request's fields and its action
 
 
 @pytest.fixture

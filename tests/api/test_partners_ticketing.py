@@ -27,35 +27,12 @@ from passculture.models.bookings import Booking
 from passculture.models.failed_mails import FailedMail
 from passculture.models.providers import Provider
 from passculture.models.stocks import Stock
-from tests.api.partners_support import make_provider
+from tests.api.partners_support import TICKETING_FIELDS, make_provider
 from tests.api.test_notify import Stream, notify
 from tests.factories import auth, make_offer, make_offerer, make_stock, make_venue, make_young, publish
 
 SLOW_SECONDS = 3.0  # past the test's ticketing budget (2 s)
-FIELDS = {
-    "booking_confirmation_date",
-    "booking_creation_date",
-    "booking_quantity",
-    "offer_ean",
-    "offer_id",
-    "offer_id_at_provider",
-    "offer_name",
-    "offer_price",
-    "price_category_id",
-    "price_category_id_at_provider",
-    "price_category_label",
-    "stock_id",
-    "stock_id_at_provider",
-    "user_birth_date",
-    "user_email",
-    "user_first_name",
-    "user_last_name",
-    "user_phone",
-    "venue_address",
-    "venue_department_code",
-    "venue_id",
-    "venue_name",
-}
+FIELDS = TICKETING_FIELDS
 
 
 @pytest.fixture
