@@ -170,6 +170,10 @@ def make_blueprint() -> Blueprint:
 
     register_event_routes(routes, PARTNER, PARTNER_ERRORS)
 
+    from functions.partners.date_routes import register as register_date_routes
+
+    register_date_routes(routes, PARTNER, PARTNER_ERRORS)
+
     # -- providers (the team) ------------------------------------------------------------
 
     @routes.post(

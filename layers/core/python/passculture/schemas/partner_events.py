@@ -266,3 +266,118 @@ class EventList(CamelModel):
     @classmethod
     def of(cls, views: list[Any]) -> EventList:
         return cls(events=[EventOut.of(v) for v in views])
+
+
+# -- price categories ----------------------------------------------------------------
+
+MAX_PRICE_CATEGORIES = 50
+MAX_DATES = 2500
+
+
+class PriceCategoriesIn(PartnerBody):
+    """Price categories to add to the event (the event holds at most 50), unique by (label, price) and idAtProvider."""
+
+    model_config = examples({"priceCategories": [{"label": "Fosse", "price": 2500, "idAtProvider": "fosse"}]})
+
+    price_categories: list[PriceCategoryIn] = Field(min_length=1, max_length=MAX_PRICE_CATEGORIES)
+
+
+class PriceCategoryPatch(PartnerBody):
+    """Any of `label`, `price`, `idAtProvider` (null unsets it); a new price is copied onto the category's dates."""
+
+    model_config = examples({"price": 3000}, {"label": "Carré or (placement libre)"})
+
+    label: Label | None = None
+    price: Price | None = None
+    id_at_provider: IdAtProvider | None = None
+
+
+# -- dates ---------------------------------------------------------------------------
+
+
+class DateIn(PartnerBody):
+    """A date of the event: its start, its price category, its quantity (`"unlimited"` or a number of places).
+
+    `bookingLimitDatetime` defaults to the start.
+    """
+
+    beginning_datetime: FutureDatetime
+    booking_limit_datetime: FutureDatetime | None = None
+    price_category_id: PublicId
+    quantity: Quantity
+    id_at_provider: IdAtProvider | None = None
+
+
+class DatesIn(PartnerBody):
+    model_config = examples(
+        {
+            "dates": [
+                {
+                    "beginningDatetime": "2028-06-12T18:30:00Z",
+                    "bookingLimitDatetime": "2028-06-12T12:00:00Z",
+                    "priceCategoryId": 4503599627370497,
+                    "quantity": 200,
+                    "idAtProvider": "misanthrope-2028-06-12",
+                }
+            ]
+        }
+    )
+
+    dates: list[DateIn] = Field(min_length=1, max_length=MAX_DATES)
+
+
+# Fields of a date's edition that may not be null.
+DATE_NOT_NULL = ("beginning_datetime", "price_category_id", "quantity")
+
+
+class DatePatch(PartnerBody):
+    """Any field of the creation. **`quantity` is the number of places still available**: the date's total
+    becomes that plus what is booked (answers show the total)."""
+
+    model_config = examples({"quantity": 10}, {"beginningDatetime": "2028-06-13T18:30:00Z"})
+
+    beginning_datetime: FutureDatetime | None = None
+    booking_limit_datetime: FutureDatetime | None = None
+    price_category_id: PublicId | None = None
+    quantity: Quantity | None = None
+    id_at_provider: IdAtProvider | None = None
+
+
+def quantity_out(value: Any) -> int | Literal["unlimited"]:
+    return "unlimited" if value is None else int(value)
+
+
+class DateOut(CamelModel):
+    """``Date``: `quantity` is the total (`"unlimited"` or a number), `bookedQuantity` what is booked of it."""
+
+    id: int
+    beginning_datetime: str | None
+    booking_limit_datetime: str | None = None
+    booked_quantity: int
+    quantity: int | Literal["unlimited"]
+    price_category: PriceCategoryOut | None = None
+    id_at_provider: str | None = None
+
+    @classmethod
+    def of(cls, stock: Any, categories: list[Any]) -> DateOut:
+        category = None
+        if stock.price_category_id is not None:
+            wanted = int(stock.price_category_id)
+            category = next((c for c in categories if int(c.id) == wanted), None)
+        return cls(
+            id=int(stock.public_id),
+            beginning_datetime=utc_z(stock.begins_at),
+            booking_limit_datetime=utc_z(stock.booking_limit_at),
+            booked_quantity=int(stock.booked or 0),
+            quantity=quantity_out(stock.quantity),
+            price_category=PriceCategoryOut.of(category) if category is not None else None,
+            id_at_provider=stock.id_at_provider,
+        )
+
+
+class DateList(CamelModel):
+    dates: list[DateOut]
+
+    @classmethod
+    def of(cls, stocks: list[Any], categories: list[Any]) -> DateList:
+        return cls(dates=[DateOut.of(s, categories) for s in stocks])
