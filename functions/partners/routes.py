@@ -174,6 +174,10 @@ def make_blueprint() -> Blueprint:
 
     register_date_routes(routes, PARTNER, PARTNER_ERRORS)
 
+    from functions.partners.product_routes import register as register_product_routes
+
+    register_product_routes(routes, PARTNER, PARTNER_ERRORS)
+
     # -- providers (the team) ------------------------------------------------------------
 
     @routes.post(

@@ -381,3 +381,112 @@ class DateList(CamelModel):
     @classmethod
     def of(cls, stocks: list[Any], categories: list[Any]) -> DateList:
         return cls(dates=[DateOut.of(s, categories) for s in stocks])
+
+
+# -- products (things) ---------------------------------------------------------------
+
+A_PRODUCT = {
+    "name": "Le Petit Prince",
+    "location": {"type": "physical", "venueId": 4503599627370497},
+    "categoryRelatedFields": {"category": "LIVRE_PAPIER"},
+    "accessibility": AN_EVENT["accessibility"],
+    "idAtProvider": "9782070612758",
+    "stock": {"price": 890, "quantity": 12},
+}
+
+
+class ProductStockIn(PartnerBody):
+    """The product's stock: its price, its quantity (`"unlimited"` or null: no limit), its booking limit."""
+
+    price: Price
+    quantity: Quantity | None = "unlimited"
+    booking_limit_datetime: FutureDatetime | None = None
+
+
+class ProductStockPatch(PartnerBody):
+    """The stock's fields sent change; **`quantity` is the number still available** (answers show the total).
+
+    A product without a stock gets this one (`price` then required)."""
+
+    price: Price | None = None
+    quantity: Quantity | None = None
+    booking_limit_datetime: FutureDatetime | None = None
+
+
+class ProductIn(_OfferFields):
+    """A new product (a thing), with its stock or without (`stock` absent or null)."""
+
+    model_config = examples(A_PRODUCT)
+
+    name: EventName
+    location: LocationIn
+    category_related_fields: CategoryFieldsIn
+    accessibility: AccessibilityIn
+    stock: ProductStockIn | None = None
+
+
+# Fields of a product's edition that may not be null.
+PRODUCT_NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "is_active")
+
+
+class ProductPatch(_OfferFields):
+    """`offerId` names the product; any field of the creation, plus `isActive`. `stock: null` deletes the stock
+    (its bookings not yet used cancelled); `category` may not change."""
+
+    model_config = examples({"offerId": 4503599627370497, "stock": {"quantity": 3}})
+
+    offer_id: PublicId
+    stock: ProductStockPatch | None = None
+    is_active: StrictBool | None = None
+
+
+class ProductsQuery(EventsQuery):
+    pass
+
+
+class ProductStockOut(CamelModel):
+    price: int
+    quantity: int | Literal["unlimited"]
+    booked_quantity: int
+    booking_limit_datetime: str | None = None
+
+
+class ProductOut(CamelModel):
+    """``Product``: `stock` null when it has none; `status` as an event's."""
+
+    id: int
+    name: str
+    description: str | None = None
+    location: LocationOut
+    category_related_fields: dict[str, str | None]
+    accessibility: dict[str, bool | None]
+    id_at_provider: str | None = None
+    booking_email: str | None = None
+    booking_contact: str | None = None
+    video_url: str | None = None
+    image: ImageOut | None = None
+    stock: ProductStockOut | None = None
+    is_active: bool
+    status: str
+
+    @classmethod
+    def of(cls, view: Any, stock: Any = None) -> ProductOut:
+        """A ``services.partners.events.PartnerOffer`` and its live stock (None: it has none)."""
+        shown = None
+        if stock is not None:
+            shown = ProductStockOut(
+                price=int(stock.price_cents),
+                quantity=quantity_out(stock.quantity),
+                booked_quantity=int(stock.booked or 0),
+                booking_limit_datetime=utc_z(stock.booking_limit_at),
+            )
+        return cls(**_common(view), stock=shown)
+
+
+class ProductList(CamelModel):
+    products: list[ProductOut]
+
+    @classmethod
+    def of(cls, items: list[Any]) -> ProductList:
+        """(view, stock) pairs."""
+        return cls(products=[ProductOut.of(v, s) for v, s in items])
