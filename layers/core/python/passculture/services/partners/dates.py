@@ -133,16 +133,25 @@ def new_stock(
     return stock
 
 
-def write_stocks(offer: Offer, stocks: list[Stock], existing: list[Stock], *, thing: bool = False) -> list[Stock]:
+def write_stocks(
+    offer: Offer,
+    stocks: list[Stock],
+    existing: list[Stock],
+    *,
+    thing: bool = False,
+    venue: Any = None,
+    offerer_status: str | None = None,
+) -> list[Stock]:
     """Writes new ``stocks`` of ``offer`` with their copies, shards, integer ids and guards; the offer refreshed.
 
-    ``thing``: the product's single stock, with the catalogue's guard ``thing-stock#<offer>`` (409 if it has one).
+    ``thing``: the product's single stock, with the catalogue's guard ``thing-stock#<offer>`` (409 if it has one);
+    ``venue`` and ``offerer_status``: the offer's venue and its structure's status, when the caller read them.
     """
     from passculture.services.booking import copies
     from passculture.services.catalogue.publication import refresh_offer
     from passculture.services.catalogue.stocks import _create_shards, _venue_of, thing_guard_key
 
-    venue = _venue_of(offer)
+    venue = venue if venue is not None else _venue_of(offer)
     for stock in stocks:  # what a booking needs of the offer and venue
         copies.stamp(stock, offer, venue, copies.expected_status(offer))
     _create_shards(stocks)
@@ -185,7 +194,7 @@ def write_stocks(offer: Offer, stocks: list[Stock], existing: list[Stock], *, th
                     stock.public_id = new_public_id()
         else:
             raise Conflict("Could not create the dates; try again", field="dates")
-    refresh_offer(offer, stocks=existing + stocks)
+    refresh_offer(offer, offerer_status, stocks=existing + stocks)
     return stocks
 
 

@@ -91,7 +91,7 @@ def create_product(credentials: Credentials, body: Any, source_ip: str) -> tuple
     stock = None
     if body.stock is not None:
         stock = _thing_stock(offer, body.stock)
-        dates.write_stocks(offer, [stock], [], thing=True)
+        dates.write_stocks(offer, [stock], [], thing=True, venue=venue, offerer_status=offerer.status)
     return view(offer, stocks=[stock] if stock else []), stock
 
 
@@ -135,7 +135,7 @@ def update_product(credentials: Credentials, patch: Any, source_ip: str) -> tupl
     edit(call, offer, patch, {})
     if "stock" in given:
         stock = _change_stock(call, offer, stock, stocks, patch.stock)
-        _, stocks = _live_stock(offer)
+        stocks = [s for s in stocks if s.begins_at is not None] + ([stock] if stock is not None else [])
     return view(offer, stocks=stocks), stock
 
 
