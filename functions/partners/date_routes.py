@@ -51,7 +51,10 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         **partner,
     )
     def list_partner_price_categories(req: Req, event_id: str) -> PriceCategoryList:
-        """The event's price categories; `idsAtProvider` (comma-separated, at most 100) keeps those."""
+        """The event's price categories, with their integer ids.
+
+        `idsAtProvider` (comma-separated, at most 100) keeps those the provider named so.
+        """
         from passculture.schemas.partner_events import PriceCategoryList
         from passculture.services.partners import dates
 
@@ -161,7 +164,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
     def delete_partner_date(req: Req, event_id: str, stock_id: str) -> None:
         """Deletes the date: its bookings not yet used are cancelled and refunded (in the background).
 
-        Its `idAtProvider` may be used again.
+        Nobody can book it from this answer on; its `idAtProvider` may be used again.
         """
         from passculture.services.partners import dates
 

@@ -98,7 +98,11 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         **partner,
     )
     def get_partner_product(req: Req, product_id: str) -> ProductOut:
-        """One of the provider's products, with its stock (`quantity` the total, `bookedQuantity` booked)."""
+        """One of the provider's products, with its stock.
+
+        `stock.quantity` is the total (a number or `"unlimited"`), `bookedQuantity`
+        what is booked of it; `stock` is null when the product has none.
+        """
         from passculture.schemas.partner_events import ProductOut
         from passculture.services.partners import products
 

@@ -596,9 +596,11 @@ def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_th
     # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on;
     # an import removes dates through the stock deletion and starts its own imports and image fetches.
     # A territory's structure validation is the team's; a programme's grant is the territories function's job.
+    # A partner deleting a date or a product's stock starts the cancellation of its bookings.
     assert invoking == {
         "validation": ("offers",),
         "offers": ("offers",),
+        "partners": ("offers",),
         "openagenda": ("offers", "openagenda"),
         "territories": ("offers", "territories"),
     }
