@@ -91,6 +91,17 @@ class PriceCategoryIn(PartnerBody):
     id_at_provider: IdAtProvider | None = None
 
 
+# A base64 image fits the 1 MB request body: about 750 KB of image.
+MAX_IMAGE_BASE64 = 1_000_000
+
+
+class ImageIn(PartnerBody):
+    """A JPEG, PNG or WebP image of at least 400x400 pixels, base64-encoded in `file`, and whom to credit."""
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=MAX_IMAGE_BASE64)]
+    credit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+
+
 class _OfferFields(PartnerBody):
     """What an event and a product share, every field optional (an edition)."""
 
@@ -103,6 +114,7 @@ class _OfferFields(PartnerBody):
     booking_email: Email | None = None
     booking_contact: Email | None = None
     video_url: Url | None = None
+    image: ImageIn | None = None
 
 
 class EventIn(_OfferFields):
@@ -125,7 +137,7 @@ class EventIn(_OfferFields):
 
 
 # Fields of an edition that may not be null (they have no "absent" state).
-NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "has_ticket", "is_active")
+NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "has_ticket", "is_active", "image")
 
 
 class EventPatch(_OfferFields):
@@ -217,7 +229,7 @@ def _common(view: Any) -> dict[str, Any]:
         "booking_email": offer.booking_email,
         "booking_contact": offer.booking_contact,
         "video_url": offer.video_url,
-        "image": ImageOut(url=view.image_url) if view.image_url else None,
+        "image": ImageOut(url=view.image_url, credit=offer.image_credit) if view.image_url else None,
         "is_active": bool(offer.is_active),
         "status": view.status,
     }
@@ -426,7 +438,7 @@ class ProductIn(_OfferFields):
 
 
 # Fields of a product's edition that may not be null.
-PRODUCT_NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "is_active")
+PRODUCT_NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "is_active", "image")
 
 
 class ProductPatch(_OfferFields):

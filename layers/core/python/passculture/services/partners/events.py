@@ -227,7 +227,7 @@ def new_categories(items: list[Any], existing: list[PriceCategory] | None = None
 
 
 def refuse_unsupported(body: Any) -> None:
-    """What this project does not do yet: a publication or booking opening in the future, images."""
+    """What this project does not do yet: a publication or booking opening in the future."""
     errors: dict[str, list[str]] = {}
     now = utcnow()
     publication = getattr(body, "publication_datetime", "now")
@@ -240,8 +240,25 @@ def refuse_unsupported(body: Any) -> None:
         raise InvalidInput(errors)
 
 
-def insert(call: Call, offer: Offer, venue: Venue) -> Offer:
-    """Saves a new partner offer with its integer id and the guard of its ``idAtProvider`` (one transaction)."""
+def insert(call: Call, offer: Offer, venue: Venue, image: Any = None) -> Offer:
+    """Saves a new partner offer with its integer id and the guard of its ``idAtProvider`` (one transaction).
+
+    ``image``: the body's, checked and written first (``partners.images``), removed if the offer is not saved.
+    """
+    if image is None:
+        return _insert(call, offer, venue)
+    from passculture.services.partners import images
+
+    for name, value in images.store(offer, image).items():
+        setattr(offer, name, value)
+    try:
+        return _insert(call, offer, venue)
+    except Exception:
+        images.remove(offer.image_key, offer.thumb_key)
+        raise
+
+
+def _insert(call: Call, offer: Offer, venue: Venue) -> Offer:
     offer.provider_id = str(int(call.provider.id))
     offer.venue_public_id = int(venue.public_id) if venue.public_id is not None else ids.ensure(venue, "venue")
     for _ in range(5):
@@ -302,7 +319,7 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
         price_categories=categories or None,
         price_categories_version=1 if categories else None,
     )
-    return view(insert(call, offer, venue), stocks=[])
+    return view(insert(call, offer, venue, body.image), stocks=[])
 
 
 def _not_null(patch: Any, names: tuple[str, ...]) -> None:
@@ -350,12 +367,29 @@ def edit(call: Call, offer: Offer, patch: Any, changes: dict[str, Any]) -> Offer
         changes["accessibility"] = _accessibility(patch)
     if "is_active" in given:
         changes["is_active"] = patch.is_active
-    if "id_at_provider" in given and patch.id_at_provider != offer.id_at_provider:
-        move_id_at_provider(offer, patch.id_at_provider)
-    if changes:
-        from passculture.services.catalogue.offers import change_offer
+    replaced: tuple[str | None, ...] = ()
+    if "image" in given:  # checked and written before anything changes
+        from passculture.services.partners import images
 
-        change_offer(offer, changes)
+        replaced = (offer.image_key, offer.thumb_key)
+        changes.update(images.store(offer, patch.image))
+    try:
+        if "id_at_provider" in given and patch.id_at_provider != offer.id_at_provider:
+            move_id_at_provider(offer, patch.id_at_provider)
+        if changes:
+            from passculture.services.catalogue.offers import change_offer
+
+            change_offer(offer, changes)
+    except Exception:
+        if replaced:
+            from passculture.services.partners import images
+
+            images.remove(changes["image_key"], changes["thumb_key"])
+        raise
+    if replaced:
+        from passculture.services.partners import images
+
+        images.remove(*replaced)
     return offer
 
 

@@ -87,7 +87,7 @@ def create_product(credentials: Credentials, body: Any, source_ip: str) -> tuple
         booking_contact=body.booking_contact,
         id_at_provider=body.id_at_provider,
     )
-    insert(call, offer, venue)
+    insert(call, offer, venue, body.image)
     stock = None
     if body.stock is not None:
         stock = _thing_stock(offer, body.stock)
