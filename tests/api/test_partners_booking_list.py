@@ -115,7 +115,7 @@ def test_filters_narrow_the_list(client, scene):
     day = later.begins_at.date().isoformat()
     assert found(beginningDatetime=day) == [third.public_id]
     assert found(beginningDatetime=later.begins_at.isoformat()) == [third.public_id]
-    assert found(priceCategoryId=1) == []  # no price categories yet (part 2)
+    assert found(priceCategoryId=1) == []  # no booking of a date of that category
     assert listing(client, scene, venueId=venue, status="LOST").status_code == 400
 
 

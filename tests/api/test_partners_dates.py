@@ -370,3 +370,18 @@ def test_the_access_rule_is_a_404_on_every_route(client, scene):
     for method, path, body in calls:
         assert getattr(client.http, method)(path, headers=scene.headers, body=body).status_code == 404, path
     assert Stock.get(ids.lookup("stock", date["id"])).is_deleted is False
+
+
+def test_a_booking_of_a_date_carries_its_price_category_and_the_date_s_id_at_provider(client, scene):
+    event = make_event(client, scene)
+    gold, balcony = category_ids(event)["Carré or"], category_ids(event)["Balcon"]
+    dates = add_dates(client, scene, event, a_date(gold, idAtProvider="g"), a_date(balcony, idAtProvider="b"))
+    by_id = {d["idAtProvider"]: d["id"] for d in dates.json_body["dates"]}
+    booking = book_date(by_id["b"])
+    assert booking.amount_cents == 1500  # the category's price
+    assert (int(booking.price_category_public_id), booking.stock_id_at_provider) == (balcony, "b")
+    book_date(by_id["g"])
+    listed = client.http.get(
+        f"/public/bookings/v1/bookings?offerId={event['id']}&priceCategoryId={balcony}", headers=scene.headers
+    ).json_body["bookings"]
+    assert [(b["stockId"], b["priceCategoryId"], b["price"]) for b in listed] == [(by_id["b"], balcony, 1500)]

@@ -133,6 +133,9 @@ class Booking(Model):
     offer_public_id = NumberAttribute(null=True)
     stock_public_id = NumberAttribute(null=True)
     venue_public_id = NumberAttribute(null=True)
+    # The date's price category (its integer id) and the partner's id of the date, copied from the stock.
+    price_category_public_id = NumberAttribute(null=True)
+    stock_id_at_provider = UnicodeAttribute(null=True)
     user_first_name = UnicodeAttribute(null=True)
     user_last_name = UnicodeAttribute(null=True)
     user_phone = UnicodeAttribute(null=True)

@@ -205,6 +205,7 @@ class PartnerBooking(CamelModel):
             status={"booked": "CONFIRMED", "used": "USED", "cancelled": "CANCELLED"}.get(b.status, "REIMBURSED"),
             offer_id=view.offer_id,
             stock_id=view.stock_id,
+            price_category_id=None if b.price_category_public_id is None else int(b.price_category_public_id),
             offer_name=b.offer_name,
             offer_address=b.venue_address,
             offer_department_code=b.venue_department_code,

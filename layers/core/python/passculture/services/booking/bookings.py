@@ -402,6 +402,8 @@ def _new_booking(
         offer_public_id=offer.public_id,
         stock_public_id=stock.public_id,
         venue_public_id=venue.public_id if venue else None,
+        price_category_public_id=stock.price_category_id,
+        stock_id_at_provider=stock.id_at_provider,
         user_first_name=user.first_name,
         user_last_name=user.last_name,
         user_phone=user.phone,

@@ -244,9 +244,9 @@ def list_bookings(credentials: Credentials, query: Any, source_ip: str) -> list[
             raise _error(NotFound, "offerId", "we could not find this offer")
         if venue_id is not None and offer.venue_id != venue_id:
             return []
-    if query.price_category_id is not None:
-        return []  # no booking has a price category until they exist (issue 16, part 2)
     condition = None
+    if query.price_category_id is not None:
+        condition = Booking.price_category_public_id == query.price_category_id
     if query.stock_id is not None:
         stock_id = ids.lookup("stock", query.stock_id)
         if stock_id is None:
