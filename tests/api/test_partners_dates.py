@@ -385,3 +385,18 @@ def test_a_booking_of_a_date_carries_its_price_category_and_the_date_s_id_at_pro
         f"/public/bookings/v1/bookings?offerId={event['id']}&priceCategoryId={balcony}", headers=scene.headers
     ).json_body["bookings"]
     assert [(b["stockId"], b["priceCategoryId"], b["price"]) for b in listed] == [(by_id["b"], balcony, 1500)]
+
+
+def test_a_big_date_is_split_in_shards_and_its_patch_keeps_the_quantity_semantics(client, scene):
+    event = make_event(client, scene)
+    gold = category_ids(event)["Carré or"]
+    [date] = add_dates(client, scene, event, a_date(gold, quantity=500)).json_body["dates"]
+    stock = Stock.get(ids.lookup("stock", date["id"]))
+    assert stock.shard_count > 1  # written with its shards, as the pro side writes a big date
+    book_date(date["id"])
+    url = f"{EVENTS}/{event['id']}/dates/{date['id']}"
+    changed = client.http.patch(url, headers=scene.headers, body={"quantity": 100})
+    assert changed.status_code == 200, changed.json_body
+    assert (changed.json_body["quantity"], changed.json_body["bookedQuantity"]) == (101, 1)
+    unlimited = client.http.patch(url, headers=scene.headers, body={"quantity": "unlimited"})
+    assert unlimited.status_code == 400 and list(unlimited.json_body) == ["quantity"]

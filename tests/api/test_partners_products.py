@@ -200,3 +200,21 @@ def test_the_access_rule_is_a_404(client, scene):
     assert client.http.get(f"{PRODUCTS}/{product['id']}").status_code == 401
     # Stock still there: the refused PATCH did nothing.
     assert client.http.get(f"{PRODUCTS}/{product['id']}", headers=scene.headers).json_body["stock"]["price"] == 890
+
+
+def test_a_digital_product_is_on_the_virtual_venue_with_its_url(client, scene):
+    from passculture.services.accounts.auth import load_principal
+    from passculture.services.partners import grants
+    from tests.factories import make_member, make_venue
+
+    virtual = make_venue(scene.offerer, virtual=True)
+    grants.grant(load_principal(make_member(scene.offerer).id), virtual.id, scene.provider.id)
+    venue_id = int(Venue.get(virtual.id).public_id)
+    location = {"type": "digital", "venueId": venue_id, "url": "https://lire.example.org/petit-prince"}
+    answer = create(client, scene, location=location, categoryRelatedFields={"category": "LIVRE_NUMERIQUE"})
+    assert answer.status_code == 201, answer.json_body
+    assert answer.json_body["location"] == location
+    physical = create(client, scene, location=location)  # a paper book is not digital
+    assert physical.status_code == 400 and list(physical.json_body) == ["categoryRelatedFields.category"]
+    on_physical = create(client, scene, categoryRelatedFields={"category": "LIVRE_NUMERIQUE"})
+    assert on_physical.status_code == 400

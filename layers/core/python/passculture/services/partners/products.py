@@ -69,6 +69,11 @@ def create_product(credentials: Credentials, body: Any, source_ip: str) -> tuple
     category = partner_categories.product_category(body.category_related_fields.category)
     if category is None:
         raise InvalidInput({"categoryRelatedFields.category": [partner_categories.UNKNOWN]})
+    kind = partner_categories.PRODUCT_CATEGORIES[body.category_related_fields.category].location_type
+    if kind.lower() != body.location.type:
+        raise InvalidInput(
+            {"categoryRelatedFields.category": [f"A product of this category is {kind.lower()}: its location too"]}
+        )
     errors = channel_of(venue, body.location, category)
     if errors:
         raise InvalidInput(errors)
