@@ -130,7 +130,9 @@ class EventIn(_OfferFields):
     event_duration: int | None = Field(default=None, ge=0, lt=1440, description="minutes")
     price_categories: list[PriceCategoryIn] | None = None
     publication_datetime: Literal["now"] | PartnerDatetime | None = Field(
-        default="now", description='`"now"` (the default); `null`: not published (inactive)'
+        default="now",
+        description='`"now"` (the default); a future moment: `SCHEDULED` until then (published within the hour '
+        "after it); `null`: not published (inactive)",
     )
     booking_allowed_datetime: PartnerDatetime | None = None
     enable_double_bookings: StrictBool | None = None
@@ -267,7 +269,7 @@ class EventOut(CamelModel):
             has_ticket=bool(offer.has_ticket),
             event_duration=None if offer.duration_minutes is None else int(offer.duration_minutes),
             price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
-            publication_datetime=utc_z(offer.created_at) if offer.is_active else None,
+            publication_datetime=utc_z(offer.publish_at or offer.created_at) if offer.is_active else None,
             enable_double_bookings=bool(offer.is_duo),
         )
 

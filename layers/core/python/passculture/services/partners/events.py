@@ -226,13 +226,17 @@ def new_categories(items: list[Any], existing: list[PriceCategory] | None = None
     return created
 
 
+def publish_at(publication: Any) -> Any:
+    """The offer's ``publish_at`` for a ``publicationDatetime``: a future moment, else None (now, or unpublished)."""
+    if publication in ("now", None) or publication <= utcnow():
+        return None
+    return publication
+
+
 def refuse_unsupported(body: Any) -> None:
-    """What this project does not do yet: a publication or booking opening in the future."""
+    """What this project does not do yet: a booking opening in the future."""
     errors: dict[str, list[str]] = {}
     now = utcnow()
-    publication = getattr(body, "publication_datetime", "now")
-    if publication not in ("now", None) and publication > now:
-        errors["publicationDatetime"] = ['A publication in the future is not supported yet: "now" or null']
     opening = getattr(body, "booking_allowed_datetime", None)
     if opening is not None and opening > now:
         errors["bookingAllowedDatetime"] = ["A booking opening in the future is not supported yet"]
@@ -311,6 +315,7 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
         url=body.location.url,
         is_duo=bool(body.enable_double_bookings),
         is_active=body.publication_datetime is not None,
+        publish_at=publish_at(body.publication_datetime),
         accessibility=_accessibility(body),
         booking_email=body.booking_email,
         booking_contact=body.booking_contact,
@@ -432,7 +437,9 @@ def update_event(credentials: Credentials, event_id: str, patch: Any, source_ip:
         changes["duration_minutes"] = patch.event_duration
     if "enable_double_bookings" in given:
         changes["is_duo"] = bool(patch.enable_double_bookings)
-    if "publication_datetime" in given and "is_active" not in given:
-        changes["is_active"] = patch.publication_datetime is not None
+    if "publication_datetime" in given:
+        changes["publish_at"] = publish_at(patch.publication_datetime)
+        if "is_active" not in given:
+            changes["is_active"] = patch.publication_datetime is not None
     edit(call, offer, patch, changes)
     return view(offer)
