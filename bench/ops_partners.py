@@ -130,6 +130,124 @@ def patch_event(api) -> Request:
     )
 
 
+def _made_dates(api, provider, event_id: int, category_id: int, count: int = 1) -> list[int]:
+    from datetime import UTC, datetime
+
+    start = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dates = [{"beginningDatetime": start, "priceCategoryId": category_id, "quantity": 20} for _ in range(count)]
+    answer = api.send(
+        Request(
+            "POST", f"/public/offers/v1/events/{event_id}/dates", headers=bearer(provider.key), json={"dates": dates}
+        )
+    )
+    assert answer.status == 200, answer.body
+    return [int(d["id"]) for d in answer.json()["dates"]]
+
+
+def _event_with_categories(api) -> tuple:
+    provider, venue_id, _ = _event_scene()
+    event_id = _made_event(api, provider, venue_id)
+    answer = api.send(Request("GET", f"/public/offers/v1/events/{event_id}", headers=bearer(provider.key)))
+    category_id = int(answer.json()["priceCategories"][0]["id"])
+    return provider, event_id, category_id
+
+
+def add_price_categories(api) -> Request:
+    provider, event_id, _ = _event_with_categories(api)
+    body = {"priceCategories": [{"label": "Fosse", "price": 2500}]}
+    return Request(
+        "POST", f"/public/offers/v1/events/{event_id}/price_categories", headers=bearer(provider.key), json=body
+    )
+
+
+def list_price_categories(api) -> Request:
+    provider, event_id, _ = _event_with_categories(api)
+    return Request("GET", f"/public/offers/v1/events/{event_id}/price_categories", headers=bearer(provider.key))
+
+
+def patch_price_category(api) -> Request:
+    provider, event_id, category_id = _event_with_categories(api)
+    _made_dates(api, provider, event_id, category_id)
+    return Request(
+        "PATCH",
+        f"/public/offers/v1/events/{event_id}/price_categories/{category_id}",
+        headers=bearer(provider.key),
+        json={"price": 3000},
+    )
+
+
+def add_dates(api) -> Request:
+    from datetime import UTC, datetime
+
+    provider, event_id, category_id = _event_with_categories(api)
+    start = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {
+        "dates": [{"beginningDatetime": start, "priceCategoryId": category_id, "quantity": 20, "idAtProvider": "d"}]
+    }
+    return Request("POST", f"/public/offers/v1/events/{event_id}/dates", headers=bearer(provider.key), json=body)
+
+
+def list_dates(api) -> Request:
+    provider, event_id, category_id = _event_with_categories(api)
+    _made_dates(api, provider, event_id, category_id, count=3)
+    return Request("GET", f"/public/offers/v1/events/{event_id}/dates", headers=bearer(provider.key))
+
+
+def patch_date(api) -> Request:
+    provider, event_id, category_id = _event_with_categories(api)
+    [date_id] = _made_dates(api, provider, event_id, category_id)
+    return Request(
+        "PATCH",
+        f"/public/offers/v1/events/{event_id}/dates/{date_id}",
+        headers=bearer(provider.key),
+        json={"quantity": 5},
+    )
+
+
+def delete_date(api) -> Request:
+    provider, event_id, category_id = _event_with_categories(api)
+    [date_id] = _made_dates(api, provider, event_id, category_id)
+    return Request("DELETE", f"/public/offers/v1/events/{event_id}/dates/{date_id}", headers=bearer(provider.key))
+
+
+def _product_body(venue_id: int) -> dict:
+    from passculture.schemas.partner_events import A_PRODUCT
+
+    return {**A_PRODUCT, "location": {"type": "physical", "venueId": venue_id}}
+
+
+def _made_product(api, provider, venue_id: int, id_at_provider: str = "9782070612758") -> int:
+    body = {**_product_body(venue_id), "idAtProvider": id_at_provider}
+    answer = api.send(Request("POST", "/public/offers/v1/products", headers=bearer(provider.key), json=body))
+    assert answer.status == 201, answer.body
+    return int(answer.json()["id"])
+
+
+def create_product(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    return Request("POST", "/public/offers/v1/products", headers=bearer(provider.key), json=_product_body(venue_id))
+
+
+def get_product(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    product_id = _made_product(api, provider, venue_id)
+    return Request("GET", f"/public/offers/v1/products/{product_id}", headers=bearer(provider.key))
+
+
+def list_products(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    for n in range(3):
+        _made_product(api, provider, venue_id, f"isbn-{n}")
+    return Request("GET", "/public/offers/v1/products", query={"venueId": venue_id}, headers=bearer(provider.key))
+
+
+def patch_product(api) -> Request:
+    provider, venue_id, _ = _event_scene()
+    product_id = _made_product(api, provider, venue_id)
+    body = {"offerId": product_id, "stock": {"quantity": 5}}
+    return Request("PATCH", "/public/offers/v1/products", headers=bearer(provider.key), json=body)
+
+
 OPERATIONS = [
     # /public/offers/v1/events: the key's batch (and its minute) first, always. A creation looks the venue's
     # integer id up, reads the venue and its structure, then one transaction: the offer, its id's guard.
@@ -156,6 +274,79 @@ OPERATIONS = [
         "PATCH /public/offers/v1/events/{event_id}",
         patch_event,
         expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 3, "Query": 1},
+    ),
+    # Price categories and dates: the key's batch (and its minute), the event's id looked up and the event read
+    # (2 GetItem), then the route's own. Adding categories: one conditional UpdateItem of the offer's list.
+    Operation(
+        "POST /public/offers/v1/events/{event_id}/price_categories",
+        add_price_categories,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 2},
+    ),
+    Operation(
+        "GET /public/offers/v1/events/{event_id}/price_categories",
+        list_price_categories,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 2},
+    ),
+    # A new price: the list's UpdateItem, the dates of the category (a Query) moved in one transaction, the
+    # offer refreshed (its structure's status read: a GetItem; one UpdateItem).
+    Operation(
+        "PATCH /public/offers/v1/events/{event_id}/price_categories/{id}",
+        patch_price_category,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 3, "GetItem": 3, "Query": 1, "TransactWriteItems": 1},
+    ),
+    # The event's live dates (a Query: the 2,500 rule and idAtProvider), its venue for the copies, one
+    # transaction (the date, its id's guard, its idAtProvider's guard), the offer refreshed.
+    Operation(
+        "POST /public/offers/v1/events/{event_id}/dates (one)",
+        add_dates,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 4, "Query": 1, "TransactWriteItems": 1},
+    ),
+    # One Query of the event's dates, however many.
+    Operation(
+        "GET /public/offers/v1/events/{event_id}/dates (three)",
+        list_dates,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 2, "Query": 1},
+    ),
+    # The date's id looked up and the date read, then change_stock: one conditional UpdateItem, the offer
+    # refreshed (its dates: a Query; its structure's status: a GetItem).
+    Operation(
+        "PATCH /public/offers/v1/events/{event_id}/dates/{stock_id}",
+        patch_date,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 5, "Query": 1},
+    ),
+    # retire_stock: the deletion (UpdateItem), the cancellations' job started, the offer refreshed.
+    Operation(
+        "DELETE /public/offers/v1/events/{event_id}/dates/{stock_id}",
+        delete_date,
+        expect_status=204,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 3, "GetItem": 5, "Query": 1},
+    ),
+    # The venue's id looked up, the venue and its structure read; one transaction for the offer (its id's and
+    # idAtProvider's guards), one for its stock (its id's guard, the thing guard); the offer refreshed.
+    Operation(
+        "POST /public/offers/v1/products",
+        create_product,
+        expect_status=201,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 3, "TransactWriteItems": 2},
+    ),
+    # The product's id looked up and the product read; its stock by a Query of its stocks.
+    Operation(
+        "GET /public/offers/v1/products/{product_id}",
+        get_product,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 1, "GetItem": 2, "Query": 1},
+    ),
+    # One Query of the provider's offers; their stocks by key (their thing guards, then the stocks: two
+    # BatchGetItem whatever the number of products).
+    Operation(
+        "GET /public/offers/v1/products?venueId= (three)",
+        list_products,
+        expect_calls={"BatchGetItem": 3, "UpdateItem": 1, "GetItem": 1, "Query": 1},
+    ),
+    # The product and its stock read (a Query), then change_stock (one UpdateItem; the refresh's Query).
+    Operation(
+        "PATCH /public/offers/v1/products (stock quantity)",
+        patch_product,
+        expect_calls={"BatchGetItem": 1, "UpdateItem": 2, "GetItem": 3, "Query": 2},
     ),
     # /public/offers/v1: the key's batch (and its minute), then the provider's granted venues with their grants
     # in one BatchGetItem, their structures in another; never a Scan.

@@ -170,6 +170,14 @@ def make_blueprint() -> Blueprint:
 
     register_event_routes(routes, PARTNER, PARTNER_ERRORS)
 
+    from functions.partners.date_routes import register as register_date_routes
+
+    register_date_routes(routes, PARTNER, PARTNER_ERRORS)
+
+    from functions.partners.product_routes import register as register_product_routes
+
+    register_product_routes(routes, PARTNER, PARTNER_ERRORS)
+
     # -- providers (the team) ------------------------------------------------------------
 
     @routes.post(

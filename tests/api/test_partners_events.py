@@ -311,7 +311,42 @@ def test_is_active_and_the_status_follow_the_offer(client, scene):
     unpublished = create(client, scene, publicationDatetime=None)
     assert (unpublished.json_body["status"], unpublished.json_body["isActive"]) == ("INACTIVE", False)
     later = create(client, scene, publicationDatetime="2030-01-01T10:00:00+00:00")
-    assert later.status_code == 400 and list(later.json_body) == ["publicationDatetime"]
+    assert later.status_code == 200, later.json_body
+    assert (later.json_body["status"], later.json_body["publicationDatetime"]) == ("SCHEDULED", "2030-01-01T10:00:00Z")
+    opening = create(client, scene, bookingAllowedDatetime="2030-01-01T10:00:00+00:00")
+    assert opening.status_code == 400 and list(opening.json_body) == ["bookingAllowedDatetime"]
+
+
+def test_a_future_publication_keeps_the_event_out_of_the_app_until_the_hourly_refresh_after_it(client, scene):
+    from passculture.models.base import utcnow
+    from passculture.services.catalogue.publication import refresh_published_page
+    from tests.api.test_partners_dates import a_date, add_dates, book_date, category_ids, make_event
+
+    start = (utcnow() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event = make_event(client, scene, publicationDatetime=start)
+    assert event["status"] == "SCHEDULED"
+    [date] = add_dates(client, scene, event, a_date(category_ids(event)["Balcon"])).json_body["dates"]
+    url = f"{EVENTS}/{event['id']}"
+    assert client.http.get(url, headers=scene.headers).json_body["status"] == "SCHEDULED"
+    offer = offer_of(event["id"])
+    from passculture.services.catalogue.publication import FEED_LEVELS
+
+    assert offer.status == "scheduled"
+    assert all(getattr(offer, f"feed_cell_{level.name}") is None for level in FEED_LEVELS)  # not in the feed
+    from passculture.errors import DomainError
+
+    with pytest.raises(DomainError):
+        book_date(date["id"])
+    # Its time comes: the hourly refresh publishes it.
+    offer.update(actions=[Offer.publish_at.set(utcnow() - timedelta(minutes=1))])
+    refresh_published_page({}, None)
+    assert client.http.get(url, headers=scene.headers).json_body["status"] == "ACTIVE"
+    assert book_date(date["id"]).status == "booked"
+    # "now" in a PATCH publishes at once; a new future moment schedules it again.
+    again = client.http.patch(url, headers=scene.headers, body={"publicationDatetime": start})
+    assert again.json_body["status"] == "SCHEDULED"
+    now = client.http.patch(url, headers=scene.headers, body={"publicationDatetime": "now"})
+    assert now.json_body["status"] == "ACTIVE" and offer_of(event["id"]).publish_at is None
 
 
 def test_a_digital_event_is_on_the_virtual_venue_with_its_url(client, scene):

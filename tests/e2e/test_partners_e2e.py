@@ -1,6 +1,7 @@
 """Over HTTP: the team registers a provider and its key, a structure grants it a venue, a young person
 books, the partner validates the countermark through /public/bookings/v1, and loses it once withdrawn;
-a partner that set its notification URL receives the signed booking message from the stream."""
+a partner that set its notification URL receives the signed booking message from the stream; a partner
+creates its own event, price categories and dates, which a young person finds in the feed and books."""
 
 from __future__ import annotations
 
@@ -35,8 +36,11 @@ print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.i
 """
 
 
-def make_scene(local_server) -> dict:
-    """A structure's admin and venue with a date in 2 hours, and a young person (straight in the twin's tables)."""
+def make_scene(local_server, script: str = SCENE) -> dict:
+    """A structure's admin and venue with a date in 2 hours, and a young person (straight in the twin's tables).
+
+    ``script``: another scene printing its JSON last.
+    """
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_") and key != "STAGE"}
     env.update(
         {
@@ -51,7 +55,7 @@ def make_scene(local_server) -> dict:
         }
     )
     done = subprocess.run(
-        [sys.executable, "-c", SCENE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -140,3 +144,132 @@ def test_a_partner_receives_the_signed_message_of_a_booking_then_validates_it(lo
     assert (message["stock_id"], message["venue_id"]) == (checked.json()["stockId"], checked.json()["venueId"])
     assert message["offer_id"] == checked.json()["offerId"]
     assert local_server.patch(f"/public/bookings/v1/use/token/{token}", headers=provider).status_code == 204
+
+
+OWN_SCENE = """
+import json, random
+from tests.factories import auth, make_member, make_offerer, make_venue, make_young
+
+offerer = make_offerer()
+admin = make_member(offerer)
+# Coordinates of its own (a quiet stretch of the Vosges): the feed near them holds this venue's offers only.
+latitude, longitude = 48.0 + random.random() / 10, 7.0 + random.random() / 10
+venue = make_venue(offerer, latitude=latitude, longitude=longitude)
+young = make_young(public_name="Camille")
+print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.id,
+                  "latitude": latitude, "longitude": longitude}))
+"""
+
+
+def test_the_partner_creates_its_event_and_dates_a_young_user_books_and_the_partner_validates(local_server, httpserver):
+    from datetime import UTC, datetime, timedelta
+
+    received = []
+
+    def partner(request):
+        received.append((request.headers.get("PassCulture-Signature"), request.get_data()))
+        return Response("{}", status=200, content_type="application/json")
+
+    httpserver.expect_request("/pass-culture/own-events", method="POST").respond_with_handler(partner)
+    scene = make_scene(local_server, OWN_SCENE)
+    team = local_server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
+    created = local_server.post("/admin/providers", json={"name": "Billetterie maison"}, headers=team)
+    assert created.status_code == 201, created.text
+    provider_id, hmac_key = created.json()["id"], created.json()["hmacKey"]
+    key = local_server.post(f"/admin/providers/{provider_id}/api-keys", headers=team).json()["key"]
+    provider = {"Authorization": f"Bearer {key}"}
+    grants = f"/venues/{scene['venueId']}/partners"
+    assert local_server.post(grants, json={"providerId": provider_id}, headers=scene["admin"]).status_code == 201
+    url = f"http://127.0.0.1:{httpserver.port}/pass-culture/own-events"
+    assert local_server.patch("/public/providers/v1/provider", json={"notificationUrl": url}, headers=provider).ok
+
+    # The partner finds its venue, creates the event with two price categories, then two dates.
+    [group] = local_server.get("/public/offers/v1/offerer_venues", headers=provider).json()
+    [venue] = group["venues"]
+    accessibility = dict.fromkeys(
+        (
+            "audioDisabilityCompliant",
+            "mentalDisabilityCompliant",
+            "motorDisabilityCompliant",
+            "visualDisabilityCompliant",
+        ),
+        False,
+    )
+    event = local_server.post(
+        "/public/offers/v1/events",
+        json={
+            "name": "Les Fourberies de Scapin",
+            "location": {"type": "physical", "venueId": venue["id"]},
+            "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
+            "accessibility": accessibility,
+            "hasTicket": False,
+            "idAtProvider": "scapin",
+            "priceCategories": [
+                {"label": "Orchestre", "price": 2400, "idAtProvider": "orch"},
+                {"label": "Balcon", "price": 1500, "idAtProvider": "balc"},
+            ],
+        },
+        headers=provider,
+    )
+    assert event.status_code == 200, event.text
+    event_id = event.json()["id"]
+    categories = {c["label"]: c["id"] for c in event.json()["priceCategories"]}
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    dates = local_server.post(
+        f"/public/offers/v1/events/{event_id}/dates",
+        json={
+            "dates": [
+                {
+                    "beginningDatetime": f"{soon:%Y-%m-%dT%H:%M:%SZ}",
+                    "priceCategoryId": categories["Orchestre"],
+                    "quantity": 50,
+                    "idAtProvider": "scapin-orch",
+                },
+                {
+                    "beginningDatetime": f"{soon:%Y-%m-%dT%H:%M:%SZ}",
+                    "priceCategoryId": categories["Balcon"],
+                    "quantity": 30,
+                    "idAtProvider": "scapin-balc",
+                },
+            ]
+        },
+        headers=provider,
+    )
+    assert dates.status_code == 200, dates.text
+    balcony = next(d for d in dates.json()["dates"] if d["idAtProvider"] == "scapin-balc")
+    assert balcony["priceCategory"]["price"] == 1500
+    assert local_server.get(f"/public/offers/v1/events/{event_id}", headers=provider).json()["status"] == "ACTIVE"
+
+    # A young user finds it in the feed near the venue and books the balcony.
+    near = f"/feed?latitude={scene['latitude']}&longitude={scene['longitude']}&radiusKm=2"
+    items = local_server.get(near, headers=scene["young"]).json()["items"]
+    [offer] = [item for item in items if item["name"] == "Les Fourberies de Scapin"]
+    page = local_server.get(f"/offers/{offer['id']}/public", headers=scene["young"]).json()
+    [stock] = [s for s in page["stocks"] if s["priceCents"] == 1500]
+    booking = local_server.post("/bookings", json={"stockId": stock["id"]}, headers=scene["young"])
+    assert booking.status_code == 201, booking.text
+    token = booking.json()["token"]
+
+    # The partner is told, signed, with its own ids.
+    deadline = time.monotonic() + 30
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(received) == 1, "the partner was not told of the booking"
+    signature, body = received[0]
+    text = json.loads(body)
+    assert signature == hmac.new(hmac_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    message = json.loads(text)
+    assert message["action"] == "BOOK"
+    assert (message["offer_id"], message["stock_id"], message["venue_id"]) == (event_id, balcony["id"], venue["id"])
+    assert (message["offer_name"], message["offer_price"]) == ("Les Fourberies de Scapin", 1500)
+    assert (message["price_category_id"], message["stock_id_at_provider"]) == (categories["Balcon"], "scapin-balc")
+
+    # It validates the countermark (the date is within 48 hours: the booker's period is over at once).
+    checked = local_server.get(f"/public/bookings/v1/token/{token}", headers=provider)
+    assert checked.status_code == 200, checked.text
+    assert (checked.json()["stockId"], checked.json()["price"]) == (balcony["id"], 1500)
+    assert checked.json()["priceCategoryId"] == categories["Balcon"]
+    assert local_server.patch(f"/public/bookings/v1/use/token/{token}", headers=provider).status_code == 204
+    listed = local_server.get(f"/public/offers/v1/events/{event_id}/dates?idsAtProvider=scapin-balc", headers=provider)
+    [shown] = listed.json()["dates"]
+    assert (shown["quantity"], shown["bookedQuantity"]) == (30, 1)

@@ -578,11 +578,12 @@ def test_bucket_mail_and_secret_are_granted_only_to_the_code_that_reaches_their_
 
 
 def test_only_offers_and_imports_write_the_bucket_bookings_only_reads_it_and_only_mailers_reach_ses(service, resources):
-    # openagenda puts an event's image under uploads/, where the offers function checks it.
-    assert {n for n in FUNCTIONS if "Media" in statements(service, resources, n)} == {"offers", "openagenda"}
-    # The app's feed and offer pages, and the partner API's offers, show images through presigned GETs:
-    # the read alone.
-    assert {n for n in FUNCTIONS if "MediaRead" in statements(service, resources, n)} == {"bookings", "partners"}
+    # openagenda puts an event's image under uploads/, where the offers function checks it; partners checks
+    # and writes a partner's base64 image itself (services/partners/images.py).
+    media = {n for n in FUNCTIONS if "Media" in statements(service, resources, n)}
+    assert media == {"offers", "openagenda", "partners"}
+    # The app's feed and offer pages show images through presigned GETs: the read alone.
+    assert {n for n in FUNCTIONS if "MediaRead" in statements(service, resources, n)} == {"bookings"}
     assert {n for n in FUNCTIONS if "Email" in statements(service, resources, n)} == {
         "accounts",
         "validation",
@@ -596,9 +597,11 @@ def test_only_the_functions_that_start_jobs_may_invoke_the_function_that_runs_th
     # The team's validation starts the offers' republication; offers deletes stocks and hands its jobs on;
     # an import removes dates through the stock deletion and starts its own imports and image fetches.
     # A territory's structure validation is the team's; a programme's grant is the territories function's job.
+    # A partner deleting a date or a product's stock starts the cancellation of its bookings.
     assert invoking == {
         "validation": ("offers",),
         "offers": ("offers",),
+        "partners": ("offers",),
         "openagenda": ("offers", "openagenda"),
         "territories": ("offers", "territories"),
     }

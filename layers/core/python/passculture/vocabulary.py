@@ -20,7 +20,8 @@ Category = Literal[
     "GAME",
     "CONFERENCE",
 ]
-OfferStatus = Literal["draft", "pending", "published", "inactive"]
+# "scheduled": to be published at its ``publish_at`` (a partner's future ``publicationDatetime``).
+OfferStatus = Literal["draft", "pending", "published", "inactive", "scheduled"]
 OffererStatus = Literal["pending", "validated", "rejected", "deleted"]
 BookingStatus = Literal["booked", "used", "cancelled", "reimbursed"]
 Role = Literal["admin", "editor"]

@@ -164,6 +164,10 @@ class Offer(Model):
     thumb_key = UnicodeAttribute(null=True)
     # Why the last uploaded image was refused (cleared when one is accepted).
     image_error = UnicodeAttribute(null=True)
+    # Who to credit for the image (a partner's ``image.credit``, /public/offers/v1).
+    image_credit = UnicodeAttribute(null=True)
+    # Published only from then on (status "scheduled" until; the hourly refresh publishes it).
+    publish_at = UTCDateTimeAttribute(null=True)
     latitude = NumberAttribute(null=True)
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)

@@ -236,7 +236,7 @@ def partner_status(status: str, bookable: bool, still_open: bool) -> str:
     ``bookable``: a date or stock can be booked now; ``still_open``: one has not
     begun nor passed its booking limit (so, not bookable, it is sold out).
     """
-    if status in ("inactive", "pending", "draft"):
+    if status in ("inactive", "pending", "draft", "scheduled"):
         return status.upper()
     if bookable:
         return "ACTIVE"

@@ -91,6 +91,17 @@ class PriceCategoryIn(PartnerBody):
     id_at_provider: IdAtProvider | None = None
 
 
+# A base64 image fits the 1 MB request body: about 750 KB of image.
+MAX_IMAGE_BASE64 = 1_000_000
+
+
+class ImageIn(PartnerBody):
+    """A JPEG, PNG or WebP image of at least 400x400 pixels, base64-encoded in `file`, and whom to credit."""
+
+    file: Annotated[str, StringConstraints(min_length=1, max_length=MAX_IMAGE_BASE64)]
+    credit: Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)] | None = None
+
+
 class _OfferFields(PartnerBody):
     """What an event and a product share, every field optional (an edition)."""
 
@@ -103,6 +114,7 @@ class _OfferFields(PartnerBody):
     booking_email: Email | None = None
     booking_contact: Email | None = None
     video_url: Url | None = None
+    image: ImageIn | None = None
 
 
 class EventIn(_OfferFields):
@@ -118,14 +130,16 @@ class EventIn(_OfferFields):
     event_duration: int | None = Field(default=None, ge=0, lt=1440, description="minutes")
     price_categories: list[PriceCategoryIn] | None = None
     publication_datetime: Literal["now"] | PartnerDatetime | None = Field(
-        default="now", description='`"now"` (the default); `null`: not published (inactive)'
+        default="now",
+        description='`"now"` (the default); a future moment: `SCHEDULED` until then (published within the hour '
+        "after it); `null`: not published (inactive)",
     )
     booking_allowed_datetime: PartnerDatetime | None = None
     enable_double_bookings: StrictBool | None = None
 
 
 # Fields of an edition that may not be null (they have no "absent" state).
-NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "has_ticket", "is_active")
+NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "has_ticket", "is_active", "image")
 
 
 class EventPatch(_OfferFields):
@@ -217,7 +231,7 @@ def _common(view: Any) -> dict[str, Any]:
         "booking_email": offer.booking_email,
         "booking_contact": offer.booking_contact,
         "video_url": offer.video_url,
-        "image": ImageOut(url=view.image_url) if view.image_url else None,
+        "image": ImageOut(url=view.image_url, credit=offer.image_credit) if view.image_url else None,
         "is_active": bool(offer.is_active),
         "status": view.status,
     }
@@ -255,7 +269,7 @@ class EventOut(CamelModel):
             has_ticket=bool(offer.has_ticket),
             event_duration=None if offer.duration_minutes is None else int(offer.duration_minutes),
             price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
-            publication_datetime=utc_z(offer.created_at) if offer.is_active else None,
+            publication_datetime=utc_z(offer.publish_at or offer.created_at) if offer.is_active else None,
             enable_double_bookings=bool(offer.is_duo),
         )
 
@@ -266,3 +280,227 @@ class EventList(CamelModel):
     @classmethod
     def of(cls, views: list[Any]) -> EventList:
         return cls(events=[EventOut.of(v) for v in views])
+
+
+# -- price categories ----------------------------------------------------------------
+
+MAX_PRICE_CATEGORIES = 50
+MAX_DATES = 2500
+
+
+class PriceCategoriesIn(PartnerBody):
+    """Price categories to add to the event (the event holds at most 50), unique by (label, price) and idAtProvider."""
+
+    model_config = examples({"priceCategories": [{"label": "Fosse", "price": 2500, "idAtProvider": "fosse"}]})
+
+    price_categories: list[PriceCategoryIn] = Field(min_length=1, max_length=MAX_PRICE_CATEGORIES)
+
+
+class PriceCategoryPatch(PartnerBody):
+    """Any of `label`, `price`, `idAtProvider` (null unsets it); a new price is copied onto the category's dates."""
+
+    model_config = examples({"price": 3000}, {"label": "Carré or (placement libre)"})
+
+    label: Label | None = None
+    price: Price | None = None
+    id_at_provider: IdAtProvider | None = None
+
+
+# -- dates ---------------------------------------------------------------------------
+
+
+class DateIn(PartnerBody):
+    """A date of the event: its start, its price category, its quantity (`"unlimited"` or a number of places).
+
+    `bookingLimitDatetime` defaults to the start.
+    """
+
+    beginning_datetime: FutureDatetime
+    booking_limit_datetime: FutureDatetime | None = None
+    price_category_id: PublicId
+    quantity: Quantity
+    id_at_provider: IdAtProvider | None = None
+
+
+class DatesIn(PartnerBody):
+    model_config = examples(
+        {
+            "dates": [
+                {
+                    "beginningDatetime": "2028-06-12T18:30:00Z",
+                    "bookingLimitDatetime": "2028-06-12T12:00:00Z",
+                    "priceCategoryId": 4503599627370497,
+                    "quantity": 200,
+                    "idAtProvider": "misanthrope-2028-06-12",
+                }
+            ]
+        }
+    )
+
+    dates: list[DateIn] = Field(min_length=1, max_length=MAX_DATES)
+
+
+# Fields of a date's edition that may not be null.
+DATE_NOT_NULL = ("beginning_datetime", "price_category_id", "quantity")
+
+
+class DatePatch(PartnerBody):
+    """Any field of the creation. **`quantity` is the number of places still available**: the date's total
+    becomes that plus what is booked (answers show the total)."""
+
+    model_config = examples({"quantity": 10}, {"beginningDatetime": "2028-06-13T18:30:00Z"})
+
+    beginning_datetime: FutureDatetime | None = None
+    booking_limit_datetime: FutureDatetime | None = None
+    price_category_id: PublicId | None = None
+    quantity: Quantity | None = None
+    id_at_provider: IdAtProvider | None = None
+
+
+def quantity_out(value: Any) -> int | Literal["unlimited"]:
+    return "unlimited" if value is None else int(value)
+
+
+class DateOut(CamelModel):
+    """``Date``: `quantity` is the total (`"unlimited"` or a number), `bookedQuantity` what is booked of it."""
+
+    id: int
+    beginning_datetime: str | None
+    booking_limit_datetime: str | None = None
+    booked_quantity: int
+    quantity: int | Literal["unlimited"]
+    price_category: PriceCategoryOut | None = None
+    id_at_provider: str | None = None
+
+    @classmethod
+    def of(cls, stock: Any, categories: list[Any]) -> DateOut:
+        category = None
+        if stock.price_category_id is not None:
+            wanted = int(stock.price_category_id)
+            category = next((c for c in categories if int(c.id) == wanted), None)
+        return cls(
+            id=int(stock.public_id),
+            beginning_datetime=utc_z(stock.begins_at),
+            booking_limit_datetime=utc_z(stock.booking_limit_at),
+            booked_quantity=int(stock.booked or 0),
+            quantity=quantity_out(stock.quantity),
+            price_category=PriceCategoryOut.of(category) if category is not None else None,
+            id_at_provider=stock.id_at_provider,
+        )
+
+
+class DateList(CamelModel):
+    dates: list[DateOut]
+
+    @classmethod
+    def of(cls, stocks: list[Any], categories: list[Any]) -> DateList:
+        return cls(dates=[DateOut.of(s, categories) for s in stocks])
+
+
+# -- products (things) ---------------------------------------------------------------
+
+A_PRODUCT = {
+    "name": "Le Petit Prince",
+    "location": {"type": "physical", "venueId": 4503599627370497},
+    "categoryRelatedFields": {"category": "LIVRE_PAPIER"},
+    "accessibility": AN_EVENT["accessibility"],
+    "idAtProvider": "9782070612758",
+    "stock": {"price": 890, "quantity": 12},
+}
+
+
+class ProductStockIn(PartnerBody):
+    """The product's stock: its price, its quantity (`"unlimited"` or null: no limit), its booking limit."""
+
+    price: Price
+    quantity: Quantity | None = "unlimited"
+    booking_limit_datetime: FutureDatetime | None = None
+
+
+class ProductStockPatch(PartnerBody):
+    """The stock's fields sent change; **`quantity` is the number still available** (answers show the total).
+
+    A product without a stock gets this one (`price` then required)."""
+
+    price: Price | None = None
+    quantity: Quantity | None = None
+    booking_limit_datetime: FutureDatetime | None = None
+
+
+class ProductIn(_OfferFields):
+    """A new product (a thing), with its stock or without (`stock` absent or null)."""
+
+    model_config = examples(A_PRODUCT)
+
+    name: EventName
+    location: LocationIn
+    category_related_fields: CategoryFieldsIn
+    accessibility: AccessibilityIn
+    stock: ProductStockIn | None = None
+
+
+# Fields of a product's edition that may not be null.
+PRODUCT_NOT_NULL = ("name", "location", "category_related_fields", "accessibility", "is_active", "image")
+
+
+class ProductPatch(_OfferFields):
+    """`offerId` names the product; any field of the creation, plus `isActive`. `stock: null` deletes the stock
+    (its bookings not yet used cancelled); `category` may not change."""
+
+    model_config = examples({"offerId": 4503599627370497, "stock": {"quantity": 3}})
+
+    offer_id: PublicId
+    stock: ProductStockPatch | None = None
+    is_active: StrictBool | None = None
+
+
+class ProductsQuery(EventsQuery):
+    pass
+
+
+class ProductStockOut(CamelModel):
+    price: int
+    quantity: int | Literal["unlimited"]
+    booked_quantity: int
+    booking_limit_datetime: str | None = None
+
+
+class ProductOut(CamelModel):
+    """``Product``: `stock` null when it has none; `status` as an event's."""
+
+    id: int
+    name: str
+    description: str | None = None
+    location: LocationOut
+    category_related_fields: dict[str, str | None]
+    accessibility: dict[str, bool | None]
+    id_at_provider: str | None = None
+    booking_email: str | None = None
+    booking_contact: str | None = None
+    video_url: str | None = None
+    image: ImageOut | None = None
+    stock: ProductStockOut | None = None
+    is_active: bool
+    status: str
+
+    @classmethod
+    def of(cls, view: Any, stock: Any = None) -> ProductOut:
+        """A ``services.partners.events.PartnerOffer`` and its live stock (None: it has none)."""
+        shown = None
+        if stock is not None:
+            shown = ProductStockOut(
+                price=int(stock.price_cents),
+                quantity=quantity_out(stock.quantity),
+                booked_quantity=int(stock.booked or 0),
+                booking_limit_datetime=utc_z(stock.booking_limit_at),
+            )
+        return cls(**_common(view), stock=shown)
+
+
+class ProductList(CamelModel):
+    products: list[ProductOut]
+
+    @classmethod
+    def of(cls, items: list[Any]) -> ProductList:
+        """(view, stock) pairs."""
+        return cls(products=[ProductOut.of(v, s) for v, s in items])

@@ -138,10 +138,7 @@ def process_upload(bucket: str, key: str) -> str:
         storage.delete_object(key, bucket)
         return "refused"
     # Named after the upload, so a retried event rewrites the same objects.
-    image_key = f"images/{offer_id}/{upload_id}.{checked.extension}"
-    thumb_key = f"thumbs/{offer_id}/{upload_id}.jpg"
-    storage.write_object(image_key, data, checked.content_type, bucket)
-    storage.write_object(thumb_key, checked.thumbnail, "image/jpeg", bucket)
+    image_key, thumb_key = store_checked(offer_id, upload_id, data, checked, bucket)
     previous = _attach(offer_id, image_key, thumb_key)
     storage.delete_object(key, bucket)
     if previous is None:
@@ -152,6 +149,19 @@ def process_upload(bucket: str, key: str) -> str:
         if old and old not in (image_key, thumb_key):
             storage.delete_object(old, bucket)
     return "attached"
+
+
+def store_checked(
+    offer_id: str, name: str, data: bytes, checked: CheckedImage, bucket: str | None = None
+) -> tuple[str, str]:
+    """Writes a checked image and its thumbnail for ``offer_id``; their keys (``images/...``, ``thumbs/...``)."""
+    from passculture.adapters import storage
+
+    image_key = f"images/{offer_id}/{name}.{checked.extension}"
+    thumb_key = f"thumbs/{offer_id}/{name}.jpg"
+    storage.write_object(image_key, data, checked.content_type, bucket)
+    storage.write_object(thumb_key, checked.thumbnail, "image/jpeg", bucket)
+    return image_key, thumb_key
 
 
 def _attach(offer_id: str, image_key: str, thumb_key: str) -> tuple[str | None, str | None] | None:

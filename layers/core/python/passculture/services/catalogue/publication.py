@@ -57,6 +57,8 @@ def offer_status(offer: Offer, offerer_status: str, stocks: list[Stock]) -> str:
         return "inactive"
     if offerer_status != "validated":
         return "pending"
+    if offer.publish_at is not None and offer.publish_at > utcnow():
+        return "scheduled"
     if not stocks:
         return "draft"
     return "published"
@@ -209,6 +211,9 @@ def refresh_offerer_page(args: dict[str, Any], cursor: Any) -> Progress:
 def refresh_published_page(args: dict[str, Any], cursor: Any) -> Progress:
     """One page of the ``published-offers`` job, run hourly: the rule again on published offers.
 
+    Its first page also refreshes the scheduled offers whose ``publish_at`` has passed (so they are
+    published within the hour).
+
     The feed loses offers whose dates have passed, and a switch of the
     ``FREE_OFFERS_ONLY`` phase reaches every offer (only published offers can be
     in the app). A Query on the status index, never a Scan.
@@ -216,6 +221,11 @@ def refresh_published_page(args: dict[str, Any], cursor: Any) -> Progress:
     from passculture.services.pagination import key_page
 
     offers, next_key = key_page(partial(Offer.status_index.query, "published"), JOB_PAGE_SIZE, cursor)
+    if cursor is None:  # the first page also publishes the scheduled offers whose time has come
+        now = utcnow()
+        offers = [
+            o for o in Offer.status_index.query("scheduled") if o.publish_at is None or o.publish_at <= now
+        ] + offers
     statuses: dict[str, str] = {}
     for offer in offers:
         if offer.siren not in statuses:

@@ -226,13 +226,17 @@ def new_categories(items: list[Any], existing: list[PriceCategory] | None = None
     return created
 
 
+def publish_at(publication: Any) -> Any:
+    """The offer's ``publish_at`` for a ``publicationDatetime``: a future moment, else None (now, or unpublished)."""
+    if publication in ("now", None) or publication <= utcnow():
+        return None
+    return publication
+
+
 def refuse_unsupported(body: Any) -> None:
-    """What this project does not do yet: a publication or booking opening in the future, images."""
+    """What this project does not do yet: a booking opening in the future."""
     errors: dict[str, list[str]] = {}
     now = utcnow()
-    publication = getattr(body, "publication_datetime", "now")
-    if publication not in ("now", None) and publication > now:
-        errors["publicationDatetime"] = ['A publication in the future is not supported yet: "now" or null']
     opening = getattr(body, "booking_allowed_datetime", None)
     if opening is not None and opening > now:
         errors["bookingAllowedDatetime"] = ["A booking opening in the future is not supported yet"]
@@ -240,8 +244,25 @@ def refuse_unsupported(body: Any) -> None:
         raise InvalidInput(errors)
 
 
-def insert(call: Call, offer: Offer, venue: Venue) -> Offer:
-    """Saves a new partner offer with its integer id and the guard of its ``idAtProvider`` (one transaction)."""
+def insert(call: Call, offer: Offer, venue: Venue, image: Any = None) -> Offer:
+    """Saves a new partner offer with its integer id and the guard of its ``idAtProvider`` (one transaction).
+
+    ``image``: the body's, checked and written first (``partners.images``), removed if the offer is not saved.
+    """
+    if image is None:
+        return _insert(call, offer, venue)
+    from passculture.services.partners import images
+
+    for name, value in images.store(offer, image).items():
+        setattr(offer, name, value)
+    try:
+        return _insert(call, offer, venue)
+    except Exception:
+        images.remove(offer.image_key, offer.thumb_key)
+        raise
+
+
+def _insert(call: Call, offer: Offer, venue: Venue) -> Offer:
     offer.provider_id = str(int(call.provider.id))
     offer.venue_public_id = int(venue.public_id) if venue.public_id is not None else ids.ensure(venue, "venue")
     for _ in range(5):
@@ -294,6 +315,7 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
         url=body.location.url,
         is_duo=bool(body.enable_double_bookings),
         is_active=body.publication_datetime is not None,
+        publish_at=publish_at(body.publication_datetime),
         accessibility=_accessibility(body),
         booking_email=body.booking_email,
         booking_contact=body.booking_contact,
@@ -302,7 +324,7 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
         price_categories=categories or None,
         price_categories_version=1 if categories else None,
     )
-    return view(insert(call, offer, venue), stocks=[])
+    return view(insert(call, offer, venue, body.image), stocks=[])
 
 
 def _not_null(patch: Any, names: tuple[str, ...]) -> None:
@@ -350,12 +372,29 @@ def edit(call: Call, offer: Offer, patch: Any, changes: dict[str, Any]) -> Offer
         changes["accessibility"] = _accessibility(patch)
     if "is_active" in given:
         changes["is_active"] = patch.is_active
-    if "id_at_provider" in given and patch.id_at_provider != offer.id_at_provider:
-        move_id_at_provider(offer, patch.id_at_provider)
-    if changes:
-        from passculture.services.catalogue.offers import change_offer
+    replaced: tuple[str | None, ...] = ()
+    if "image" in given:  # checked and written before anything changes
+        from passculture.services.partners import images
 
-        change_offer(offer, changes)
+        replaced = (offer.image_key, offer.thumb_key)
+        changes.update(images.store(offer, patch.image))
+    try:
+        if "id_at_provider" in given and patch.id_at_provider != offer.id_at_provider:
+            move_id_at_provider(offer, patch.id_at_provider)
+        if changes:
+            from passculture.services.catalogue.offers import change_offer
+
+            change_offer(offer, changes)
+    except Exception:
+        if replaced:
+            from passculture.services.partners import images
+
+            images.remove(changes["image_key"], changes["thumb_key"])
+        raise
+    if replaced:
+        from passculture.services.partners import images
+
+        images.remove(*replaced)
     return offer
 
 
@@ -398,7 +437,9 @@ def update_event(credentials: Credentials, event_id: str, patch: Any, source_ip:
         changes["duration_minutes"] = patch.event_duration
     if "enable_double_bookings" in given:
         changes["is_duo"] = bool(patch.enable_double_bookings)
-    if "publication_datetime" in given and "is_active" not in given:
-        changes["is_active"] = patch.publication_datetime is not None
+    if "publication_datetime" in given:
+        changes["publish_at"] = publish_at(patch.publication_datetime)
+        if "is_active" not in given:
+            changes["is_active"] = patch.publication_datetime is not None
     edit(call, offer, patch, changes)
     return view(offer)
