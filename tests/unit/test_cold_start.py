@@ -60,6 +60,36 @@ def test_what_a_cold_read_route_runs_imports_no_pydantic(module):
     assert not [m for m in loaded if m.split(".", 1)[0] in ("pydantic", "pydantic_core")], module
 
 
+# notify's first record sends two emails: their modules write the message without email.policy's header
+# parser and registry, which email.mime and any policy but compat32 import.
+EMAIL_SENDERS = (
+    "passculture.adapters.email",
+    "passculture.services.notifications.booking_emails",
+    "passculture.services.notifications.failed_mails",
+    "passculture.services.notifications.partner_messages",
+)
+HEAVY_EMAIL_MODULES = ("email.policy", "email.headerregistry", "email._header_value_parser", "email.mime")
+
+
+@pytest.mark.parametrize("module", EMAIL_SENDERS)
+def test_what_sends_an_email_imports_no_email_policy_or_mime(module):
+    loaded = modules_after_importing(module)
+    assert not [m for m in loaded if m.startswith(HEAVY_EMAIL_MODULES)], module
+
+
+def test_building_an_email_loads_no_email_policy_or_mime():
+    probe = (
+        "import json, sys\n"
+        "from passculture.adapters.email import build_message\n"
+        "build_message('no-reply@passculture.local', [('Jeanne \u00e9', 'a@b.org')], 'Sujet \u00e9', 'Corps')\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not [m for m in json.loads(done.stdout) if m.startswith(HEAVY_EMAIL_MODULES)]
+
+
 _QUERY_PROBE = """
 import json, sys
 from chalice.test import Client
