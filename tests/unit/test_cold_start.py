@@ -43,6 +43,7 @@ COLD_READS = (
     "passculture.services.accounts.admin",
     "passculture.services.accounts.signup",
     "passculture.services.booking.bookings",
+    "passculture.services.booking.views",
     "passculture.services.catalogue.offers",
     "passculture.services.countermarks.transactions",
     "passculture.services.partners.providers",
@@ -58,6 +59,26 @@ COLD_READS = (
 def test_what_a_cold_read_route_runs_imports_no_pydantic(module):
     loaded = modules_after_importing(module)
     assert not [m for m in loaded if m.split(".", 1)[0] in ("pydantic", "pydantic_core")], module
+
+
+# GET /bookings lists a booker's bookings: none of what booking, cancelling or publishing needs.
+BOOKING_MACHINERY = (
+    "passculture.services.booking.bookings",
+    "passculture.services.booking.cancellation",
+    "passculture.services.booking.places",
+    "passculture.services.booking.ticketing",
+    "passculture.services.booking.wallets",
+    "passculture.services.catalogue",
+    "passculture.services.jobs",
+    "passculture.services.territories",
+    "passculture.rules.geo",
+)
+
+
+def test_listing_a_bookers_bookings_imports_no_booking_machinery():
+    loaded = modules_after_importing("passculture.services.booking.views")
+    assert "passculture.models.bookings" in loaded
+    assert not [m for m in loaded if m.startswith(BOOKING_MACHINERY)]
 
 
 # notify's first record sends two emails: their modules write the message without email.policy's header
