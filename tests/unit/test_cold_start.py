@@ -81,6 +81,18 @@ def test_listing_a_bookers_bookings_imports_no_booking_machinery():
     assert not [m for m in loaded if m.startswith(BOOKING_MACHINERY)]
 
 
+def test_listing_a_structures_offers_imports_neither_the_publication_rule_nor_the_venue_service():
+    loaded = modules_after_importing("passculture.services.catalogue.offers")
+    assert "passculture.models.offers" in loaded
+    heavy = (
+        "passculture.services.catalogue.publication",
+        "passculture.services.catalogue.venues",
+        "passculture.services.jobs",
+        "passculture.rules.geo",
+    )
+    assert not [m for m in loaded if m.startswith(heavy)]
+
+
 # notify's first record sends two emails: their modules write the message without email.policy's header
 # parser and registry, which email.mime and any policy but compat32 import.
 EMAIL_SENDERS = (
