@@ -43,7 +43,9 @@ _first_pending = True
 def first_invocation() -> Iterator[None]:
     """The container's first invocation without a full collection; then the loaded code frozen (once).
 
-    Any later invocation, or one that runs beside the first (threads), runs as usual.
+    Later invocations run with the usual thresholds; one running beside the first (threads: the thresholds
+    are the process's) shares its deferral until the first ends. A threshold someone else changed
+    meanwhile (an import's ``collector_held``) is left as they set it.
     """
     global _first_pending
     with _first_lock:
