@@ -117,7 +117,7 @@ def make_blueprint() -> Blueprint:
         Cancelled and used ones included, each with its `status`.
         """
         from passculture.presenters.bookings import booking_page
-        from passculture.services.booking.bookings import my_bookings
+        from passculture.services.booking.views import my_bookings
 
         # The presenter's body (what BookingPage validates), without pydantic: a cold read route.
         return booking_page(*my_bookings(req.principal.user_id, req.query.limit, req.query.cursor))

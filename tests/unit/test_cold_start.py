@@ -43,6 +43,7 @@ COLD_READS = (
     "passculture.services.accounts.admin",
     "passculture.services.accounts.signup",
     "passculture.services.booking.bookings",
+    "passculture.services.booking.views",
     "passculture.services.catalogue.offers",
     "passculture.services.countermarks.transactions",
     "passculture.services.partners.providers",
@@ -58,6 +59,68 @@ COLD_READS = (
 def test_what_a_cold_read_route_runs_imports_no_pydantic(module):
     loaded = modules_after_importing(module)
     assert not [m for m in loaded if m.split(".", 1)[0] in ("pydantic", "pydantic_core")], module
+
+
+# GET /bookings lists a booker's bookings: none of what booking, cancelling or publishing needs.
+BOOKING_MACHINERY = (
+    "passculture.services.booking.bookings",
+    "passculture.services.booking.cancellation",
+    "passculture.services.booking.places",
+    "passculture.services.booking.ticketing",
+    "passculture.services.booking.wallets",
+    "passculture.services.catalogue",
+    "passculture.services.jobs",
+    "passculture.services.territories",
+    "passculture.rules.geo",
+)
+
+
+def test_listing_a_bookers_bookings_imports_no_booking_machinery():
+    loaded = modules_after_importing("passculture.services.booking.views")
+    assert "passculture.models.bookings" in loaded
+    assert not [m for m in loaded if m.startswith(BOOKING_MACHINERY)]
+
+
+def test_listing_a_structures_offers_imports_neither_the_publication_rule_nor_the_venue_service():
+    loaded = modules_after_importing("passculture.services.catalogue.offers")
+    assert "passculture.models.offers" in loaded
+    heavy = (
+        "passculture.services.catalogue.publication",
+        "passculture.services.catalogue.venues",
+        "passculture.services.jobs",
+        "passculture.rules.geo",
+    )
+    assert not [m for m in loaded if m.startswith(heavy)]
+
+
+# notify's first record sends two emails: their modules write the message without email.policy's header
+# parser and registry, which email.mime and any policy but compat32 import.
+EMAIL_SENDERS = (
+    "passculture.adapters.email",
+    "passculture.services.notifications.booking_emails",
+    "passculture.services.notifications.failed_mails",
+    "passculture.services.notifications.partner_messages",
+)
+HEAVY_EMAIL_MODULES = ("email.policy", "email.headerregistry", "email._header_value_parser", "email.mime")
+
+
+@pytest.mark.parametrize("module", EMAIL_SENDERS)
+def test_what_sends_an_email_imports_no_email_policy_or_mime(module):
+    loaded = modules_after_importing(module)
+    assert not [m for m in loaded if m.startswith(HEAVY_EMAIL_MODULES)], module
+
+
+def test_building_an_email_loads_no_email_policy_or_mime():
+    probe = (
+        "import json, sys\n"
+        "from passculture.adapters.email import build_message\n"
+        "build_message('no-reply@passculture.local', [('Jeanne \u00e9', 'a@b.org')], 'Sujet \u00e9', 'Corps')\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert not [m for m in json.loads(done.stdout) if m.startswith(HEAVY_EMAIL_MODULES)]
 
 
 _QUERY_PROBE = """
@@ -96,3 +159,54 @@ def test_a_well_formed_query_is_read_without_pydantic(ref, query):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, False]
+
+
+_COLLECTOR_PROBE = """
+import gc, json
+from passculture.web.entry import make_handler
+
+class App:
+    app_name = "probe"
+    routes = {}
+
+seen = []
+
+def on_schedule(event, context):
+    seen.append({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()})
+    if len(seen) == 1:
+        young = lambda: sum(s["collected"] for s in gc.get_stats()[:2])
+        start = young()
+        for _ in range(5000):  # cycles made during the first invocation: young collections still reclaim them
+            a = []
+            a.append(a)
+        del a
+        seen[-1]["young_collected"] = young() - start
+        seen[-1]["full_collections"] = gc.get_stats()[2]["collections"]
+    return {}
+
+before = gc.get_threshold()
+handler = make_handler(App(), schedule=on_schedule)
+handler({"source": "aws.events"}, None)
+after_first = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
+handler({"source": "aws.events"}, None)
+print(json.dumps({"before": before, "seen": seen, "after_first": after_first, "after": gc.get_threshold()}))
+"""
+
+
+def test_the_first_invocation_defers_full_collections_then_freezes_the_loaded_code():
+    """A cold container's first request pays no full collection of the code it loads (20 ms of nothing collected)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", _COLLECTOR_PROBE], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    young, middle, full = out["before"]
+    first, second = out["seen"]
+    assert first["threshold"][:2] == [young, middle] and first["threshold"][2] >= 1000 * full
+    assert first["young_collected"] >= 4000  # young collections still run, on their own
+    assert first["full_collections"] == 0
+    assert out["after_first"]["threshold"] == [young, middle, full]  # put back as soon as the first one ends
+    assert out["after_first"]["frozen"] > 10_000  # what the first invocation loaded is never scanned again
+    assert second["threshold"] == [young, middle, full]
+    assert out["after"] == [young, middle, full]

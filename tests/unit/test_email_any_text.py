@@ -102,6 +102,50 @@ def test_any_text_builds_a_message_that_reads_back_as_cleaned(subject, body, nam
     assert named.display_name == " ".join(header_text(name).split())
 
 
+def mimetext_message(sender: str, to: list, subject: str, body: str, date: str, msgid: str) -> bytes:
+    """The same message written by the standard library's MIMEText under compat32 (the reference)."""
+    from email.charset import BASE64, Charset
+    from email.header import Header
+    from email.mime.text import MIMEText
+    from email.utils import formataddr
+
+    from passculture.adapters.email import SENDER_NAME, _mailbox
+    from passculture.rules.text import body_text, header_text
+
+    utf8 = Charset("utf-8")
+    utf8.body_encoding = BASE64
+    message = MIMEText(body_text(body), "plain", utf8)
+    message["From"] = formataddr((SENDER_NAME, sender))
+    message["To"] = ", ".join(_mailbox(r)[0] for r in to)
+    message["Subject"] = Header(header_text(subject), "utf-8")
+    message["Date"] = date
+    message["Message-ID"] = msgid
+    return message.as_bytes(policy=policy.compat32.clone(linesep="\r\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    subject=st.one_of(ANY_TEXT, st.text(alphabet=ALPHABET, min_size=60, max_size=300)),
+    body=st.text(alphabet=ALPHABET, max_size=400),
+    names=st.lists(ANY_TEXT, min_size=1, max_size=8),
+)
+def test_the_message_is_byte_for_byte_what_mimetext_writes(subject, body, names):
+    """Written without email.mime and email.policy (a cold container's import), the bytes are MIMEText's."""
+    from unittest import mock
+
+    from passculture.adapters import email
+
+    date, msgid = "Thu, 03 Dec 2026 06:23:39 GMT", "<1.2.3@passculture.local>"
+    to = [(name, f"r{i}@port.example") for i, name in enumerate(names)] + ["b@example.org"]
+    with (
+        mock.patch.object(email, "formatdate", return_value=date),
+        mock.patch.object(email, "make_msgid", return_value=msgid),
+    ):
+        _, raw = email.build_message("no-reply@passculture.local", to, subject, body)
+    assert raw == mimetext_message("no-reply@passculture.local", to, subject, body, date, msgid)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))
+
+
 @pytest.mark.parametrize("address", ["", "no-at-sign", "a b@example.org", "a@example.org\r\nBcc: x@evil.example"])
 def test_an_address_that_is_none_is_refused_before_ses(address):
     from passculture.adapters.email import InvalidAddress, build_message

@@ -7,18 +7,61 @@ mix of API Gateway, EventBridge schedule, DynamoDB stream, S3 and job events
 Every invocation runs in one metrics batch (``adapters.metrics``) and knows its
 request id for the logs; every event but HTTP (whose line the dispatcher writes,
 per request) gets one log line: kind, records, outcome, latency (README "Operations").
+
+A container's first invocation loads most of the code (pynamodb, botocore, the
+services: imports are lazy), hundreds of thousands of objects that live as long
+as the container. CPython's first full collection falls due during it and
+scans them all (about 20 ms on a Lambda-sized CPU, collecting nothing). So the
+first invocation runs with full collections deferred (young collections still
+reclaim its short-lived cycles), and at its end what exists is frozen
+(``gc.freeze``: never scanned again) and the thresholds put back, so later full
+collections, which then fall due at once, scan only what came after
+(``first_invocation``).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from passculture.adapters import logs, metrics
 
 EventHandler = Callable[[dict[str, Any], Any], Any]
+
+FULL_COLLECTION_DEFERRED = 1_000_000  # gen-2 threshold during the first invocation (CPython's default: 10)
+
+_first_lock = threading.Lock()
+_first_pending = True
+
+
+@contextmanager
+def first_invocation() -> Iterator[None]:
+    """The container's first invocation without a full collection; then the loaded code frozen (once).
+
+    Later invocations run with the usual thresholds; one running beside the first (threads: the thresholds
+    are the process's) shares its deferral until the first ends. A threshold someone else changed
+    meanwhile (an import's ``collector_held``) is left as they set it.
+    """
+    global _first_pending
+    with _first_lock:
+        first, _first_pending = _first_pending, False
+        if first:
+            saved = gc.get_threshold()
+            gc.set_threshold(saved[0], saved[1], max(saved[2], FULL_COLLECTION_DEFERRED))
+    try:
+        yield
+    finally:
+        if first:
+            with _first_lock:
+                gc.freeze()
+                young, middle, full = gc.get_threshold()
+                if full == max(saved[2], FULL_COLLECTION_DEFERRED):  # nobody changed it meanwhile
+                    gc.set_threshold(young, middle, saved[2])
 
 
 def event_kind(event: Any) -> str:
@@ -48,7 +91,7 @@ def make_handler(app: Any, **handlers: EventHandler) -> EventHandler:
         kind = event_kind(event)
         token = logs.REQUEST_ID.set(getattr(context, "aws_request_id", None))
         try:
-            with metrics.batch():
+            with first_invocation(), metrics.batch():
                 if kind == "http":
                     return app(event, context)
                 target = handlers.get(kind)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -66,6 +66,14 @@ from passculture.services.booking import ticketing
 from passculture.services.booking.cancellation import booking_guard_key, cancel_booking
 from passculture.services.booking.copies import PUBLISHED, copied_offer, copied_venue
 from passculture.services.booking.places import PlaceTaker
+from passculture.services.booking.views import (  # noqa: F401 (re-exported: the booking's reads live there)
+    BookingView,
+    cancellable_until,
+    my_bookings,
+    venue_of,
+    venues_by_id,
+    view_of,
+)
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of
 from passculture.services.catalogue.publication import refresh_if_places_changed
 from passculture.services.idempotency import check_idempotency_key
@@ -78,15 +86,6 @@ from passculture.vocabulary import CapKind
 MAX_ATTEMPTS = 6
 # Places left (as read before the transaction) under which a booking checks whether the stock filled up.
 NEARLY_FULL = 5
-
-
-@dataclass(frozen=True)
-class BookingView:
-    """A booking as its booker sees it: with its venue, and until when it can be cancelled."""
-
-    booking: Booking
-    venue: Venue | None
-    cancellable_until: datetime | None
 
 
 @dataclass
@@ -467,45 +466,6 @@ def _replay(user_id: str, idempotency_key: str, stock_id: str) -> BookingResult 
 
 
 # -- reading -------------------------------------------------------------------
-
-
-def cancellable_until(booking: Booking, begins_at: datetime | None = None) -> datetime | None:
-    """Events: the deadline before the start; things and withdrawn dates (None): any time before use."""
-    begins_at = begins_at if begins_at is not None else booking.begins_at
-    if begins_at is None or booking.date_withdrawn_at is not None:
-        # A date the venue's agenda withdrew: its holder may get the credit back until the door.
-        return None
-    return begins_at - timedelta(hours=get_settings().cancellation_deadline_hours)
-
-
-def view_of(booking: Booking, venue: Venue | None) -> BookingView:
-    """The booking, its venue, and its cancellation deadline while it can still be cancelled."""
-    return BookingView(booking, venue, cancellable_until(booking) if booking.status == "booked" else None)
-
-
-def venues_by_id(venue_ids: set[str]) -> dict[str, Venue]:
-    """The venues, in one BatchGetItem per 100."""
-    if not venue_ids:
-        return {}
-    return {venue.id: venue for venue in Venue.batch_get(sorted(venue_ids))}
-
-
-def venue_of(venue_id: str) -> Venue | None:
-    try:
-        return Venue.get(venue_id)
-    except Venue.DoesNotExist:
-        return None
-
-
-def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[BookingView], str | None]:
-    """The user's bookings, newest first, with their venues (one Query, one BatchGetItem)."""
-    from passculture.services.pagination import paginate
-
-    bookings, next_cursor = paginate(
-        partial(Booking.user_index.query, user_id, scan_index_forward=False), limit, cursor
-    )
-    venues = venues_by_id({b.venue_id for b in bookings})
-    return [view_of(b, venues.get(b.venue_id)) for b in bookings], next_cursor
 
 
 # -- cancelling ----------------------------------------------------------------

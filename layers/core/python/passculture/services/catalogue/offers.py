@@ -8,6 +8,10 @@ Lists: ``venueId`` or ``siren`` picks one index; with neither, a pro gets the
 offers of every structure they belong to, structure after structure (by SIREN),
 newest first within each, behind one cursor; the team must name a structure, a
 venue or a ``status`` (the status index).
+
+A structure's list (``GET /offers?siren=``, a cold read route) needs neither the
+publication rule nor the venue service: both are imported by the functions that
+use them (``tests/unit/test_cold_start.py``).
 """
 
 from __future__ import annotations
@@ -19,14 +23,13 @@ from typing import TYPE_CHECKING, Any
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.base import new_id, utcnow
 from passculture.models.offers import Offer
-from passculture.models.stocks import Stock
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
-from passculture.services.catalogue.publication import live_stocks, offer_status, refresh_offer
-from passculture.services.catalogue.venues import location_of, open_offerer, venue_for
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
 
 if TYPE_CHECKING:
+    from passculture.models.stocks import Stock
+
     # Annotations only: pydantic stays out of a cold read (the query may be passculture.web.queries.Values).
     from passculture.schemas.offers import OfferIn, OfferPatch, OfferQuery
 
@@ -65,6 +68,8 @@ def offer_for(principal: Principal, offer_id: str) -> Offer:
 
 def create_offer(principal: Principal, data: OfferIn) -> OfferView:
     """A new offer on one of the caller's venues; ``pending`` until its structure is validated."""
+    from passculture.services.catalogue.venues import open_offerer, venue_for
+
     venue = venue_for(principal, data.venue_id, field="venueId")
     errors = channel_errors(data.category, bool(venue.is_virtual), data.url)
     if errors:
@@ -92,6 +97,9 @@ def build_offer(venue: Any, offerer_status: str, **fields: Any) -> Offer:
     The one shape of a new offer, for the pro routes and the partner API alike
     (the channel rules checked by the caller: ``channel_errors``).
     """
+    from passculture.services.catalogue.publication import offer_status
+    from passculture.services.catalogue.venues import location_of
+
     fields.setdefault("is_active", True)
     offer = Offer(
         new_id(),
@@ -126,6 +134,8 @@ def change_offer(offer: Offer, changes: dict[str, Any], extra: list[Any] | None 
 
     The caller has checked who may and the channel rules; ``extra`` are more update actions.
     """
+    from passculture.services.catalogue.publication import refresh_offer
+
     actions: list[Any] = list(extra or [])
     for name in sorted(changes):
         value = changes[name]
@@ -137,6 +147,8 @@ def change_offer(offer: Offer, changes: dict[str, Any], extra: list[Any] | None 
 
 def deactivate_offer(principal: Principal, offer_id: str) -> Offer:
     """Takes the offer out of the app for good; its bookings and history stay as they are."""
+    from passculture.services.catalogue.publication import refresh_offer
+
     offer = offer_for(principal, offer_id)
     if not offer.is_active and offer.status == "inactive":
         return offer
@@ -163,6 +175,8 @@ def list_offers(principal: Principal, query: OfferQuery) -> tuple[list[OfferView
 def _offers_page(principal: Principal, query: OfferQuery) -> tuple[list[Offer], str | None]:
     newest_first = {"scan_index_forward": False, "filter_condition": _filters(query)}
     if query.venue_id is not None:
+        from passculture.services.catalogue.venues import venue_for
+
         venue = venue_for(principal, query.venue_id, field="venueId")
         if query.siren is not None and query.siren != venue.siren:
             return [], None
@@ -237,6 +251,8 @@ def view_of(offer: Offer, stocks: list[Stock] | None = None) -> OfferView:
 
 
 def offer_with_stocks(principal: Principal, offer_id: str) -> OfferView:
+    from passculture.services.catalogue.publication import live_stocks
+
     offer = offer_for(principal, offer_id)
     return view_of(offer, live_stocks(offer.id))
 
@@ -248,5 +264,7 @@ def stocks_of(principal: Principal, offer_id: str) -> list[Stock]:
 
 def offer_and_stocks(principal: Principal, offer_id: str) -> tuple[Offer, list[Stock]]:
     """``stocks_of`` with the offer (its price categories, which the stocks show)."""
+    from passculture.services.catalogue.publication import live_stocks
+
     offer = offer_for(principal, offer_id)
     return offer, sorted_stocks(live_stocks(offer.id))
