@@ -263,12 +263,14 @@ def test_the_partner_creates_its_event_and_dates_a_young_user_books_and_the_part
     assert (message["offer_id"], message["stock_id"], message["venue_id"]) == (event_id, balcony["id"], venue["id"])
     assert (message["offer_name"], message["offer_price"]) == ("Les Fourberies de Scapin", 1500)
     assert (message["price_category_id"], message["stock_id_at_provider"]) == (categories["Balcon"], "scapin-balc")
+    assert (message["price_category_label"], message["price_category_id_at_provider"]) == ("Balcon", "balc")
+    assert message["offer_id_at_provider"] == "scapin"
 
     # It validates the countermark (the date is within 48 hours: the booker's period is over at once).
     checked = local_server.get(f"/public/bookings/v1/token/{token}", headers=provider)
     assert checked.status_code == 200, checked.text
     assert (checked.json()["stockId"], checked.json()["price"]) == (balcony["id"], 1500)
-    assert checked.json()["priceCategoryId"] == categories["Balcon"]
+    assert (checked.json()["priceCategoryId"], checked.json()["priceCategoryLabel"]) == (categories["Balcon"], "Balcon")
     assert local_server.patch(f"/public/bookings/v1/use/token/{token}", headers=provider).status_code == 204
     listed = local_server.get(f"/public/offers/v1/events/{event_id}/dates?idsAtProvider=scapin-balc", headers=provider)
     [shown] = listed.json()["dates"]
