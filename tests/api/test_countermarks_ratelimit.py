@@ -214,6 +214,34 @@ def test_basic_wrong_passwords_across_emails_spend_the_sign_in_source_limit(hand
     assert signin(accounts, member.email, ip="198.51.100.21") == 200
 
 
+def test_a_disabled_members_token_spends_its_addresss_allowance(handler):
+    from passculture.models.users import User
+
+    _, member, token = structure()
+    User(member.id).update(actions=[User.is_active.set(False)])
+    statuses = [check(handler, token, auth(member), ip="192.0.2.30")[0] for _ in range(SOURCE_LIMIT + 1)]
+    assert statuses == [401] * SOURCE_LIMIT + [429]
+    assert check(handler, token, auth(member), ip="192.0.2.31")[0] == 401  # another address: its own allowance
+
+
+def test_wrong_basic_passwords_spend_the_countermark_allowance_of_their_address(handler, monkeypatch):
+    # The sign-in counters roomy: what refuses is the countermark API's own allowance of the address.
+    roomy = dataclasses.replace(
+        countermarks.get_settings(),
+        countermark_source_failures=2,
+        signin_limit_per_window=50,
+        signin_email_limit_per_window=50,
+        signin_source_limit_per_window=50,
+    )
+    monkeypatch.setattr(countermarks, "get_settings", lambda: roomy)
+    monkeypatch.setattr(signin_service, "get_settings", lambda: roomy)
+    key, _, token = structure()
+    ip = "198.51.100.40"
+    assert [check(handler, token, basic_auth(f"nobody{n}@example.org"), ip=ip)[0] for n in range(2)] == [401, 401]
+    assert check(handler, token, basic_auth("nobody9@example.org"), ip=ip)[0] == 429
+    assert check(handler, token, bearer(f"{key}x"), ip=ip)[0] == 429  # the same allowance, whatever comes next
+
+
 def test_a_basic_callers_code_guesses_are_not_password_tries(handler, monkeypatch):
     roomy = dataclasses.replace(
         countermarks.get_settings(),
