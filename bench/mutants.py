@@ -60,10 +60,14 @@ MODULES = {
         frozenset({"require_can_book", "check_stock", "stock_condition", "_book", "_commit", "cancel_my_booking"}),
         (
             "tests/unit/test_stock_boundaries.py",
+            "tests/unit/test_booking_feed_follow.py",
             "tests/api/test_bookings.py",
             "tests/api/test_bookings_mine.py",
+            "tests/api/test_bookings_round_trips.py",
             "tests/unit/test_wallet_boundaries.py",
             "tests/concurrency/test_booking_stock_races.py",
+            "tests/concurrency/test_request_tokens.py",
+            "tests/concurrency/test_booking_concurrency.py",
         ),
         first=(
             "test_a_young_user_books_and_gets_a_countermark",
@@ -84,6 +88,9 @@ MODULES = {
             "test_a_quantity_lowered_to_what_is_booked_meanwhile_is_sold_out",
             "test_an_unlimited_stock_limited_to_what_is_booked_meanwhile_is_sold_out",
             "test_a_date_moved_meanwhile_is_booked_on_the_new_date_never_the_old_one",
+            "test_a_booking_checks_the_feed_when_it_leaves_five_places_or_fewer",
+            "test_a_cancellation_reads_one_batch_then_commits_beside_the_stock_and_venue",
+            "test_an_offer_deactivated_meanwhile_is_not_booked",
         ),
     ),
     "wallets": Module(

@@ -147,3 +147,18 @@ def test_a_stock_made_before_copies_is_booked_as_before(client, venue, young):
     assert calls == {"BatchGetItem": 1, "Query": 1, "GetItem": 3, "TransactWriteItems": 1}
     assert answer.json_body["booking"]["venue"]["address"] == venue.address
     assert Booking.get(answer.json_body["token"]).venue_name == venue.name
+
+
+def test_in_the_free_only_phase_a_priced_stock_made_before_copies_is_not_bookable(client, venue, young, monkeypatch):
+    from passculture.config import get_settings
+
+    stock = make_stock(make_offer(venue), price_cents=700)  # read through its offer, as before copies
+    free = make_stock(make_offer(venue), price_cents=0)
+    monkeypatch.setenv("FREE_OFFERS_ONLY", "true")
+    get_settings.cache_clear()
+    try:
+        assert post_booking(client, young, stock.id).status_code == 404
+        assert post_booking(client, young, free.id).status_code == 201
+    finally:
+        monkeypatch.delenv("FREE_OFFERS_ONLY")
+        get_settings.cache_clear()

@@ -118,3 +118,19 @@ def test_a_date_moved_meanwhile_is_booked_on_the_new_date_never_the_old_one(scen
     assert stored.begins_at == new
     assert Stock.get(stock.id, consistent_read=True).booked == 1
     assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 48_500
+
+
+def test_an_offer_deactivated_meanwhile_is_not_booked(scene, monkeypatch):
+    from passculture.services.catalogue.offers import deactivate_offer
+
+    offer, pro, young = scene
+    stock = make_stock(offer, quantity=10, price_cents=1_500, copied=True)  # booked from its copy of the offer
+    publish(offer)
+
+    deactivate = partial(deactivate_offer, pro, offer.id)
+    with before_next_commit(monkeypatch, deactivate) as ran, pytest.raises(NotFound) as err:
+        book(booker(young), stock.id, 1)
+
+    assert ran
+    assert err.value.errors == {"stockId": ["No such stock"]}
+    assert_nothing_booked(stock, young, booked=0)
