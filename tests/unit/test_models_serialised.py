@@ -76,3 +76,39 @@ def test_a_missing_required_attribute_is_refused_like_pynamodb():
     with pytest.raises(AttributeNullError) as ours:
         serialised([stock])
     assert str(ours.value) == str(pynamodb_error.value)
+
+
+def test_new_item_makes_the_item_the_constructor_makes():
+    from passculture.models.base import new_item
+
+    values = {
+        "offer_id": "o1",
+        "begins_key": START.isoformat(),
+        "begins_at": START,
+        "price_cents": 1500,
+        "quantity": None,
+        "booking_limit_at": START - timedelta(days=1),
+        "external_id": "uid|20270301T180000Z",
+        "offer_copy": {"name": "Concert", "is_duo": False, "public_id": 12},
+        "created_at": START,
+    }
+    built, made = Stock("s1", **values), new_item(Stock, id="s1", **values)
+    assert type(made) is Stock and made.serialize() == built.serialize()
+    assert serialised([made]) == [built.serialize()]
+    # Defaults for new items are set as the constructor sets them; attributes read through the descriptors.
+    assert made.booked == built.booked == 0 and made.is_deleted is built.is_deleted is False
+    assert made.offer_copy.as_dict() == built.offer_copy.as_dict() and made.quantity is None
+    with pytest.raises(ValueError, match="nope"):
+        new_item(Stock, id="s2", nope=1)
+
+
+def test_copies_shared_by_new_items_serialise_as_each_item_alone():
+    from passculture.models.base import assign_shared, new_item
+
+    stocks = [new_item(Stock, id=f"s{n}", offer_id="o1", begins_key="thing", created_at=START) for n in range(3)]
+    assign_shared(stocks, offer_copy={"name": "Concert"}, venue_copy={"city": "Montreuil"}, siren="123456789")
+    alone = Stock("s0", offer_id="o1", begins_key="thing", created_at=START, siren="123456789")
+    alone.offer_copy, alone.venue_copy = {"name": "Concert"}, {"city": "Montreuil"}
+    assert stocks[0].offer_copy is stocks[2].offer_copy  # one map for all
+    assert serialised(stocks)[0] == alone.serialize()
+    assert [s.serialize() for s in stocks] == serialised(stocks)

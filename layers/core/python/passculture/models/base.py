@@ -240,6 +240,77 @@ class Transaction:
         return {}
 
 
+# -- many new items at once (an agenda import's BatchWriteItem) -----------------------
+
+_NEW_PLANS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
+
+
+def _new_plan(model_cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """(attributes by python name, (name, default) of those with a default) of ``model_cls``, read once."""
+    plan = _NEW_PLANS.get(model_cls)
+    if plan is None:
+        attributes = model_cls.get_attributes()  # type: ignore[attr-defined]
+        if model_cls._get_discriminator_attribute() is not None:  # type: ignore[attr-defined]
+            raise TypeError(f"{model_cls.__name__} has a discriminator: build it with its constructor")
+        defaults = []
+        for name, attr in attributes.items():
+            default = attr.default_for_new if attr.default_for_new is not None else attr.default
+            if default is not None:
+                defaults.append((name, default))
+        plan = _NEW_PLANS[model_cls] = (attributes, defaults)
+    return plan
+
+
+def new_item(model_cls: type, **values: Any) -> Any:
+    """``model_cls(**values)`` (a new item: defaults for new items, raw maps from dicts), made quicker for many.
+
+    pynamodb's constructor sets each default and each value through its
+    attribute's descriptor; here the attribute values are filled in directly,
+    which is what those descriptors store (the python name as key). A dict for
+    a ``MapAttribute`` becomes a map as pynamodb makes it; a map already made is
+    kept as it is, so the items of one import may share one copy (never change it
+    in place: ``stamp`` and ``publication`` assign new values). Unknown names
+    are refused as the constructor refuses them. ``tests/unit/test_models_serialised.py``
+    holds the items equal to the constructor's.
+    """
+    from collections.abc import Mapping
+
+    from pynamodb.attributes import MapAttribute
+
+    attributes, defaults = _new_plan(model_cls)
+    item = model_cls.__new__(model_cls)
+    kept: dict[str, Any] = {}
+    for name, default in defaults:
+        value = default() if callable(default) else default
+        if value is not None:
+            kept[name] = value
+    for name, value in values.items():
+        attr = attributes.get(name)
+        if attr is None:
+            raise ValueError(f"Attribute {name} specified does not exist")
+        if isinstance(attr, MapAttribute) and isinstance(value, Mapping) and not isinstance(value, MapAttribute):
+            value = type(attr)(**value)
+        kept[name] = value
+    item.attribute_values = kept
+    return item
+
+
+def assign_shared(items: list[Any], **values: Any) -> None:
+    """``setattr(item, name, value)`` on each of ``items`` (new items of one model), each value converted once.
+
+    A dict for a map attribute becomes one map, shared by every item: the copies
+    a new import's stocks carry of their offer. Never change such a map in place.
+    """
+    if not items:
+        return
+    first = items[0]
+    for name, value in values.items():
+        setattr(first, name, value)
+    converted = {name: first.attribute_values[name] for name in values}
+    for item in items[1:]:
+        item.attribute_values.update(converted)
+
+
 # -- many items serialised at once (an agenda import's BatchWriteItem) -----------------
 
 _SERIALISE_PLANS: dict[type, list[tuple[str, str, str, Any, str, bool]]] = {}
@@ -268,7 +339,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
     checks; here each model's attributes are listed once, plain strings, numbers
     and booleans are converted in line, and a time seen before (an import's
     ``created_at``, a start shared by many dates) is formatted once. Lists, maps
-    and any other attribute type go through pynamodb's own ``serialize``.
+    and any other attribute type go through pynamodb's own ``serialize``; a map
+    shared by several items (``new_item``'s copies) is serialised once.
     ``tests/unit/test_models_serialised.py`` holds it equal to pynamodb's.
     """
     import json
@@ -277,6 +349,7 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
     from pynamodb.exceptions import AttributeNullError
 
     times: dict[datetime, str] = {}
+    shared: dict[tuple[str, int], Any] = {}  # (name, id of a map alive in ``items``) -> its serialised form
     out = []
     for item in items:
         values = item.attribute_values
@@ -297,6 +370,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
                 serialised_value = times.get(value)
                 if serialised_value is None:
                     serialised_value = times[value] = attr.serialize(value)
+            elif (serialised_value := shared.get((name, id(value)))) is not None:
+                pass
             else:
                 if isinstance(value, MapAttribute) and not value.validate(null_check=True):
                     raise ValueError(f"Attribute '{name}' is not correctly typed")
@@ -312,6 +387,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
                     if not nullable:
                         raise AttributeNullError(name)
                     continue
+                if isinstance(value, MapAttribute):
+                    shared[name, id(value)] = serialised_value
             raw[attr_name] = {attr_type: serialised_value}
         out.append(raw)
     return out
