@@ -311,6 +311,45 @@ def assign_shared(items: list[Any], **values: Any) -> None:
         item.attribute_values.update(converted)
 
 
+BATCH_WRITE_LIMIT = 25  # items in one BatchWriteItem (DynamoDB's limit)
+
+
+def batch_put(model_cls: Any, raw: list[dict[str, Any]]) -> None:
+    """One ``BatchWriteItem`` of ``raw`` items (``serialised``, at most 25) into ``model_cls``'s table.
+
+    What DynamoDB leaves unprocessed is sent again after a ``backoff``, at most
+    ``max_retry_attempts`` calls in all (then ``PutError``, as pynamodb's
+    ``batch_write``); a failed call is a ``PutError`` too. The items go as they
+    are (``adapters.aws.plain_request_items``: no second walk by botocore). Safe
+    from several threads at once (the client is shared and thread-safe).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.constants import BATCH_WRITE_ITEM
+    from pynamodb.exceptions import PutError
+
+    from passculture.adapters.aws import plain_request_items
+
+    if len(raw) > BATCH_WRITE_LIMIT:
+        raise ValueError(f"DynamoDB allows at most {BATCH_WRITE_LIMIT} writes in one BatchWriteItem")
+    connection = model_cls._get_connection().connection
+    table = model_cls.Meta.table_name
+    puts = raw
+    for attempt in range(model_cls.Meta.max_retry_attempts):
+        if attempt:
+            backoff(attempt - 1)
+        request = {table: [{"PutRequest": {"Item": item}} for item in puts]}
+        try:
+            with plain_request_items(request):
+                data = connection.dispatch(BATCH_WRITE_ITEM, {"RequestItems": request}) or {}
+        except (BotoCoreError, ClientError) as exc:
+            raise PutError(f"Failed to batch write items: {exc}", exc) from exc
+        unprocessed = (data.get("UnprocessedItems") or {}).get(table)
+        if not unprocessed:
+            return
+        puts = [request["PutRequest"]["Item"] for request in unprocessed]
+    raise PutError("Failed to batch write items: max_retry_attempts exceeded")
+
+
 # -- many items serialised at once (an agenda import's BatchWriteItem) -----------------
 
 _SERIALISE_PLANS: dict[type, list[tuple[str, str, str, Any, str, bool]]] = {}

@@ -16,9 +16,10 @@
   is theirs). New offers and stocks are written with BatchWriteItem (25 a
   call), stocks first and the offer last, so an import cut in the middle is
   finished by the next one; a changed offer is one UpdateItem. The new events'
-  batches are written by one background thread (``background.BatchWriter``)
-  while the next ones are mapped; a failed batch stops the later ones and fails
-  the import, as a failed call in line would.
+  batches are written by a few background threads (``background.BatchWriter``:
+  one event group of 25 offers, dates first, per thread, several at once) while
+  the next ones are mapped; a failed batch stops its group and every group not
+  yet started, and fails the import, as a failed call in line would.
 - **Checks**: an imported offer passes the API's checks (a title the name rule
   accepts, a category allowed on a physical venue, dates within
   ``MAX_EVENT_DAYS_AHEAD``); what fails is in ``lastReport.rejected`` with its
@@ -485,34 +486,15 @@ def _write_group(group: tuple[list[Stock], list[Offer]]) -> None:
         put_items(Offer, offers)
 
 
-BATCH_WRITE_LIMIT = 25  # items in one BatchWriteItem (DynamoDB's limit)
-
-
 def put_items(model: Any, items: list[Any]) -> None:
-    """``items`` (of ``model``) written with BatchWriteItem, 25 a call, in order; what DynamoDB left unprocessed is
-    sent again after a pause, at most ``max_retry_attempts`` times (then ``PutError``, as pynamodb's batch_write).
-
-    The items are serialised by ``models.base.serialised`` (the maps pynamodb would send, made quicker).
-    """
-    from pynamodb.exceptions import PutError
-
-    from passculture.models.base import backoff, serialised
+    """``items`` (of ``model``) written with BatchWriteItem, 25 a call, in order (``models.base.batch_put``: what
+    DynamoDB left unprocessed is sent again, a failure is a ``PutError``); serialised by ``models.base.serialised``
+    (the maps pynamodb would send, made quicker)."""
+    from passculture.models.base import BATCH_WRITE_LIMIT, batch_put, serialised
 
     raw = serialised(items)
-    connection = model._get_connection()
-    table = model.Meta.table_name
     for first in range(0, len(raw), BATCH_WRITE_LIMIT):
-        puts = raw[first : first + BATCH_WRITE_LIMIT]
-        for attempt in range(model.Meta.max_retry_attempts):
-            if attempt:
-                backoff(attempt - 1)
-            data = connection.batch_write_item(put_items=puts) or {}
-            unprocessed = (data.get("UnprocessedItems") or {}).get(table)
-            if not unprocessed:
-                break
-            puts = [request["PutRequest"]["Item"] for request in unprocessed]
-        else:
-            raise PutError("Failed to batch write items: max_retry_attempts exceeded")
+        batch_put(model, raw[first : first + BATCH_WRITE_LIMIT])
 
 
 # -- the link's outcome --------------------------------------------------------------
