@@ -129,8 +129,9 @@ TWIN_READ_TIMEOUT = 120
 
 
 @contextmanager
-def twin_process() -> Iterator[str]:
-    """moto's server in a child process on 127.0.0.1, this process's clients pointed at it; yields its URL."""
+def twin_process(command: list[str] | None = None) -> Iterator[str]:
+    """A store in a child process on 127.0.0.1 (moto's server, or ``command``'s, which prints its URL), this
+    process's clients pointed at it; yields its URL."""
     import os
     import subprocess
     import sys
@@ -140,12 +141,13 @@ def twin_process() -> Iterator[str]:
 
     models = list(all_models())
     timeouts = [model.Meta.read_timeout_seconds for model in models]
-    child = subprocess.Popen([sys.executable, "-c", _TWIN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    argv = [sys.executable, *(command or ["-c", _TWIN])]
+    child = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert child.stdout is not None
         url = child.stdout.readline().strip()
         if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"the twin did not start: {url!r}")
+            raise RuntimeError(f"the store did not start: {url!r}")
         os.environ["AWS_ENDPOINT_URL"] = url
         forget_clients()
         for model in models:  # a loaded machine slows the twin past the 5 s read timeout: speed, not timeouts, here
@@ -164,14 +166,23 @@ def twin_process() -> Iterator[str]:
             child.kill()
 
 
-def _import_on_twin(data: bytes, now: datetime) -> dict[str, Any]:
-    """The first import and a re-sync of ``data`` against the twin in its own process, in wall time."""
+def modelled_store_command(scale: float = 1.0) -> list[str]:
+    """``bench.modelled_store`` owning the offers and stocks tables (the import's items)."""
+    from passculture.config import get_settings
+
+    settings = get_settings()
+    tables = [settings.table_name("offers"), settings.table_name("stocks")]
+    return ["-m", "bench.modelled_store", f"--latency-scale={scale}", *tables]
+
+
+def _import_on_twin(data: bytes, now: datetime, command: list[str] | None = None) -> dict[str, Any]:
+    """The first import and a re-sync of ``data`` against a store in its own process, in wall time."""
     from infra.invocation import InProcessInvoker
     from passculture.adapters.invocations import install
 
     previous = install(InProcessInvoker(deferred=True))  # the images are not fetched: no network here
     try:
-        with twin_process():
+        with twin_process(command):
             return _measure_on_twin(data, now)
     finally:
         install(previous)
@@ -197,7 +208,16 @@ def _measure_on_twin(data: bytes, now: datetime) -> dict[str, Any]:
     return {"wall_s": wall_s, "cpu_s": cpu_s, "resync_s": resync_s, "calls": dict(calls), "report": first.report}
 
 
-def run_agenda_import(events: int = 5000, *, twin: bool = True) -> dict[str, Any]:
+def _icalendar_times(data: bytes) -> tuple[float, float]:
+    """icalendar's ``Calendar.from_ical`` of ``data``: (wall, CPU) seconds."""
+    from icalendar import Calendar
+
+    started, cpu = time.perf_counter(), time.process_time()
+    Calendar.from_ical(data)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def run_agenda_import(events: int = 5000, *, twin: bool = True, modelled: bool = True) -> dict[str, Any]:
     from icalendar import Calendar
     from moto import mock_aws
 
@@ -255,14 +275,18 @@ def run_agenda_import(events: int = 5000, *, twin: bool = True) -> dict[str, Any
                 stored = Offer.count() + Stock.count()  # bench only: what the first import left in the tables
             finally:
                 install(previous)
+        on_model = None
+        if modelled:
+            # icalendar's parse just before, in wall and CPU time: the same machine load as the import.
+            icalendar_wall_s, icalendar_cpu_s = _icalendar_times(data)
+            on_model = _import_on_twin(data, now, modelled_store_command())
+            on_model["icalendar_wall_s"], on_model["icalendar_cpu_s"] = icalendar_wall_s, icalendar_cpu_s
         on_twin = None
         if twin:
             # icalendar's parse in wall time too, just before, so both see the same machine load.
-            started = time.perf_counter()
-            Calendar.from_ical(data)
-            icalendar_wall_s = time.perf_counter() - started
+            icalendar_wall_s, icalendar_cpu_s = _icalendar_times(data)
             on_twin = _import_on_twin(data, now)
-            on_twin["icalendar_wall_s"], on_twin["icalendar_cpu_s"] = icalendar_wall_s, icalendar_s
+            on_twin["icalendar_wall_s"], on_twin["icalendar_cpu_s"] = icalendar_wall_s, icalendar_cpu_s
     finally:
         sync._fetch = original_fetch
     assert first.status == "ok" and again.status == "ok", (first, again)
@@ -297,6 +321,7 @@ def run_agenda_import(events: int = 5000, *, twin: bool = True) -> dict[str, Any
         "resync_unchanged": again.report["unchanged"],
         "image_jobs": sum(1 for _, event in invoker.invocations if event["job"] == "agenda-images"),
         "twin": None if on_twin is None else _twin_figures(on_twin, vevents),
+        "modelled": None if on_model is None else _twin_figures(on_model, vevents),
     }
 
 
@@ -308,6 +333,7 @@ def _twin_figures(on_twin: dict[str, Any], vevents: int) -> dict[str, Any]:
         "import_vevents_per_s": round(vevents / wall_s, 1),
         "import_to_icalendar": round(icalendar_wall_s / wall_s, 3),
         # This process's CPU during that import (parse, map, hash, botocore; moto's is the child's).
+        "icalendar_cpu_s": round(on_twin["icalendar_cpu_s"], 2),
         "import_cpu_s": round(on_twin["cpu_s"], 2),
         "cpu_to_icalendar": round(on_twin["icalendar_cpu_s"] / on_twin["cpu_s"], 3),
         "resync_wall_s": round(on_twin["resync_s"], 2),
@@ -363,6 +389,24 @@ def print_agenda_import(figures: dict[str, Any], out: TextIO) -> None:
             f" {t['resync_wall_s']:.2f} s wall)",
             file=out,
         )
+    m = f.get("modelled")
+    if m is not None:
+        print(
+            f"  on a modelled store (bench/modelled_store.py: another process answering in DynamoDB's"
+            f" single-digit ms), wall time: import {m['import_wall_s']:.2f} s, icalendar {m['icalendar_wall_s']:.2f} s",
+            file=out,
+        )
+        print(
+            f"  ratio import / icalendar, wall      {m['import_to_icalendar']:8.3f}  (goal >= 0.5;"
+            f" {m['import_vevents_per_s']:.1f} VEVENTs/s)",
+            file=out,
+        )
+        print(
+            f"  ratio icalendar / import's CPU      {m['cpu_to_icalendar']:8.3f}  (this process's CPU in that import,"
+            f" {m['import_cpu_s']:.2f} s, icalendar {m['icalendar_cpu_s']:.2f} s;"
+            f" re-sync {m['resync_wall_s']:.2f} s wall)",
+            file=out,
+        )
     print(
         f"  DynamoDB calls per VEVENT           {f['calls_per_vevent']:8.4f}  (goal < 0.1: {f['import_calls']})",
         file=out,
@@ -382,9 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.agenda_import", description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--no-twin", action="store_true", help="skip the import against the twin in its own process")
+    parser.add_argument("--no-model", action="store_true", help="skip the import against the modelled store")
     args = parser.parse_args(argv)
     prepare_environment()
-    print_agenda_import(run_agenda_import(args.events, twin=not args.no_twin), sys.stdout)
+    figures = run_agenda_import(args.events, twin=not args.no_twin, modelled=not args.no_model)
+    print_agenda_import(figures, sys.stdout)
     return 0
 
 

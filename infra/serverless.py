@@ -45,12 +45,14 @@ DYNAMODB_ACTIONS = (
 )
 # Granted only while the Lambda code calls them: a pynamodb or boto3 method, the
 # operation's name given to a connection (``connection().dispatch("BatchGetItem", ...)``),
-# or ``models.base.batch_get`` (a call by its bare name; its definition is no call).
+# or ``models.base.batch_get`` / ``batch_put`` (a call by its bare name; its definition is no call).
 OPTIONAL_DYNAMODB_ACTIONS = {
     "dynamodb:BatchGetItem": re.compile(
         r"\.batch_get(?:_item)?\(|[\"']BatchGetItem[\"']|(?<![\w.])(?<!def )batch_get\("
     ),
-    "dynamodb:BatchWriteItem": re.compile(r"\.batch_write(?:_item)?\(|[\"']BatchWriteItem[\"']"),
+    "dynamodb:BatchWriteItem": re.compile(
+        r"\.batch_write(?:_item)?\(|[\"']BatchWriteItem[\"']|(?<![\w.])(?<!def )batch_put\("
+    ),
     "dynamodb:Scan": re.compile(r"\.scan\(|[\"']Scan[\"']"),
 }
 # What a traced function sends X-Ray (provider.tracing.lambda); these actions take no resource ARN.

@@ -26,7 +26,11 @@ def test_the_import_splits_into_ours_and_the_stores_and_a_resync_writes_nothing(
     twin = figures["twin"]
     assert twin["created"] == figures["offers"] and twin["calls"] == figures["import_calls"]
     assert twin["import_cpu_s"] > 0 and twin["import_wall_s"] > 0 and twin["import_to_icalendar"] > 0
+    # And against the modelled store (its own process, DynamoDB-like latency): the same import, the same calls.
+    modelled = figures["modelled"]
+    assert modelled["created"] == figures["offers"] and modelled["calls"] == figures["import_calls"]
+    assert modelled["import_wall_s"] > 0 and modelled["import_to_icalendar"] > 0
     out = io.StringIO()
     print_agenda_import(figures, out)
     assert "ratio ours / icalendar" in out.getvalue() and "store: botocore + moto" in out.getvalue()
-    assert "ratio import / icalendar, wall" in out.getvalue()
+    assert "ratio import / icalendar, wall" in out.getvalue() and "on a modelled store" in out.getvalue()

@@ -76,3 +76,89 @@ def test_a_missing_required_attribute_is_refused_like_pynamodb():
     with pytest.raises(AttributeNullError) as ours:
         serialised([stock])
     assert str(ours.value) == str(pynamodb_error.value)
+
+
+def test_new_item_makes_the_item_the_constructor_makes():
+    from passculture.models.base import new_item
+
+    values = {
+        "offer_id": "o1",
+        "begins_key": START.isoformat(),
+        "begins_at": START,
+        "price_cents": 1500,
+        "quantity": None,
+        "booking_limit_at": START - timedelta(days=1),
+        "external_id": "uid|20270301T180000Z",
+        "offer_copy": {"name": "Concert", "is_duo": False, "public_id": 12},
+        "created_at": START,
+    }
+    built, made = Stock("s1", **values), new_item(Stock, id="s1", **values)
+    assert type(made) is Stock and made.serialize() == built.serialize()
+    assert serialised([made]) == [built.serialize()]
+    # Defaults for new items are set as the constructor sets them; attributes read through the descriptors.
+    assert made.booked == built.booked == 0 and made.is_deleted is built.is_deleted is False
+    assert made.offer_copy.as_dict() == built.offer_copy.as_dict() and made.quantity is None
+    with pytest.raises(ValueError, match="nope"):
+        new_item(Stock, id="s2", nope=1)
+
+
+def test_copies_shared_by_new_items_serialise_as_each_item_alone():
+    from passculture.models.base import assign_shared, new_item
+
+    stocks = [new_item(Stock, id=f"s{n}", offer_id="o1", begins_key="thing", created_at=START) for n in range(3)]
+    assign_shared(stocks, offer_copy={"name": "Concert"}, venue_copy={"city": "Montreuil"}, siren="123456789")
+    alone = Stock("s0", offer_id="o1", begins_key="thing", created_at=START, siren="123456789")
+    alone.offer_copy, alone.venue_copy = {"name": "Concert"}, {"city": "Montreuil"}
+    assert stocks[0].offer_copy is stocks[2].offer_copy  # one map for all
+    assert serialised(stocks)[0] == alone.serialize()
+    assert [s.serialize() for s in stocks] == serialised(stocks)
+
+
+def test_plain_request_items_make_the_body_botocores_walk_makes(aws):
+    from passculture.adapters.aws import plain_request_items
+
+    stock = Stock("s1", offer_id="o1", begins_key=START.isoformat(), begins_at=START, created_at=START)
+    stock.offer_copy, stock.quantity = {"name": "Concert", "is_duo": False, "public_id": 12}, 30
+    offer = Offer("o1", venue_id="v1", siren="1", name="Concert", category="MUSIC", created_at=START)
+    offer.next_dates, offer.latitude = [START], 48.85
+    items = {"t": [{"PutRequest": {"Item": raw}} for raw in serialised([stock, offer])]}
+    client = Stock._get_connection().connection.client
+    operation = client.meta.service_model.operation_model("BatchWriteItem")
+    params = {"RequestItems": items, "ReturnConsumedCapacity": "TOTAL"}
+    walked = client._serializer._inner.serialize_to_request(params, operation)
+    with plain_request_items(items):
+        plain = client._serializer.serialize_to_request(params, operation)
+    assert plain["body"] == walked["body"] and plain["headers"] == walked["headers"]
+    assert client._serializer.serialize_to_request(params, operation)["body"] == walked["body"], "unmarked: walked"
+    # Binary is not plain JSON: botocore's walk encodes it, as without the marker.
+    binary = {"t": [{"PutRequest": {"Item": {"id": {"S": "x"}, "b": {"B": b"\x00\x01"}}}}]}
+    with plain_request_items(binary):
+        marked = client._serializer.serialize_to_request({"RequestItems": binary}, operation)
+    assert marked["body"] == client._serializer._inner.serialize_to_request({"RequestItems": binary}, operation)["body"]
+
+
+def test_batch_put_sends_what_dynamodb_left_unprocessed_again(aws, monkeypatch):
+    from pynamodb.exceptions import PutError
+
+    from passculture.models import base
+
+    sent = []
+    table = Stock.Meta.table_name
+
+    def dispatch(operation, kwargs):
+        puts = kwargs["RequestItems"][table]
+        sent.append(len(puts))
+        left = puts[1:] if len(sent) < 3 else []  # one item processed per call, then all
+        return {"UnprocessedItems": {table: left} if left else {}}
+
+    monkeypatch.setattr(Stock._get_connection().connection, "dispatch", dispatch)
+    monkeypatch.setattr(base, "backoff", lambda attempt: None)
+    raw = serialised([Stock(f"s{n}", offer_id="o1", begins_key="thing", created_at=START) for n in range(5)])
+    base.batch_put(Stock, raw)
+    assert sent == [5, 4, 3]
+    sent.clear()
+    monkeypatch.setattr(Stock.Meta, "max_retry_attempts", 2)
+    with pytest.raises(PutError, match="max_retry_attempts"):
+        base.batch_put(Stock, raw)
+    with pytest.raises(ValueError, match="at most 25"):
+        base.batch_put(Stock, raw * 6)

@@ -15,7 +15,8 @@ client per model.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from passculture import transport
@@ -81,7 +82,57 @@ def _make_dynamodb_client(region: str, host: str | None, connect: float, read: f
         max_pool_connections=pool,
         retries=dict(retries) if retries else None,
     )
-    return session().create_client("dynamodb", region, endpoint_url=host, config=config)
+    made = session().create_client("dynamodb", region, endpoint_url=host, config=config)
+    made._serializer = _PlainJSON(made._serializer)
+    return made
+
+
+_plain: set[int] = set()  # ids of RequestItems (alive while marked) sent as they are
+
+
+@contextmanager
+def plain_request_items(items: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Inside the block, a ``BatchWriteItem`` whose ``RequestItems`` is ``items`` sends them as they are.
+
+    ``items`` must be DynamoDB's JSON already: strings, booleans, lists and maps
+    only (numbers as strings, no binary, no None). botocore's walk of the input
+    shape, member by member, writes exactly ``json.dumps`` of such items, so the
+    DynamoDB client skips it for them (an agenda import's 10,000 items;
+    ``models.base.batch_put``). A plain dict, marked by identity: botocore's
+    endpoint rules read ``RequestItems`` with jmespath, which wants a real dict.
+    """
+    with _lock:
+        _plain.add(id(items))
+    try:
+        yield items
+    finally:
+        with _lock:
+            _plain.discard(id(items))
+
+
+class _PlainJSON:
+    """botocore's JSON serializer, but marked ``RequestItems`` go into the body as they are (the same bytes)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def serialize_to_request(self, parameters: Any, operation_model: Any) -> Any:
+        import json
+
+        items = parameters.get("RequestItems")
+        if items is None or id(items) not in _plain:
+            return self._inner.serialize_to_request(parameters, operation_model)
+        request = self._inner.serialize_to_request({**parameters, "RequestItems": {}}, operation_model)
+        body = json.loads(request["body"])
+        body["RequestItems"] = items
+        try:
+            request["body"] = json.dumps(body).encode("utf-8")
+        except (TypeError, ValueError):  # not plain after all (bytes...): botocore's own walk
+            return self._inner.serialize_to_request(parameters, operation_model)
+        return request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def share_pynamodb_client() -> None:

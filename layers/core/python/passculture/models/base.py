@@ -240,6 +240,116 @@ class Transaction:
         return {}
 
 
+# -- many new items at once (an agenda import's BatchWriteItem) -----------------------
+
+_NEW_PLANS: dict[type, tuple[dict[str, Any], list[tuple[str, Any]]]] = {}
+
+
+def _new_plan(model_cls: type) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """(attributes by python name, (name, default) of those with a default) of ``model_cls``, read once."""
+    plan = _NEW_PLANS.get(model_cls)
+    if plan is None:
+        attributes = model_cls.get_attributes()  # type: ignore[attr-defined]
+        if model_cls._get_discriminator_attribute() is not None:  # type: ignore[attr-defined]
+            raise TypeError(f"{model_cls.__name__} has a discriminator: build it with its constructor")
+        defaults = []
+        for name, attr in attributes.items():
+            default = attr.default_for_new if attr.default_for_new is not None else attr.default
+            if default is not None:
+                defaults.append((name, default))
+        plan = _NEW_PLANS[model_cls] = (attributes, defaults)
+    return plan
+
+
+def new_item(model_cls: type, **values: Any) -> Any:
+    """``model_cls(**values)`` (a new item: defaults for new items, raw maps from dicts), made quicker for many.
+
+    pynamodb's constructor sets each default and each value through its
+    attribute's descriptor; here the attribute values are filled in directly,
+    which is what those descriptors store (the python name as key). A dict for
+    a ``MapAttribute`` becomes a map as pynamodb makes it; a map already made is
+    kept as it is, so the items of one import may share one copy (never change it
+    in place: ``stamp`` and ``publication`` assign new values). Unknown names
+    are refused as the constructor refuses them. ``tests/unit/test_models_serialised.py``
+    holds the items equal to the constructor's.
+    """
+    from collections.abc import Mapping
+
+    from pynamodb.attributes import MapAttribute
+
+    attributes, defaults = _new_plan(model_cls)
+    item = model_cls.__new__(model_cls)
+    kept: dict[str, Any] = {}
+    for name, default in defaults:
+        value = default() if callable(default) else default
+        if value is not None:
+            kept[name] = value
+    for name, value in values.items():
+        attr = attributes.get(name)
+        if attr is None:
+            raise ValueError(f"Attribute {name} specified does not exist")
+        if isinstance(attr, MapAttribute) and isinstance(value, Mapping) and not isinstance(value, MapAttribute):
+            value = type(attr)(**value)
+        kept[name] = value
+    item.attribute_values = kept
+    return item
+
+
+def assign_shared(items: list[Any], **values: Any) -> None:
+    """``setattr(item, name, value)`` on each of ``items`` (new items of one model), each value converted once.
+
+    A dict for a map attribute becomes one map, shared by every item: the copies
+    a new import's stocks carry of their offer. Never change such a map in place.
+    """
+    if not items:
+        return
+    first = items[0]
+    for name, value in values.items():
+        setattr(first, name, value)
+    converted = {name: first.attribute_values[name] for name in values}
+    for item in items[1:]:
+        item.attribute_values.update(converted)
+
+
+BATCH_WRITE_LIMIT = 25  # items in one BatchWriteItem (DynamoDB's limit)
+
+
+def batch_put(model_cls: Any, raw: list[dict[str, Any]]) -> None:
+    """One ``BatchWriteItem`` of ``raw`` items (``serialised``, at most 25) into ``model_cls``'s table.
+
+    What DynamoDB leaves unprocessed is sent again after a ``backoff``, at most
+    ``max_retry_attempts`` calls in all (then ``PutError``, as pynamodb's
+    ``batch_write``); a failed call is a ``PutError`` too. The items go as they
+    are (``adapters.aws.plain_request_items``: no second walk by botocore). Safe
+    from several threads at once (the client is shared and thread-safe).
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+    from pynamodb.constants import BATCH_WRITE_ITEM
+    from pynamodb.exceptions import PutError
+
+    from passculture.adapters.aws import plain_request_items
+
+    if len(raw) > BATCH_WRITE_LIMIT:
+        raise ValueError(f"DynamoDB allows at most {BATCH_WRITE_LIMIT} writes in one BatchWriteItem")
+    connection = model_cls._get_connection().connection
+    table = model_cls.Meta.table_name
+    puts = raw
+    for attempt in range(model_cls.Meta.max_retry_attempts):
+        if attempt:
+            backoff(attempt - 1)
+        request = {table: [{"PutRequest": {"Item": item}} for item in puts]}
+        try:
+            with plain_request_items(request):
+                data = connection.dispatch(BATCH_WRITE_ITEM, {"RequestItems": request}) or {}
+        except (BotoCoreError, ClientError) as exc:
+            raise PutError(f"Failed to batch write items: {exc}", exc) from exc
+        unprocessed = (data.get("UnprocessedItems") or {}).get(table)
+        if not unprocessed:
+            return
+        puts = [request["PutRequest"]["Item"] for request in unprocessed]
+    raise PutError("Failed to batch write items: max_retry_attempts exceeded")
+
+
 # -- many items serialised at once (an agenda import's BatchWriteItem) -----------------
 
 _SERIALISE_PLANS: dict[type, list[tuple[str, str, str, Any, str, bool]]] = {}
@@ -268,7 +378,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
     checks; here each model's attributes are listed once, plain strings, numbers
     and booleans are converted in line, and a time seen before (an import's
     ``created_at``, a start shared by many dates) is formatted once. Lists, maps
-    and any other attribute type go through pynamodb's own ``serialize``.
+    and any other attribute type go through pynamodb's own ``serialize``; a map
+    shared by several items (``new_item``'s copies) is serialised once.
     ``tests/unit/test_models_serialised.py`` holds it equal to pynamodb's.
     """
     import json
@@ -277,6 +388,7 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
     from pynamodb.exceptions import AttributeNullError
 
     times: dict[datetime, str] = {}
+    shared: dict[tuple[str, int], Any] = {}  # (name, id of a map alive in ``items``) -> its serialised form
     out = []
     for item in items:
         values = item.attribute_values
@@ -297,6 +409,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
                 serialised_value = times.get(value)
                 if serialised_value is None:
                     serialised_value = times[value] = attr.serialize(value)
+            elif (serialised_value := shared.get((name, id(value)))) is not None:
+                pass
             else:
                 if isinstance(value, MapAttribute) and not value.validate(null_check=True):
                     raise ValueError(f"Attribute '{name}' is not correctly typed")
@@ -312,6 +426,8 @@ def serialised(items: list[Any]) -> list[dict[str, dict[str, Any]]]:
                     if not nullable:
                         raise AttributeNullError(name)
                     continue
+                if isinstance(value, MapAttribute):
+                    shared[name, id(value)] = serialised_value
             raw[attr_name] = {attr_type: serialised_value}
         out.append(raw)
     return out

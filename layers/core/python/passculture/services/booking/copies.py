@@ -91,6 +91,14 @@ def stamp(stock: Stock, offer: Offer, venue: Venue | None = None, status: str | 
     return stock
 
 
+def stamp_all(stocks: list[Stock], offer: Offer, venue: Venue, status: str) -> list[Stock]:
+    """``stamp`` on new stocks of one offer: the copies made once and shared by them (an import's new dates)."""
+    from passculture.models.base import assign_shared
+
+    assign_shared(stocks, **offer_values(offer, status), venue_copy=venue_copy(venue))
+    return stocks
+
+
 def expected_status(offer: Offer) -> str:
     """The offer's status once it has a live stock: a draft (validated structure, no stock yet) gets published."""
     return PUBLISHED if offer.status == "draft" and offer.is_active is not False else str(offer.status)

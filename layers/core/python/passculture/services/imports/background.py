@@ -5,12 +5,15 @@
   scan them, and every full one the whole heap, again and again. The objects
   alive before are frozen (never scanned during the import) and the young
   generation's threshold is raised, both restored at the end.
-- ``BatchWriter``: each group of items handed over is written, in the order
-  given, by one background thread (a few groups queued at most), so on real
-  DynamoDB the network wait overlaps the parse and the mapping. The thread runs
-  in a copy of the caller's context (the request's or job's deadline holds). The
-  first failure stops every later group and is raised at the next hand-over or
-  ``wait()``.
+- ``BatchWriter``: each group of items handed over is written by one of a few
+  background threads (``WRITER_THREADS``; botocore's clients are thread-safe),
+  groups taken in the order given, several in flight at once (a few more queued
+  at most), so the network waits of several batches overlap each other and the
+  mapping of the next events. A group is written whole by one thread, in its
+  own order (an event's dates before its offer). The threads run in a copy of
+  the caller's context (the request's or job's deadline holds). After the first
+  failure no group is started (those already in flight finish: each stands
+  alone), and the failure is raised at the next hand-over or ``wait()``.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from contextlib import contextmanager
 from typing import Any
 
 YOUNG_THRESHOLD = 50_000  # gen-0 allocations between collections during an import (CPython's default: 700)
-QUEUED_GROUPS = 4  # groups waiting for the writer thread before a hand-over waits: bounds the memory held
+QUEUED_GROUPS = 4  # groups waiting for a writer thread before a hand-over waits: bounds the memory held
+WRITER_THREADS = 4  # groups written at once: 4 BatchWriteItem in flight (the client's pool holds 10 connections)
 
 _held = 0
 _held_lock = threading.Lock()
@@ -55,50 +59,62 @@ _STOP = object()
 
 
 class BatchWriter:
-    """Runs ``write(group)`` for each group handed over, in order, on one background thread."""
+    """Runs ``write(group)`` for each group handed over, taken in order, on ``threads`` background threads."""
 
-    def __init__(self, write: Callable[[Any], None]) -> None:
+    def __init__(self, write: Callable[[Any], None], threads: int = WRITER_THREADS) -> None:
         self._write = write
+        self._threads_wanted = max(1, threads)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUED_GROUPS)
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._error: BaseException | None = None
+        self._failed = threading.Event()  # set at the first failure: no group is started after it
+        self._lock = threading.Lock()
 
     def hand_over(self, group: Any) -> None:
         self._raise_failure()
-        if self._thread is None:
+        if not self._threads:
             context = contextvars.copy_context()
-            self._thread = threading.Thread(target=context.run, args=(self._run,), name="import-writer", daemon=True)
-            self._thread.start()
+            for n in range(self._threads_wanted):
+                # Each thread in its own copy of the caller's context (one Context cannot be entered twice at once).
+                thread = threading.Thread(
+                    target=context.copy().run, args=(self._run,), name=f"import-writer-{n}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
         self._queue.put(group)
 
     def wait(self) -> None:
-        """Returns once every group handed over is written; raises the writer's failure, if any."""
-        if self._thread is not None:
+        """Returns once every group handed over is written (or skipped after a failure); raises the failure."""
+        if self._threads:
             self._queue.join()
         self._raise_failure()
 
     def close(self) -> None:
-        """Stops the thread (after the groups already handed over); safe to call twice."""
-        if self._thread is not None:
+        """Stops the threads (after the groups already handed over); safe to call twice."""
+        for _ in self._threads:
             self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
 
     def _raise_failure(self) -> None:
-        if self._error is not None:
+        with self._lock:
             error, self._error = self._error, None
+        if error is not None:
             raise error
 
     def _run(self) -> None:
-        failed = False
         while True:
             group = self._queue.get()
             try:
                 if group is _STOP:
                     return
-                if not failed:  # after a failure nothing more is written: a later group may need the failed one
+                if not self._failed.is_set():  # after a failure nothing more is started
                     self._write(group)
             except BaseException as exc:  # handed to the caller, raised in its thread
-                failed, self._error = True, exc
+                with self._lock:
+                    if not self._failed.is_set():
+                        self._failed.set()
+                        self._error = exc
             finally:
                 self._queue.task_done()

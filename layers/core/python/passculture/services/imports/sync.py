@@ -16,9 +16,10 @@
   is theirs). New offers and stocks are written with BatchWriteItem (25 a
   call), stocks first and the offer last, so an import cut in the middle is
   finished by the next one; a changed offer is one UpdateItem. The new events'
-  batches are written by one background thread (``background.BatchWriter``)
-  while the next ones are mapped; a failed batch stops the later ones and fails
-  the import, as a failed call in line would.
+  batches are written by a few background threads (``background.BatchWriter``:
+  one event group of 25 offers, dates first, per thread, several at once) while
+  the next ones are mapped; a failed batch stops its group and every group not
+  yet started, and fails the import, as a failed call in line would.
 - **Checks**: an imported offer passes the API's checks (a title the name rule
   accepts, a category allowed on a physical venue, dates within
   ``MAX_EVENT_DAYS_AHEAD``); what fails is in ``lastReport.rejected`` with its
@@ -125,13 +126,13 @@ def _digest(value: Any) -> str:
 
 @dataclass
 class Planned:
-    """An event as it will be written: its offer's fields and its dates (stock id -> (start, hash))."""
+    """An event as it will be written: its offer's fields and its dates."""
 
     uid: str
     offer_id: str
     fields: Any  # mapping.OfferFields
     location: str | None
-    dates: dict[str, tuple[datetime, str]]
+    dates: dict[str, tuple[datetime, str, str]]  # stock id -> (start, hash, occurrence key)
     truncated: bool
     hash: str
 
@@ -160,7 +161,7 @@ def _plan(link: AgendaLink, event: Any, now: datetime, report: Report) -> Planne
     offer_id = offer_id_for(link.id, event.uid)
     namespace = uuid.UUID(offer_id)  # stock_id_for's, read once for all the event's dates
     max_days = get_settings().max_event_days_ahead
-    dates: dict[str, tuple[datetime, str]] = {}
+    dates: dict[str, tuple[datetime, str, str]] = {}
     for occurrence in event.occurrences:
         try:
             check_future_within(occurrence.start, now, max_days)
@@ -169,7 +170,7 @@ def _plan(link: AgendaLink, event: Any, now: datetime, report: Report) -> Planne
             continue
         key = occurrence_key(event.uid, occurrence.start)
         owned = [occurrence.start.isoformat(), occurrence.end.isoformat() if occurrence.end else None]
-        dates[str(uuid.uuid5(namespace, key))] = (occurrence.start, _digest([key, *owned, occurrence.all_day]))
+        dates[str(uuid.uuid5(namespace, key))] = (occurrence.start, _digest([key, *owned, occurrence.all_day]), key)
     if not dates:
         if event.occurrences:
             return None  # each date was rejected above, with its reason
@@ -183,7 +184,7 @@ def _plan(link: AgendaLink, event: Any, now: datetime, report: Report) -> Planne
         "duration": fields.duration_minutes,
         "image": fields.image_url,
         "location": location,
-        "dates": sorted(h for _, h in dates.values()),
+        "dates": sorted(h for _, h, _ in dates.values()),
     }
     return Planned(event.uid, offer_id, fields, location, dates, bool(event.truncated), _digest(owned))
 
@@ -289,6 +290,12 @@ class _Writer:
         self._pending_stocks: list[Stock] = []
         self._pending_offers: list[Offer] = []
         self._background = BatchWriter(_write_group)  # new events' batches, written while the next are mapped
+        from passculture.services.catalogue.venues import location_of
+
+        self._location = location_of(venue)  # the offers' copy of the venue's place, the same for every event
+        quantity = link.default_quantity
+        self._price_cents = int(link.default_price_cents or 0)
+        self._quantity = None if quantity is None else int(quantity)
         self.images: list[tuple[str, str]] = []  # (offer id, image URL) to fetch once the offers are written
         self.complete = True  # False: a bound cut the feed, so a date missing from it may still be there
 
@@ -313,14 +320,15 @@ class _Writer:
 
     # A new event: its stocks, then its offer (the offer's hash says the event is in).
     def _create(self, plan: Planned) -> None:
-        from passculture.services.booking.copies import stamp
+        from passculture.models.base import new_item
+        from passculture.services.booking.copies import stamp_all
         from passculture.services.catalogue.publication import feed_cells, feed_summary, offer_status
-        from passculture.services.catalogue.venues import location_of
 
-        stocks = [self._new_stock(plan, stock_id, start, digest) for stock_id, (start, digest) in plan.dates.items()]
+        stocks = [self._new_stock(plan, stock_id, date) for stock_id, date in plan.dates.items()]
         fields = plan.fields
-        offer = Offer(
-            plan.offer_id,
+        offer = new_item(
+            Offer,
+            id=plan.offer_id,
             venue_id=self.venue.id,
             siren=self.venue.siren,
             name=fields.name,
@@ -334,11 +342,10 @@ class _Writer:
             external_id=plan.uid,
             import_hash=plan.hash,
             created_at=self.now,
-            **location_of(self.venue),
+            **self._location,
         )
         offer.status = offer_status(offer, self.offerer_status, stocks)
-        for stock in stocks:  # what a booking needs of the offer and venue (booking.copies)
-            stamp(stock, offer, self.venue, offer.status)
+        stamp_all(stocks, offer, self.venue, offer.status)  # what a booking needs of the offer and venue
         for name, cell in feed_cells(offer, offer.status, stocks, self.now).items():
             setattr(offer, f"feed_cell_{name}", cell)
         dates, min_price = feed_summary(stocks, self.now)
@@ -351,22 +358,24 @@ class _Writer:
         if len(self._pending_offers) >= 25:
             self._hand_over()
 
-    def _new_stock(self, plan: Planned, stock_id: str, start: datetime, digest: str) -> Stock:
+    def _new_stock(self, plan: Planned, stock_id: str, date: tuple[datetime, str, str]) -> Stock:
+        from passculture.models.base import new_item
         from passculture.services.catalogue.publication import begins_key
         from passculture.services.catalogue.stocks import default_booking_limit
 
-        quantity = self.link.default_quantity
-        return Stock(
-            stock_id,
+        start, digest, key = date
+        return new_item(
+            Stock,
+            id=stock_id,
             offer_id=plan.offer_id,
             begins_key=begins_key(start),
             begins_at=start,
-            price_cents=int(self.link.default_price_cents or 0),
-            quantity=None if quantity is None else int(quantity),
+            price_cents=self._price_cents,
+            quantity=self._quantity,
             booked=0,
             booking_limit_at=default_booking_limit(start, self.now),
             is_deleted=False,
-            external_id=digest_key(plan.uid, start),
+            external_id=key,
             import_hash=digest,
             edited_by_pro=False,
             created_at=self.now,
@@ -396,8 +405,8 @@ class _Writer:
         if missing:
             existing.update({s.id: s for s in Stock.batch_get(missing, consistent_read=True)})
         new = [
-            stamp(self._new_stock(plan, stock_id, start, digest), offer, self.venue, expected_status(offer))
-            for stock_id, (start, digest) in plan.dates.items()
+            stamp(self._new_stock(plan, stock_id, date), offer, self.venue, expected_status(offer))
+            for stock_id, date in plan.dates.items()
             if stock_id not in existing
         ]
         if new:
@@ -406,7 +415,7 @@ class _Writer:
             stock = existing.get(stock_id)
             if stock is not None and stock.is_deleted and stock.withdrawn_at is not None:
                 self._restore(stock)
-        for stock_id, (_, digest) in plan.dates.items():
+        for stock_id, (_, digest, _) in plan.dates.items():
             stock = existing.get(stock_id)
             if stock is not None and not stock.is_deleted and stock.import_hash != digest:
                 stock.update(actions=[Stock.import_hash.set(digest)], condition=Stock.id.exists())
@@ -477,40 +486,15 @@ def _write_group(group: tuple[list[Stock], list[Offer]]) -> None:
         put_items(Offer, offers)
 
 
-BATCH_WRITE_LIMIT = 25  # items in one BatchWriteItem (DynamoDB's limit)
-
-
 def put_items(model: Any, items: list[Any]) -> None:
-    """``items`` (of ``model``) written with BatchWriteItem, 25 a call, in order; what DynamoDB left unprocessed is
-    sent again after a pause, at most ``max_retry_attempts`` times (then ``PutError``, as pynamodb's batch_write).
-
-    The items are serialised by ``models.base.serialised`` (the maps pynamodb would send, made quicker).
-    """
-    from pynamodb.exceptions import PutError
-
-    from passculture.models.base import backoff, serialised
+    """``items`` (of ``model``) written with BatchWriteItem, 25 a call, in order (``models.base.batch_put``: what
+    DynamoDB left unprocessed is sent again, a failure is a ``PutError``); serialised by ``models.base.serialised``
+    (the maps pynamodb would send, made quicker)."""
+    from passculture.models.base import BATCH_WRITE_LIMIT, batch_put, serialised
 
     raw = serialised(items)
-    connection = model._get_connection()
-    table = model.Meta.table_name
     for first in range(0, len(raw), BATCH_WRITE_LIMIT):
-        puts = raw[first : first + BATCH_WRITE_LIMIT]
-        for attempt in range(model.Meta.max_retry_attempts):
-            if attempt:
-                backoff(attempt - 1)
-            data = connection.batch_write_item(put_items=puts) or {}
-            unprocessed = (data.get("UnprocessedItems") or {}).get(table)
-            if not unprocessed:
-                break
-            puts = [request["PutRequest"]["Item"] for request in unprocessed]
-        else:
-            raise PutError("Failed to batch write items: max_retry_attempts exceeded")
-
-
-def digest_key(uid: str, start: datetime) -> str:
-    from passculture.services.imports.mapping import occurrence_key
-
-    return occurrence_key(uid, start)
+        batch_put(model, raw[first : first + BATCH_WRITE_LIMIT])
 
 
 # -- the link's outcome --------------------------------------------------------------
