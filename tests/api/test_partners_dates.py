@@ -400,3 +400,26 @@ def test_a_big_date_is_split_in_shards_and_its_patch_keeps_the_quantity_semantic
     assert (changed.json_body["quantity"], changed.json_body["bookedQuantity"]) == (101, 1)
     unlimited = client.http.patch(url, headers=scene.headers, body={"quantity": "unlimited"})
     assert unlimited.status_code == 400 and list(unlimited.json_body) == ["quantity"]
+
+
+def test_a_future_booking_opening_keeps_the_dates_unbookable_until_it_and_follows_its_patch(client, scene):
+    from passculture.errors import Conflict
+
+    opening = in_days(3)
+    event = make_event(client, scene, bookingAllowedDatetime=opening)
+    assert event["bookingAllowedDatetime"] == opening
+    dates = add_dates(client, scene, event, a_date(category_ids(event)["Balcon"]))
+    assert dates.status_code == 200, dates.json_body
+    stock_id = dates.json_body["dates"][0]["id"]
+    assert z(Stock.get(ids.lookup("stock", stock_id)).bookable_from) == opening  # the date's copy
+    with pytest.raises(Conflict) as refused:
+        book_date(stock_id)
+    assert refused.value.errors == {"stockId": [f"Bookings for this date open at {opening}"]}
+    # The partner opens bookings now: its dates follow at once.
+    opened = client.http.patch(f"{EVENTS}/{event['id']}", headers=scene.headers, body={"bookingAllowedDatetime": None})
+    assert opened.status_code == 200 and opened.json_body["bookingAllowedDatetime"] is None
+    assert Stock.get(ids.lookup("stock", stock_id)).bookable_from is None
+    assert book_date(stock_id).amount_cents == 1500
+    # A past moment is no opening: bookable at once.
+    earlier = make_event(client, scene, name="Tartuffe", bookingAllowedDatetime=in_days(-1))
+    assert earlier["bookingAllowedDatetime"] is None

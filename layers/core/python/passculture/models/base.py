@@ -306,7 +306,7 @@ def assign_shared(items: list[Any], **values: Any) -> None:
     first = items[0]
     for name, value in values.items():
         setattr(first, name, value)
-    converted = {name: first.attribute_values[name] for name in values}
+    converted = {name: first.attribute_values[name] for name in values if name in first.attribute_values}  # None: unset
     for item in items[1:]:
         item.attribute_values.update(converted)
 

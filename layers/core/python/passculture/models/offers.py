@@ -168,6 +168,8 @@ class Offer(Model):
     image_credit = UnicodeAttribute(null=True)
     # Published only from then on (status "scheduled" until; the hourly refresh publishes it).
     publish_at = UTCDateTimeAttribute(null=True)
+    # Bookable only from then on (a partner's future ``bookingAllowedDatetime``): its dates copy it.
+    booking_opens_at = UTCDateTimeAttribute(null=True)
     latitude = NumberAttribute(null=True)
     longitude = NumberAttribute(null=True)
     geohash = UnicodeAttribute(null=True)

@@ -44,6 +44,8 @@ class Stock(Model):
     # Places spread over this many ``stock_shards`` items (services/booking/places.py); absent or 1: none.
     shards = NumberAttribute(null=True)
     booking_limit_at = UTCDateTimeAttribute(null=True)
+    # Bookings open then (a copy of its offer's ``booking_opens_at``, kept in step like the other copies).
+    bookable_from = UTCDateTimeAttribute(null=True)
     is_deleted = BooleanAttribute(default=False)
     # Imports: (event UID, start), a hash of what the feed owns, and whether the pro has taken
     # over the price and quantity.

@@ -270,6 +270,7 @@ class EventOut(CamelModel):
             event_duration=None if offer.duration_minutes is None else int(offer.duration_minutes),
             price_categories=[PriceCategoryOut.of(c) for c in offer.price_categories or []],
             publication_datetime=utc_z(offer.publish_at or offer.created_at) if offer.is_active else None,
+            booking_allowed_datetime=utc_z(offer.booking_opens_at) if offer.booking_opens_at else None,
             enable_double_bookings=bool(offer.is_duo),
         )
 

@@ -122,6 +122,9 @@ def check_stock(stock: Stock, quantity: int, now: datetime) -> None:
         raise Conflict("This event has already taken place", field="stockId")
     if stock.booking_limit_at is not None and stock.booking_limit_at <= now:
         raise Conflict("Bookings for this date are closed", field="stockId")
+    if stock.bookable_from is not None and now < stock.bookable_from:
+        opens = stock.bookable_from.strftime("%Y-%m-%dT%H:%M:%SZ")
+        raise Conflict(f"Bookings for this date open at {opens}", field="stockId")
     if stock.quantity is not None:
         remaining = int(stock.quantity) - int(stock.booked or 0)
         if remaining <= 0:

@@ -10,7 +10,8 @@ and the venue after the stock costs two sequential round trips, so each stock ca
 - ``offer_state``: ``published`` iff the offer is bookable (published, active, its
   structure validated: what the offer's status says), else that status;
 - ``offer_copy``: ``OFFER_FIELDS`` of the offer;
-- ``venue_copy``: ``VENUE_FIELDS`` of the offer's venue.
+- ``venue_copy``: ``VENUE_FIELDS`` of the offer's venue;
+- ``bookable_from``: the offer's ``booking_opens_at`` (a partner's booking opening), if any.
 
 Kept in step: a new stock is written with them; every change of an offer or of
 its publication goes through ``publication.refresh_offer``, which calls
@@ -78,8 +79,13 @@ def as_dict(raw: Any) -> dict[str, Any] | None:
 
 
 def offer_values(offer: Offer, status: str | None = None) -> dict[str, Any]:
-    """The stock attributes copied from the offer."""
-    return {"siren": offer.siren, "offer_state": offer_state(offer, status), "offer_copy": offer_copy(offer)}
+    """The stock attributes copied from the offer (its booking opening, when it has one in the future)."""
+    return {
+        "siren": offer.siren,
+        "offer_state": offer_state(offer, status),
+        "offer_copy": offer_copy(offer),
+        "bookable_from": offer.booking_opens_at,
+    }
 
 
 def stamp(stock: Stock, offer: Offer, venue: Venue | None = None, status: str | None = None) -> Stock:
@@ -111,7 +117,8 @@ def _stale(stock: Stock, wanted: dict[str, Any]) -> list[Any]:
         if name.endswith("_copy"):
             current = as_dict(current)
         if current != value:
-            actions.append(getattr(Stock, name).set(value))
+            attribute = getattr(Stock, name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
     return actions
 
 

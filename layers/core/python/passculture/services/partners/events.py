@@ -233,15 +233,11 @@ def publish_at(publication: Any) -> Any:
     return publication
 
 
-def refuse_unsupported(body: Any) -> None:
-    """What this project does not do yet: a booking opening in the future."""
-    errors: dict[str, list[str]] = {}
-    now = utcnow()
-    opening = getattr(body, "booking_allowed_datetime", None)
-    if opening is not None and opening > now:
-        errors["bookingAllowedDatetime"] = ["A booking opening in the future is not supported yet"]
-    if errors:
-        raise InvalidInput(errors)
+def booking_opens_at(opening: Any) -> Any:
+    """The offer's ``booking_opens_at`` for a ``bookingAllowedDatetime``: a future moment, else None (bookable now)."""
+    if opening is None or opening <= utcnow():
+        return None
+    return opening
 
 
 def insert(call: Call, offer: Offer, venue: Venue, image: Any = None) -> Offer:
@@ -298,7 +294,6 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
     errors = channel_of(venue, body.location, category)
     if errors:
         raise InvalidInput(errors)
-    refuse_unsupported(body)
     categories = new_categories(body.price_categories or [])
     if body.has_ticket:
         check_ticketing(call, venue)
@@ -316,6 +311,7 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
         is_duo=bool(body.enable_double_bookings),
         is_active=body.publication_datetime is not None,
         publish_at=publish_at(body.publication_datetime),
+        booking_opens_at=booking_opens_at(body.booking_allowed_datetime),
         accessibility=_accessibility(body),
         booking_email=body.booking_email,
         booking_contact=body.booking_contact,
@@ -431,8 +427,9 @@ def update_event(credentials: Credentials, event_id: str, patch: Any, source_ip:
     given = patch.model_fields_set
     if "has_ticket" in given and bool(patch.has_ticket) != bool(offer.has_ticket):
         raise InvalidInput({"hasTicket": ["hasTicket cannot be changed"]})
-    refuse_unsupported(patch)
     changes: dict[str, Any] = {}
+    if "booking_allowed_datetime" in given:  # its dates follow (copies.py), in the offer's refresh
+        changes["booking_opens_at"] = booking_opens_at(patch.booking_allowed_datetime)
     if "event_duration" in given:
         changes["duration_minutes"] = patch.event_duration
     if "enable_double_bookings" in given:
