@@ -219,6 +219,9 @@ NO_COMPILED_METHODS = (
     "passculture.web.routing",
     "passculture.web.queries",
     "passculture.services.accounts.auth",
+    "passculture.services.accounts.offerers",
+    "passculture.services.accounts.signup",
+    "passculture.services.partners.providers",
 )
 
 _COUNT_COMPILED = """
@@ -226,7 +229,12 @@ import dataclasses, importlib, json, sys
 compiled = []
 original = dataclasses._create_fn
 def counting(name, *args, **kwargs):
-    compiled.append(name)
+    frame = sys._getframe(1)
+    while frame is not None and "cls" not in frame.f_locals:
+        frame = frame.f_back
+    cls = frame.f_locals["cls"] if frame is not None else None
+    if cls is None or cls.__module__.partition(".")[0] in ("passculture", "functions"):
+        compiled.append(f"{getattr(cls, '__qualname__', '?')}.{name}")
     return original(name, *args, **kwargs)
 dataclasses._create_fn = counting
 importlib.import_module(sys.argv[1])
