@@ -37,6 +37,8 @@ def _names(raw: str) -> tuple[str, ...]:
 
 @record(frozen=True)  # a dataclass without methods compiled at import (passculture.records)
 class Settings:
+    """Every setting, read from the environment by ``get_settings``."""
+
     stage: str
     region: str
     table_prefix: str

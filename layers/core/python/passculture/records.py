@@ -36,6 +36,8 @@ def _process(cls: T, frozen: bool) -> T:
     own_setattr = "__setattr__" in cls.__dict__ or "__delattr__" in cls.__dict__
     if frozen and own_setattr:
         raise TypeError(f"a frozen record cannot define __setattr__ or __delattr__: {cls.__qualname__}")
+    if cls.__doc__ is None:  # else dataclass writes one from inspect.signature(cls): slow, and of a generic init
+        cls.__doc__ = f"{cls.__name__}: a record (passculture.records)"
     dataclasses.dataclass(cls, init=False, repr=False, eq=False)  # fields only: no method compiled
     fields = dataclasses.fields(cls)
     init_fields = tuple(f for f in fields if f.init)
