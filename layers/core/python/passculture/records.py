@@ -16,13 +16,22 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
 
 _MISSING = dataclasses.MISSING
 
 
+@overload
+def record(cls: T, /) -> T: ...
+
+
+@overload
+def record(cls: None = None, /, *, frozen: bool = False) -> Callable[[T], T]: ...
+
+
+@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
 def record(cls: T | None = None, /, *, frozen: bool = False) -> Any:
     """``@record`` or ``@record(frozen=True)``: as ``@dataclass`` with the same arguments."""
 
