@@ -210,3 +210,45 @@ def test_the_first_invocation_defers_full_collections_then_freezes_the_loaded_co
     assert out["after_first"]["frozen"] > 10_000  # what the first invocation loaded is never scanned again
     assert second["threshold"] == [young, middle, full]
     assert out["after"] == [young, middle, full]
+
+
+# The modules every cold request imports: their classes are ``passculture.records.record``s, whose
+# methods are not exec-compiled at import as a dataclass's are (~3.6 ms for config.Settings alone).
+NO_COMPILED_METHODS = (
+    "passculture.config",
+    "passculture.web.routing",
+    "passculture.web.queries",
+    "passculture.services.accounts.auth",
+    "passculture.services.accounts.offerers",
+    "passculture.services.accounts.signup",
+    "passculture.services.partners.providers",
+)
+
+_COUNT_COMPILED = """
+import dataclasses, importlib, json, sys
+compiled = []
+original = dataclasses._create_fn
+def counting(name, *args, **kwargs):
+    frame = sys._getframe(1)
+    while frame is not None and "cls" not in frame.f_locals:
+        frame = frame.f_back
+    cls = frame.f_locals["cls"] if frame is not None else None
+    if cls is None or cls.__module__.partition(".")[0] in ("passculture", "functions"):
+        compiled.append(f"{getattr(cls, '__qualname__', '?')}.{name}")
+    return original(name, *args, **kwargs)
+dataclasses._create_fn = counting
+importlib.import_module(sys.argv[1])
+print(json.dumps(compiled))
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("dataclasses"), "_create_fn"), reason="dataclasses compiles differently")
+@pytest.mark.parametrize("module", NO_COMPILED_METHODS)
+def test_the_cold_path_classes_compile_no_method_at_import(module):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNT_COMPILED, module], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    compiled = json.loads(done.stdout)
+    assert compiled == [], f"importing {module} compiled dataclass methods {compiled}: use passculture.records.record"

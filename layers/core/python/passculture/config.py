@@ -8,8 +8,9 @@ Models read the table names at class creation, so settings must be final before
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import lru_cache
+
+from passculture.records import record
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -34,8 +35,10 @@ def _names(raw: str) -> tuple[str, ...]:
     return tuple(item.strip().lower() for item in raw.split(",") if item.strip())
 
 
-@dataclass(frozen=True)
+@record(frozen=True)  # a dataclass without methods compiled at import (passculture.records)
 class Settings:
+    """Every setting, read from the environment by ``get_settings``."""
+
     stage: str
     region: str
     table_prefix: str

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from passculture.records import record
 from passculture.vocabulary import BOOKING_STATUSES, CATEGORIES, OFFER_STATUSES, OFFERER_STATUSES
 
 _DIGITS = re.compile(r"(?:0|[1-9][0-9]{0,5})")  # an int as pydantic reads it, and as everyone writes it
@@ -31,7 +31,7 @@ class Unsure(Exception):
     """A value the plain parser leaves to pydantic (a bad one, or one written in a rarer form)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     """One parameter: its attribute, its name in the query string, its default and its check."""
 
@@ -93,7 +93,7 @@ class Values:
         return f"Values({self.__dict__!r})"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlainQuery:
     fields: tuple[Field, ...]
 

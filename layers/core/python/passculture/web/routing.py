@@ -34,7 +34,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from importlib import import_module
 from typing import Any
@@ -52,6 +52,7 @@ from passculture.errors import (
     ServiceUnavailable,
     Unauthorized,
 )
+from passculture.records import record
 from passculture.web.jsonutil import dumps
 
 logger = logging.getLogger("passculture")
@@ -71,7 +72,7 @@ class Auth(enum.Enum):
     PROVIDER = "provider"  # a provider's API key (the partner API, /public/...)
 
 
-@dataclass
+@record
 class Reply:
     """A reply with a status, headers or a content type other than the route's defaults.
 
@@ -85,7 +86,7 @@ class Reply:
     content_type: str = JSON
 
 
-@dataclass
+@record
 class Req:
     """What a handler gets: the validated body and query, and who is calling."""
 
@@ -105,7 +106,7 @@ class Req:
         return (self.raw.context.get("identity") or {}).get("sourceIp") or "unknown"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OtherReply:
     """A success a route answers besides its own status (a replayed booking's 200), for the document."""
 
@@ -115,7 +116,7 @@ class OtherReply:
     has_body: bool = True  # the route's response body, or none (a 304)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RouteSpec:
     """One route as the OpenAPI document and serverless.yml see it."""
 

@@ -13,7 +13,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from passculture.config import get_settings
 from passculture.errors import Forbidden, Unauthorized
 from passculture.models.base import utcnow
+from passculture.records import record
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -181,7 +182,7 @@ def api_key_matches(key: str, stored_hash: str) -> bool:
 # -- parsing the Authorization header ---------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Credentials:
     """What the caller presented, not yet verified."""
 
@@ -226,7 +227,7 @@ def parse_authorization(header: str | None) -> Credentials | None:
 # -- principals --------------------------------------------------------------
 
 
-@dataclass
+@record
 class Principal:
     """An authenticated user, loaded fresh on each request so role changes apply at once.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from passculture.models.base import Transaction, commit_retrying, new_id, utcnow
 from passculture.models.memberships import Membership
 from passculture.models.offerers import Offerer
 from passculture.models.venues import Venue
+from passculture.records import record
 from passculture.services.accounts.access import require_member
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ VIRTUAL_VENUE_NAME = "Offre numérique"
 PATH_ATTEMPTS = 4
 
 
-@dataclass
+@record
 class Joined:
     offerer: Offerer
     membership: Membership
@@ -223,7 +223,7 @@ def my_offerers(user_id: str, limit: int, cursor: str | None) -> tuple[list[tupl
     return [(offerers[m.siren], m) for m in memberships if m.siren in offerers], next_cursor
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OffererDetail:
     """A structure with its venues (oldest first) and its members, each with their user when there is one."""
 

@@ -13,7 +13,7 @@ checked in code (moto never expires items, DynamoDB's TTL is lazy).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from passculture.errors import Conflict, Gone, NotFound
 from passculture.models.base import Transaction, commit_retrying, utcnow
 from passculture.models.uniques import Unique, unique_key
 from passculture.models.users import User
+from passculture.records import record
 
 if TYPE_CHECKING:
     from passculture.models.memberships import Membership
@@ -79,7 +80,7 @@ def count_signup(source_ip: str | None) -> None:
     ratelimit.hit(limit, f"ip:{source_ip or 'unknown'}")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProSignup:
     user: User
     offerer: Offerer
@@ -234,7 +235,7 @@ def _check_usable(item: Unique, now: datetime) -> None:
 # -- the current user ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CurrentUser:
     """What a user sees of themselves: their memberships with each structure (pros), their credits (young users)."""
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from passculture.config import get_settings
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.bookings import Booking
+from passculture.records import record
 from passculture.services.accounts.access import member_sirens, require_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
@@ -56,7 +57,7 @@ STATUS_LABELS = {"booked": "réservée", "used": "validée", "cancelled": "annul
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Scope:
     """Which index partition holds the transactions asked for."""
 
@@ -69,7 +70,7 @@ class Scope:
         return f"{'structure' if self.hash_name == 'siren' else 'lieu'}-{self.hash_value}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CsvChunk:
     text: str
     next_cursor: str | None

@@ -11,7 +11,6 @@ whole key; revoking one is at once (the next call gets 401).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from typing import Any
 
 from passculture.config import get_settings
@@ -20,6 +19,7 @@ from passculture.models.base import Transaction, TransactionConflict, utcnow
 from passculture.models.provider_keys import ProviderKey
 from passculture.models.providers import Provider
 from passculture.models.uniques import Unique
+from passculture.records import record
 from passculture.rules.partners import MAX_PUBLIC_ID, is_key_prefix, key_env, new_provider_key, new_public_id
 from passculture.services.accounts.auth import Principal, sha256_hex
 from passculture.services.partners import ids
@@ -27,7 +27,7 @@ from passculture.services.partners import ids
 NO_PROVIDER = "No such provider"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewProvider:
     """A provider just created, with its HMAC key (in this reply only)."""
 
@@ -38,7 +38,7 @@ class NewProvider:
         return self.provider.hmac_key
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class NewProviderKey:
     key: str  # never stored: shown this once
     item: ProviderKey
