@@ -134,3 +134,20 @@ def test_an_offer_deactivated_meanwhile_is_not_booked(scene, monkeypatch):
     assert ran
     assert err.value.errors == {"stockId": ["No such stock"]}
     assert_nothing_booked(stock, young, booked=0)
+
+
+def test_a_retry_whose_first_request_commits_meanwhile_is_answered_with_that_booking(scene, monkeypatch):
+    # The same user and Idempotency-Key: the first request commits between the retry's read and its transaction.
+    offer, _, young = scene
+    stock = make_stock(offer, quantity=10, price_cents=1_500)
+    publish(offer)
+
+    first = partial(book, booker(young), stock.id, 1, "tap-1")
+    with before_next_commit(monkeypatch, first) as ran:
+        retry = book(booker(young), stock.id, 1, "tap-1")
+
+    (original,) = ran
+    assert original.created and not retry.created
+    assert retry.booking.token == original.booking.token
+    assert [b.token for b in Booking.stock_index.query(stock.id)] == [original.booking.token]
+    assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 50_000 - 1_500
