@@ -151,3 +151,26 @@ def test_a_retry_whose_first_request_commits_meanwhile_is_answered_with_that_boo
     assert retry.booking.token == original.booking.token
     assert [b.token for b in Booking.stock_index.query(stock.id)] == [original.booking.token]
     assert Wallet.get(young.id, "national", consistent_read=True).balance_cents == 50_000 - 1_500
+
+
+def test_a_booking_whose_transaction_met_another_one_is_tried_again_and_booked(scene, monkeypatch):
+    # DynamoDB cancels a transaction that meets another on one of its items (TransactionConflict): nothing
+    # was written, so the booking is built again and sent again, and the user never sees that conflict.
+    from passculture.models.base import Transaction, TransactionConflict
+
+    offer, _, young = scene
+    stock = make_stock(offer, quantity=10, price_cents=1_500)
+    publish(offer)
+    original, conflicts = Transaction.commit, []
+
+    def commit(self):
+        if not conflicts:
+            conflicts.append(self)
+            raise TransactionConflict("another transaction held the stock")
+        return original(self)
+
+    monkeypatch.setattr(Transaction, "commit", commit)
+    result = book(booker(young), stock.id, 1)
+    assert len(conflicts) == 1 and result.created
+    assert [b.token for b in Booking.stock_index.query(stock.id)] == [result.booking.token]
+    assert Stock.get(stock.id, consistent_read=True).booked == 1
