@@ -33,6 +33,15 @@ TICKETING_FIELDS = frozenset(
 )
 
 
+# The four accessibility answers an offer's creation requires (PARTNER_API.md, event creation).
+ACCESSIBLE = {
+    "audioDisabilityCompliant": True,
+    "mentalDisabilityCompliant": False,
+    "motorDisabilityCompliant": True,
+    "visualDisabilityCompliant": False,
+}
+
+
 def team_principal() -> Any:
     from passculture.services.accounts.auth import load_principal
 
@@ -136,3 +145,12 @@ def json_partners_client() -> Iterator[Any]:
     """``partners_client``, its bodies sent as JSON (``JsonHttp``)."""
     for c in partners_client():
         yield JsonHttp(c)
+
+
+def offer_scene() -> SimpleNamespace:
+    """``build_partner_scene()`` with its venue's integer id (``venue_public_id``), as the offer routes name it."""
+    from passculture.models.venues import Venue
+
+    scene = build_partner_scene()
+    scene.venue_public_id = int(Venue.get(scene.venue.id).public_id)
+    return scene

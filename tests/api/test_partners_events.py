@@ -10,16 +10,10 @@ import pytest
 from passculture.models.offers import Offer
 from passculture.models.venues import Venue
 from passculture.services.partners import ids
-from tests.api.partners_support import build_partner_scene, json_partners_client, make_provider, provider_headers
+from tests.api.partners_support import ACCESSIBLE, json_partners_client, make_provider, offer_scene, provider_headers
 from tests.factories import bearer, make_offerer, make_venue
 
 EVENTS = "/public/offers/v1/events"
-ACCESSIBLE = {
-    "audioDisabilityCompliant": True,
-    "mentalDisabilityCompliant": False,
-    "motorDisabilityCompliant": True,
-    "visualDisabilityCompliant": False,
-}
 
 
 @pytest.fixture
@@ -29,9 +23,7 @@ def client(aws):
 
 @pytest.fixture
 def scene(aws):
-    scene = build_partner_scene()
-    scene.venue_public_id = int(Venue.get(scene.venue.id).public_id)
-    return scene
+    return offer_scene()
 
 
 def event_body(scene, **fields) -> dict:

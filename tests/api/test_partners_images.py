@@ -8,9 +8,8 @@ import io
 import pytest
 
 from passculture.models.offers import Offer
-from passculture.models.venues import Venue
 from passculture.services.partners import ids
-from tests.api.partners_support import build_partner_scene, json_partners_client
+from tests.api.partners_support import json_partners_client, offer_scene
 
 ACCESSIBLE = dict.fromkeys(
     ("audioDisabilityCompliant", "mentalDisabilityCompliant", "motorDisabilityCompliant", "visualDisabilityCompliant"),
@@ -25,9 +24,7 @@ def client(aws):
 
 @pytest.fixture
 def scene(aws):
-    scene = build_partner_scene()
-    scene.venue_public_id = int(Venue.get(scene.venue.id).public_id)
-    return scene
+    return offer_scene()
 
 
 def image(width: int = 600, height: int = 400, fmt: str = "PNG") -> str:

@@ -9,7 +9,7 @@ from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.venues import Venue
 from passculture.services.partners import ids
-from tests.api.partners_support import build_partner_scene, json_partners_client, make_provider, provider_headers
+from tests.api.partners_support import json_partners_client, make_provider, offer_scene, provider_headers
 from tests.factories import make_young
 
 PRODUCTS = "/public/offers/v1/products"
@@ -28,9 +28,7 @@ def client(aws):
 
 @pytest.fixture
 def scene(aws):
-    scene = build_partner_scene()
-    scene.venue_public_id = int(Venue.get(scene.venue.id).public_id)
-    return scene
+    return offer_scene()
 
 
 def product_body(scene, **fields) -> dict:
