@@ -36,6 +36,19 @@ print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.i
 """
 
 
+def signed_message(received: list, hmac_key: str) -> dict:
+    """The one message the partner's server received within 30 s: its signature checked, its text parsed twice."""
+    deadline = time.monotonic() + 30
+    while not received and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(received) == 1, "the partner was not told of the booking"
+    signature, body = received[0]
+    text = json.loads(body)
+    assert isinstance(text, str)  # a JSON-encoded string holding the JSON text
+    assert signature == hmac.new(hmac_key.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return json.loads(text)
+
+
 def make_scene(local_server, script: str = SCENE) -> dict:
     """A structure's admin and venue with a date in 2 hours, and a young person (straight in the twin's tables).
 
@@ -128,15 +141,7 @@ def test_a_partner_receives_the_signed_message_of_a_booking_then_validates_it(lo
     booking = local_server.post("/bookings", json={"stockId": scene["stockId"]}, headers=scene["young"])
     assert booking.status_code == 201, booking.text
     token = booking.json()["token"]
-    deadline = time.monotonic() + 30
-    while not received and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(received) == 1, "the partner was not told of the booking"
-    signature, body = received[0]
-    text = json.loads(body)
-    assert isinstance(text, str)
-    assert signature == hmac.new(hmac_key.encode(), text.encode(), hashlib.sha256).hexdigest()
-    message = json.loads(text)
+    message = signed_message(received, hmac_key)
     checked = local_server.get(f"/public/bookings/v1/token/{token}", headers=provider)
     assert checked.status_code == 200, checked.text
     assert message["action"] == "BOOK"
@@ -251,14 +256,7 @@ def test_the_partner_creates_its_event_and_dates_a_young_user_books_and_the_part
     token = booking.json()["token"]
 
     # The partner is told, signed, with its own ids.
-    deadline = time.monotonic() + 30
-    while not received and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(received) == 1, "the partner was not told of the booking"
-    signature, body = received[0]
-    text = json.loads(body)
-    assert signature == hmac.new(hmac_key.encode(), text.encode(), hashlib.sha256).hexdigest()
-    message = json.loads(text)
+    message = signed_message(received, hmac_key)
     assert message["action"] == "BOOK"
     assert (message["offer_id"], message["stock_id"], message["venue_id"]) == (event_id, balcony["id"], venue["id"])
     assert (message["offer_name"], message["offer_price"]) == ("Les Fourberies de Scapin", 1500)

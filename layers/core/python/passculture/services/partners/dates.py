@@ -34,7 +34,7 @@ from passculture.services.accounts.auth import Credentials
 from passculture.services.catalogue import price_categories as categories_service
 from passculture.services.partners import ids
 from passculture.services.partners.bookings import Call, _open
-from passculture.services.partners.events import EVENT_NOT_FOUND, ids_at_provider, own_offer
+from passculture.services.partners.events import EVENT_NOT_FOUND, ids_at_provider, own_offer, refuse_nulls
 
 MAX_DATES = 2500
 TOO_MANY_DATES = f"The maximum number of stock entries allowed per offer is {MAX_DATES}"
@@ -55,19 +55,6 @@ def date_at_provider_key(offer_id: str, id_at_provider: str) -> str:
 
 def date_taken(id_at_provider: str) -> str:
     return f"`{id_at_provider}` is already taken by another date of this offer"
-
-
-def _not_null(patch: Any, names: tuple[str, ...]) -> None:
-    from pydantic.alias_generators import to_camel
-
-    nulls = {to_camel(n): ["This field cannot be null"] for n in names if n in patch.model_fields_set}
-    nulls = {k: v for k, v in nulls.items() if getattr(patch, _snake(k)) is None}
-    if nulls:
-        raise InvalidInput(nulls)
-
-
-def _snake(camel: str) -> str:
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in camel)
 
 
 # -- price categories ------------------------------------------------------------
@@ -97,7 +84,7 @@ def update_price_category(
     _, offer = _event("v1-price-category", credentials, event_id, source_ip)
     if not category_id.isdigit() or len(category_id) > 16:
         raise NotFound({"price_category_id": [PRICE_CATEGORY_NOT_FOUND]})
-    _not_null(patch, ("label", "price"))
+    refuse_nulls(patch, ("label", "price"))
     given = patch.model_fields_set
     changes: dict[str, Any] = {}
     if "label" in given:
@@ -295,7 +282,7 @@ def update_date(
 
     _, offer = _event("v1-date", credentials, event_id, source_ip)
     stock = own_stock(offer, stock_id)
-    _not_null(patch, DATE_NOT_NULL)
+    refuse_nulls(patch, DATE_NOT_NULL)
     given = patch.model_fields_set
     changes: dict[str, Any] = {}
     begins_at = stock.begins_at

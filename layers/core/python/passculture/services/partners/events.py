@@ -323,7 +323,8 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
     return view(insert(call, offer, venue, body.image), stocks=[])
 
 
-def _not_null(patch: Any, names: tuple[str, ...]) -> None:
+def refuse_nulls(patch: Any, names: tuple[str, ...]) -> None:
+    """400 naming each of ``names`` the PATCH sent as null (the fields an edition may not clear)."""
     from pydantic.alias_generators import to_camel
 
     nulls = {to_camel(n): ["This field cannot be null"] for n in names if n in patch.model_fields_set}
@@ -423,7 +424,7 @@ def update_event(credentials: Credentials, event_id: str, patch: Any, source_ip:
 
     call = _open("v1-event", credentials, "", source_ip)
     offer = own_offer(call, event_id, event=True, field="event_id", message=EVENT_NOT_FOUND)
-    _not_null(patch, NOT_NULL)
+    refuse_nulls(patch, NOT_NULL)
     given = patch.model_fields_set
     if "has_ticket" in given and bool(patch.has_ticket) != bool(offer.has_ticket):
         raise InvalidInput({"hasTicket": ["hasTicket cannot be changed"]})

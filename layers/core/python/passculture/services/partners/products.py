@@ -28,12 +28,12 @@ from passculture.services.partners.bookings import Call, _open
 from passculture.services.partners.events import (
     PartnerOffer,
     _accessibility,
-    _not_null,
     channel_of,
     edit,
     insert,
     list_own,
     own_offer,
+    refuse_nulls,
     view,
 )
 from passculture.services.partners.offers import granted_venue
@@ -132,7 +132,7 @@ def update_product(credentials: Credentials, patch: Any, source_ip: str) -> tupl
 
     call = _open("v1-product", credentials, "", source_ip)
     offer = _own(call, patch.offer_id)
-    _not_null(patch, PRODUCT_NOT_NULL)
+    refuse_nulls(patch, PRODUCT_NOT_NULL)
     given = patch.model_fields_set
     stock, stocks = _live_stock(offer)
     if "stock" in given and patch.stock is not None and stock is None and patch.stock.price is None:
