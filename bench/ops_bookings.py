@@ -136,7 +136,7 @@ OPERATIONS = [
     Operation(
         "POST /bookings/{token}/cancel", cancel, 200, {"BatchGetItem": 2, "TransactWriteItems": 1}, expect_round_trips=2
     ),
-    Operation("GET /bookings (3 bookings)", my_bookings, 200, {"GetItem": 1, "Query": 1, "BatchGetItem": 1}),
+    Operation("GET /bookings (3 bookings)", my_bookings, 200, {"Query": 1, "BatchGetItem": 1}),
     # The user, the offer, its venue; its stocks; the caller's department's marks (an offer of that department).
     Operation("GET /offers/{id}/public", public_offer, 200, {"GetItem": 3, "Query": 2}),
     # Cells of 5 km, 20 km and 70 km: the finest level whose covering has at most 18 cells.

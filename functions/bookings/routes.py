@@ -110,7 +110,12 @@ def make_blueprint() -> Blueprint:
             return Reply(body, 201)
         return Reply(body, 200, {"Idempotent-Replayed": "true"})
 
-    @routes.get("/bookings", query="bookings:BookingsQuery", response="bookings:BookingPage")
+    @routes.get(
+        "/bookings",
+        query="bookings:BookingsQuery",
+        response="bookings:BookingPage",
+        deferred_user=True,  # the user is read with the venues, in the listing's second round trip
+    )
     def list_bookings(req: Req) -> dict[str, Any]:
         """My bookings, newest first, with their countermarks, status, offer, date and venue.
 
@@ -120,7 +125,7 @@ def make_blueprint() -> Blueprint:
         from passculture.services.booking.views import my_bookings
 
         # The presenter's body (what BookingPage validates), without pydantic: a cold read route.
-        return booking_page(*my_bookings(req.principal.user_id, req.query.limit, req.query.cursor))
+        return booking_page(*my_bookings(req.principal, req.query.limit, req.query.cursor))
 
     @routes.post(
         "/bookings/{token}/cancel",

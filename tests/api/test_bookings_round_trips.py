@@ -162,3 +162,36 @@ def test_in_the_free_only_phase_a_priced_stock_made_before_copies_is_not_bookabl
     finally:
         monkeypatch.delenv("FREE_OFFERS_ONLY")
         get_settings.cache_clear()
+
+
+def test_my_bookings_are_one_query_then_one_batch_of_the_venues_and_the_user(client, venue, young):
+    _, stock = copied_scene(venue)
+    other_venue = make_venue(make_offerer())
+    _, other = copied_scene(other_venue)
+    for made in (stock, other):
+        assert post_booking(client, young, made.id).status_code == 201
+    with count_dynamodb_calls() as calls:
+        answer = client.http.get("/bookings", headers=auth(young))
+    assert answer.status_code == 200, answer.json_body
+    assert calls == {"Query": 1, "BatchGetItem": 1}
+    assert count_round_trips(calls) == 2
+    cities = {item["venue"]["id"]: item["venue"]["city"] for item in answer.json_body["items"]}
+    assert cities == {venue.id: venue.city, other_venue.id: other_venue.city}
+
+
+def test_my_bookings_are_refused_to_a_deleted_or_disabled_account_even_with_no_booking(client, venue):
+    _, stock = copied_scene(venue)
+    booker, disabled, gone = make_young(), make_young(), make_young()
+    assert post_booking(client, booker, stock.id).status_code == 201
+    User(gone.id).delete()
+    User(disabled.id).update(actions=[User.is_active.set(False)])
+    booker_headers = auth(booker)
+    User(booker.id).update(actions=[User.is_active.set(False)])  # disabled after its booking
+    for headers, message in (
+        (auth(gone), "The access token is invalid"),
+        (auth(disabled), "This account is disabled"),
+        (booker_headers, "This account is disabled"),
+    ):
+        answer = client.http.get("/bookings", headers=headers)
+        assert answer.status_code == 401
+        assert answer.json_body == {"errors": {"global": [message]}}

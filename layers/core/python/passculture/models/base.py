@@ -89,18 +89,27 @@ def backoff(attempt: int, base_seconds: float = 0.02) -> None:
     time.sleep(random.uniform(0, base_seconds * 2**attempt))
 
 
+BATCH_GET_KEYS = 100  # DynamoDB's limit on the keys of one BatchGetItem
+
+
 def batch_get(wanted: list[tuple[type, dict[str, Any]]], attempts: int = 6) -> dict[type, list[Any]]:
     """Items of several tables in one ``BatchGetItem`` (strongly consistent), by model.
 
     ``wanted`` is ``[(Model, raw key)]``, e.g. ``(Booking, {"token": {"S": "ABC234"}})``;
-    pynamodb's ``batch_get`` is per table, hence the low-level call. Unprocessed
-    keys are asked again after a ``backoff``. (``infra/serverless.py`` grants
-    BatchGetItem to the functions whose code calls this.)
+    pynamodb's ``batch_get`` is per table, hence the low-level call. More than 100
+    keys take one call per 100. Unprocessed keys are asked again after a ``backoff``.
+    (``infra/serverless.py`` grants BatchGetItem to the functions whose code calls this.)
     """
+    found: dict[type, list[Any]] = {model: [] for model, _ in wanted}
+    for start in range(0, len(wanted), BATCH_GET_KEYS):
+        _batch_get(wanted[start : start + BATCH_GET_KEYS], found, attempts)
+    return found
+
+
+def _batch_get(wanted: list[tuple[type, dict[str, Any]]], found: dict[type, list[Any]], attempts: int) -> None:
     from pynamodb.constants import BATCH_GET_ITEM
 
     by_table = {model.Meta.table_name: model for model, _ in wanted}
-    found: dict[type, list[Any]] = {model: [] for model, _ in wanted}
     request: dict[str, Any] = {}
     for model, key in wanted:
         request.setdefault(model.Meta.table_name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
@@ -110,7 +119,7 @@ def batch_get(wanted: list[tuple[type, dict[str, Any]]], attempts: int = 6) -> d
             found[by_table[table]].extend(by_table[table].from_raw_data(item) for item in items)
         request = data.get("UnprocessedKeys") or {}
         if not request:
-            return found
+            return
         if attempt + 1 < attempts:
             backoff(attempt)
     from passculture.errors import ServiceUnavailable

@@ -71,7 +71,6 @@ from passculture.services.booking.views import (  # noqa: F401 (re-exported: the
     cancellable_until,
     my_bookings,
     venue_of,
-    venues_by_id,
     view_of,
 )
 from passculture.services.booking.wallets import DebitPlan, debit_update, plan_debits, wallets_of

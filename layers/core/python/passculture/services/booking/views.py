@@ -12,10 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from passculture.config import get_settings
 from passculture.models.bookings import Booking
 from passculture.models.venues import Venue
+
+if TYPE_CHECKING:
+    from passculture.services.accounts.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,6 @@ def view_of(booking: Booking, venue: Venue | None) -> BookingView:
     return BookingView(booking, venue, cancellable_until(booking) if booking.status == "booked" else None)
 
 
-def venues_by_id(venue_ids: set[str]) -> dict[str, Venue]:
-    """The venues, in one BatchGetItem per 100."""
-    if not venue_ids:
-        return {}
-    return {venue.id: venue for venue in Venue.batch_get(sorted(venue_ids))}
-
-
 def venue_of(venue_id: str) -> Venue | None:
     try:
         return Venue.get(venue_id)
@@ -58,12 +55,27 @@ def venue_of(venue_id: str) -> Venue | None:
         return None
 
 
-def my_bookings(user_id: str, limit: int, cursor: str | None) -> tuple[list[BookingView], str | None]:
-    """The user's bookings, newest first, with their venues (one Query, one BatchGetItem)."""
+def my_bookings(principal: Principal, limit: int, cursor: str | None) -> tuple[list[BookingView], str | None]:
+    """The user's bookings, newest first, with their venues: one Query, then one BatchGetItem.
+
+    A deferred principal's user is read in that batch, beside the venues (two round
+    trips instead of three): the bookings are shown only once it is active.
+    """
+    from passculture.models.base import batch_get
+    from passculture.models.users import User
+    from passculture.services.accounts.auth import principal_of
     from passculture.services.pagination import paginate
 
     bookings, next_cursor = paginate(
-        partial(Booking.user_index.query, user_id, scan_index_forward=False), limit, cursor
+        partial(Booking.user_index.query, principal.user_id, scan_index_forward=False), limit, cursor
     )
-    venues = venues_by_id({b.venue_id for b in bookings})
+    venue_ids = sorted({b.venue_id for b in bookings})
+    wanted: list[tuple[type, dict[str, Any]]] = [(Venue, {"id": {"S": venue_id}}) for venue_id in venue_ids]
+    if principal.deferred:
+        wanted.append((User, {"id": {"S": principal.user_id}}))
+    found = batch_get(wanted) if wanted else {}
+    if principal.deferred:
+        users = found.get(User) or []
+        principal_of(users[0] if users else None)  # gone or disabled: 401, as on every route
+    venues = {venue.id: venue for venue in found.get(Venue) or []}
     return [view_of(b, venues.get(b.venue_id)) for b in bookings], next_cursor
