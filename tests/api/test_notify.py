@@ -90,6 +90,41 @@ def test_a_booking_emails_the_venue_and_the_booker(booked, sent_emails):
         assert expected in booker_body
 
 
+def test_a_new_bookings_emails_go_from_the_bookings_copy_of_the_venue_without_reading_it(booked, sent_emails):
+    from bench.counting import count_dynamodb_calls
+
+    with count_dynamodb_calls() as calls:
+        assert notify(booked["records"]) == {"batchItemFailures": []}
+    assert not [table for _, table in calls.tables if table.endswith("venues")]
+    emails = {to[0]: body for to, _, body in sent_emails()}
+    assert "1 place du Théâtre" in emails["camille@example.org"] and "75001 Paris" in emails["camille@example.org"]
+    assert booked["token"] in emails["resa@theatre.example"]
+
+
+def test_a_booking_without_the_venues_copy_reads_the_venue(booked, sent_emails):
+    record = copy.deepcopy(booked["records"][0])
+    image = record["dynamodb"]["NewImage"]
+    for name in ("venue_booking_email", "venue_postal_code", "venue_city", "venue_is_virtual"):
+        image.pop(name)  # a booking made before it copied them
+    assert notify([record]) == {"batchItemFailures": []}
+    emails = {to[0]: body for to, _, body in sent_emails()}
+    assert set(emails) == {"resa@theatre.example", "camille@example.org"}
+    assert "75001 Paris" in emails["camille@example.org"]
+
+
+def test_a_cancellation_goes_to_the_venues_booking_address_of_now(client, booked, sent_emails):
+    from passculture.models.bookings import Booking
+    from passculture.models.venues import Venue
+
+    notify(booked["records"])
+    venue_id = Booking.get(booked["token"]).venue_id
+    Venue(venue_id).update(actions=[Venue.booking_email.set("guichet@theatre.example")])  # after the booking
+    assert client.http.post(f"/bookings/{booked['token']}/cancel", headers=auth(booked["young"])).status_code == 200
+    booked["stream"].capture(booked["token"])
+    assert notify(booked["stream"].records()) == {"batchItemFailures": []}
+    assert sent_emails()[-1][0] == ["guichet@theatre.example"]
+
+
 def test_a_redelivered_record_sends_nothing_twice(booked, sent_emails):
     notify(booked["records"])
     notify(copy.deepcopy(booked["records"]))

@@ -463,7 +463,7 @@ def test_the_stream_handlers_dynamodb_calls(client, scene):
     stream.capture(plain.token)
     with count_dynamodb_calls() as calls:
         notify(stream.records())
-    # the venue; each of the two emails: its claim and its mark
+    # the venue (a booking written without its copy: the factory's); each of the two emails: its claim and its mark
     assert calls == {"GetItem": 1, "UpdateItem": 4}
 
     from passculture.services.partners import ids
@@ -473,8 +473,9 @@ def test_the_stream_handlers_dynamodb_calls(client, scene):
     book(client, scene, stream)
     with count_dynamodb_calls() as calls:
         notify(stream.records())
-    # + the venue's grants, their providers, the message's claim and its mark; and, as the offer's and
+    # A booking made by the API: the venue as it copied it (no read); the emails' claims and marks, the
+    # venue's grants, their providers, the message's claim and its mark; and, as the offer's and
     # stock's integer ids were given after the stock copied its offer (services/booking/copies.py), one
     # BatchGetItem of offer, stock and venue for them and their note on the booking
-    assert calls == {"GetItem": 1, "UpdateItem": 7, "Query": 1, "BatchGetItem": 2}
+    assert calls == {"UpdateItem": 7, "Query": 1, "BatchGetItem": 2}
     assert len(scene.partner.received) == 1

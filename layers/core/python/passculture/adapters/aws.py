@@ -55,6 +55,26 @@ def client(service: str) -> Any:
     return _once(("client", service), lambda: _make_client(service))
 
 
+def prefetch(service: str) -> None:
+    """Starts making ``service``'s client on a thread, while this one waits on the network; a no-op once made.
+
+    Making a client is CPU (botocore's service model); a cold container's first
+    DynamoDB round trips leave the CPU idle, so the client is ready, or nearly,
+    when first used. The first use waits for it (``_once``); a failure here is
+    raised again there.
+    """
+    if ("client", service) in _made:
+        return
+    threading.Thread(target=_prefetched, args=(service,), name=f"prefetch-{service}", daemon=True).start()
+
+
+def _prefetched(service: str) -> None:
+    try:
+        client(service)
+    except Exception:  # the first use makes it again, and raises
+        return
+
+
 def _make_client(service: str) -> Any:
     from botocore.config import Config
 

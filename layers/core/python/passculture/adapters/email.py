@@ -25,7 +25,7 @@ from email.header import Header
 from email.utils import formataddr, formatdate, make_msgid
 
 from passculture.adapters import metrics
-from passculture.adapters.aws import client
+from passculture.adapters.aws import client, prefetch
 from passculture.config import get_settings
 from passculture.rules.text import body_text, header_text
 
@@ -85,6 +85,11 @@ def _folded(name: str, value: str | Header) -> str:
     """A header's value in ASCII lines of at most 78 columns where it can break (as compat32 folds it)."""
     header = value if isinstance(value, Header) else Header(value, header_name=name)
     return header.encode(linesep=_CRLF, maxlinelen=_MAX_LINE)
+
+
+def prepare() -> None:
+    """Starts making the SES client beside the round trips that come before a send (``aws.prefetch``)."""
+    prefetch("sesv2")
 
 
 def send_email(to: Iterable[Recipient], subject: str, body: str) -> str:

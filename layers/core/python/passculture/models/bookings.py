@@ -6,6 +6,7 @@ The stream (new and old images) feeds ``notify``.
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
@@ -118,6 +119,11 @@ class Booking(Model):
     venue_name = UnicodeAttribute(null=True)
     venue_address = UnicodeAttribute(null=True)
     venue_department_code = UnicodeAttribute(null=True)
+    # And what a new booking's emails need of it, so that ``notify`` sends them without reading the venue.
+    venue_postal_code = UnicodeAttribute(null=True)
+    venue_city = UnicodeAttribute(null=True)
+    venue_booking_email = UnicodeAttribute(null=True)
+    venue_is_virtual = BooleanAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     used_by = UnicodeAttribute(null=True)

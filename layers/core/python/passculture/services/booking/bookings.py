@@ -397,6 +397,10 @@ def _new_booking(
         venue_name=venue.name if venue else None,
         venue_address=venue.address if venue else None,
         venue_department_code=(venue.department_code if venue else None) or offer.department_code,
+        venue_postal_code=venue.postal_code if venue else None,
+        venue_city=venue.city if venue else None,
+        venue_booking_email=venue.booking_email if venue else None,
+        venue_is_virtual=bool(venue.is_virtual) if venue else None,
         created_at=now,
         # The partner API's integer ids (services.partners.ids): the booking's own, and those known.
         public_id=new_public_id(),

@@ -2,8 +2,9 @@
 
 A booking needs, besides the stock: whether the offer is bookable, the offer's
 fields it copies onto the booking or that the rules read (duo, digital, category,
-department, ticketing), the structure's SIREN and the venue's name and address
-(the booking's copy for the countermark API and the reply). Reading the offer
+department, ticketing), the structure's SIREN and the venue's name, address and
+booking email (the booking's copy for the countermark API, the reply and the new
+booking's emails). Reading the offer
 and the venue after the stock costs two sequential round trips, so each stock carries:
 
 - ``siren``: the offer's structure;
@@ -40,7 +41,10 @@ OFFER_FIELDS = (
     *("name", "category", "venue_id", "department_code", "is_duo", "is_digital"),
     *("public_id", "has_ticket", "provider_id", "id_at_provider"),
 )
-VENUE_FIELDS = ("name", "address", "postal_code", "city", "latitude", "longitude", "department_code", "public_id")
+VENUE_FIELDS = (
+    *("name", "address", "postal_code", "city", "latitude", "longitude", "department_code", "public_id"),
+    *("booking_email", "is_virtual"),
+)
 PUBLISHED = "published"
 TX_ITEMS = 100
 

@@ -274,7 +274,7 @@ def emails_for(record: dict[str, Any], venues: dict[str, Any]) -> list[tuple[str
     new, old = image_values(data.get("NewImage")), image_values(data.get("OldImage"))
     event = record.get("eventName")
     if event == "INSERT" and new and new.get("status") == "booked":
-        return booking_emails(new, _venue(new.get("venue_id"), venues))
+        return booking_emails(new, _venue(new.get("venue_id"), venues, booked=new))
     if event == "MODIFY" and new and old and old.get("status") == "booked" and new.get("status") == "cancelled":
         return cancellation_emails(new, _venue(new.get("venue_id"), venues))
     if event == "MODIFY" and new and _withdrawn(new, old):
@@ -282,10 +282,17 @@ def emails_for(record: dict[str, Any], venues: dict[str, Any]) -> list[tuple[str
     return []
 
 
-def _venue(venue_id: Any, cache: dict[str, Any]) -> Any:
-    """The booking's venue, read once per batch; a venue gone for good sends what it can."""
+def _venue(venue_id: Any, cache: dict[str, Any], booked: dict[str, Any] | None = None) -> Any:
+    """The booking's venue, read once per batch; a venue gone for good sends what it can.
+
+    ``booked``: a new booking, which copied what its emails need of the venue
+    (seconds ago): that copy, with no read. Later emails (a cancellation days
+    after) read the venue, whose booking address may have changed since.
+    """
     if not venue_id:
         return None
+    if venue_id not in cache and booked is not None and booked.get("venue_booking_email"):
+        cache[venue_id] = _copied_venue(str(venue_id), booked)
     if venue_id not in cache:
         from passculture.models.venues import Venue
 
@@ -295,6 +302,14 @@ def _venue(venue_id: Any, cache: dict[str, Any]) -> Any:
             logger.warning("booking of an unknown venue %s: no venue email", venue_id)
             cache[venue_id] = None
     return cache[venue_id]
+
+
+def _copied_venue(venue_id: str, booking: dict[str, Any]) -> Any:
+    """The venue as a booking copied it (``Booking.venue_*``)."""
+    from passculture.models.venues import Venue
+
+    copied = ("name", "address", "postal_code", "city", "booking_email", "is_virtual", "department_code", "public_id")
+    return Venue(venue_id, siren=booking.get("siren"), **{name: booking.get(f"venue_{name}") for name in copied})
 
 
 # -- sending once --------------------------------------------------------------
@@ -323,8 +338,6 @@ def _claim(key: str, token: str, now: datetime, lease: timedelta) -> Any:
 
     claim = Unique(key)
     free = Unique.key.does_not_exist() | ((Unique.extra == CLAIMED) & (Unique.lease_until < now))
-    # A claim written before leases existed: free once as old as a lease.
-    free |= (Unique.extra == CLAIMED) & Unique.lease_until.does_not_exist() & (Unique.created_at < now - lease)
     try:
         claim.update(
             actions=[
@@ -457,6 +470,12 @@ def _send_all(record: dict[str, Any], emails: list[tuple[str, str, str, str]], r
     round trips of latency, not six. The first failure is raised once all are
     done; a redelivery sends only what was not sent.
     """
+    if emails:
+        from passculture.adapters.email import prepare
+        from passculture.models.base import connection
+
+        connection().client  # noqa: B018 (the claims' DynamoDB client first: they need it at once)
+        prepare()  # then SES's, made on a thread while the claims are on their way
     if len(emails) < 2:
         return sum(send_once(record, *email, remaining_ms) for email in emails)
     import contextvars
