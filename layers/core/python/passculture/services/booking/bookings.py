@@ -329,11 +329,8 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                     refresh_if_places_changed(offer.id, stock.id)
                 metrics.count("BookingsMade", category=offer.category)
                 return BookingResult(booking, created=True, venue=venue)
-            if "idem" in failed:
-                replay = _replay(user.id, idempotency_key or "", stock_id)
-                if replay is not None:
-                    replay.venue = venue
-                    return replay
+            if "idem" in failed:  # this key's first request committed meanwhile: book() answers with its booking
+                raise Conflict("This request was already made", field="Idempotency-Key")
             if "guard" in failed:
                 raise Conflict("You have already booked this date", field="stockId")
             if "stock" in failed and not places.refused():  # a sharded stock may try another shard unread
