@@ -34,3 +34,18 @@ def test_the_import_splits_into_ours_and_the_stores_and_a_resync_writes_nothing(
     print_agenda_import(figures, out)
     assert "ratio ours / icalendar" in out.getvalue() and "store: botocore + moto" in out.getvalue()
     assert "ratio import / icalendar, wall" in out.getvalue() and "on a modelled store" in out.getvalue()
+
+
+def test_an_agenda_of_1500_events_is_imported_in_fewer_than_0_1_calls_per_vevent():
+    quiet = logging.getLogger("passculture")
+    level = quiet.level
+    try:
+        figures = run_agenda_import(events=1500, twin=False, modelled=False)
+    finally:
+        quiet.setLevel(level)
+    calls = figures["import_calls"]
+    assert figures["calls_per_vevent"] < 0.1, calls  # issue 11's goal: batched writes
+    # Writes are batches of 25 (BatchWriteItem), never one call per item; the link's own status is the one update.
+    assert calls.get("PutItem", 0) == 0 and calls.get("UpdateItem", 0) == 1 and "TransactWriteItems" not in calls
+    assert calls["BatchWriteItem"] >= (figures["offers"] + figures["stocks"]) / 25
+    assert figures["resync_write_calls"] == 0
