@@ -195,3 +195,17 @@ def test_my_bookings_are_refused_to_a_deleted_or_disabled_account_even_with_no_b
         answer = client.http.get("/bookings", headers=headers)
         assert answer.status_code == 401
         assert answer.json_body == {"errors": {"global": [message]}}
+
+
+def test_a_keyed_retry_is_answered_with_its_first_booking_and_the_venue_the_stock_copied(client, venue, young):
+    _, stock = copied_scene(venue, price_cents=800)
+    key = {"Idempotency-Key": "tap-42"}
+    first = post_booking(client, young, stock.id, headers=key)
+    assert first.status_code == 201
+    with count_dynamodb_calls() as calls:
+        again = post_booking(client, young, stock.id, headers=key)
+    assert again.status_code == 200 and again.json_body["token"] == first.json_body["token"]
+    assert again.json_body["booking"]["venue"]["city"] == venue.city
+    # The first batch, the transaction its key refuses, then the key's guard and its booking: no venue read.
+    assert calls == {"BatchGetItem": 1, "Query": 1, "TransactWriteItems": 1, "GetItem": 2}
+    assert Stock.get(stock.id).booked == 1 and Wallet.get(young.id, "national").balance_cents == 50_000 - 800

@@ -140,11 +140,8 @@ def stock_condition(stock: Stock, quantity: int) -> Any:
         condition = condition & (Stock.offer_state == PUBLISHED)
     if stock.quantity is None:
         return condition & Stock.quantity.does_not_exist()
-    total = int(stock.quantity)
-    room = Stock.booked <= total - quantity
-    if total >= quantity:
-        room = Stock.booked.does_not_exist() | room
-    return condition & (Stock.quantity == total) & room
+    total = int(stock.quantity)  # every stock item holds ``booked`` (0 when written)
+    return condition & (Stock.quantity == total) & (Stock.booked <= total - quantity)
 
 
 def _find_stock(stock_id: str) -> Stock | None:
@@ -312,7 +309,7 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
             booking = _new_booking(principal, stock, offer, venue, quantity, amount, plan, now)
             ticketing.attach(reservation, booking)
             token = request_token("booking", user.id, idempotency_key, str(attempt)) if idempotency_key else None
-            failed = _commit(booking, stock, plan, quantity, idempotency_key, now, token, places)
+            failed = _commit(booking, stock, plan, idempotency_key, now, token, places)
             if failed is None:  # a DynamoDB transaction conflict: nothing was written
                 places.conflicted()
                 if attempt + 1 < MAX_ATTEMPTS:  # no pause before the refusal
@@ -329,8 +326,11 @@ def _book(principal: Principal, stock_id: str, quantity: int, idempotency_key: s
                     refresh_if_places_changed(offer.id, stock.id)
                 metrics.count("BookingsMade", category=offer.category)
                 return BookingResult(booking, created=True, venue=venue)
-            if "idem" in failed:  # this key's first request committed meanwhile: book() answers with its booking
-                raise Conflict("This request was already made", field="Idempotency-Key")
+            if "idem" in failed:  # this key's first request committed: its booking, with the venue already read
+                replay = _replay(user.id, idempotency_key or "", stock_id)
+                if replay is not None:
+                    replay.venue = venue
+                    return replay
             if "guard" in failed:
                 raise Conflict("You have already booked this date", field="stockId")
             if "stock" in failed and not places.refused():  # a sharded stock may try another shard unread
@@ -419,11 +419,10 @@ def _commit(
     booking: Booking,
     stock: Stock,
     plan: DebitPlan,
-    quantity: int,
     idempotency_key: str | None,
     now: datetime,
-    token: str | None = None,
-    places: PlaceTaker | None = None,
+    token: str | None,
+    places: PlaceTaker,
 ) -> dict[str, str] | None:
     """The booking transaction: ``{}``, ``{label: reason}`` of failed conditions, or None on a conflict.
 
@@ -431,7 +430,7 @@ def _commit(
     """
     tx = Transaction(client_request_token=token)
     # "stock": the stock item, or its shard(s) (places.py)
-    (places or PlaceTaker(stock, quantity)).add_to(tx, booking, stock_condition)
+    places.add_to(tx, booking, stock_condition)
     for wallet, cents in plan.debits:
         actions, condition = debit_update(wallet, cents, plan.cap_kind)
         tx.update(f"wallet:{wallet.credit_id}", Wallet(booking.user_id, wallet.credit_id), actions, condition)
