@@ -84,5 +84,5 @@ OPERATIONS = [
         expect_status=404,
         expect_calls={"BatchGetItem": 1, "UpdateItem": 4},
     ),
-    Operation("GET /bookings/pro?siren=", pro_transactions),
+    Operation("GET /bookings/pro?siren=", pro_transactions, expect_calls={"BatchGetItem": 1, "Query": 1}),
 ]

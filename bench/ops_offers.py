@@ -78,7 +78,7 @@ OPERATIONS = [
         expect_calls={"GetItem": 5, "Query": 1, "TransactWriteItems": 1, "UpdateItem": 1},
     ),
     # One Query on the offers' siren index, after the caller and the membership.
-    Operation("GET /offers?siren= (5 offers)", structure_offers, expect_calls={"GetItem": 2, "Query": 1}),
+    Operation("GET /offers?siren= (5 offers)", structure_offers, expect_calls={"BatchGetItem": 1, "Query": 1}),
     # The caller, the offer, the membership; its stocks by the offer index.
     Operation("GET /offers/{id} with 3 dates", one_offer, expect_calls={"GetItem": 3, "Query": 1}),
 ]

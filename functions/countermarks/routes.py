@@ -172,6 +172,7 @@ def make_blueprint() -> Blueprint:
             ("Link", 'CSV export: `<the next chunk\'s URL>; rel="next"`; absent on the last chunk'),
             ("Content-Disposition", "CSV export: `attachment` with the file's name"),
         ],
+        deferred_user=True,  # ?siren=: the user is read with its membership, in one BatchGetItem
     )
     def list_pro_bookings(req: Req) -> dict[str, Any] | Reply:
         """The structure's transactions; `format=csv` or `Accept: text/csv` gives CSV chunks.

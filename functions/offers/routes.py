@@ -174,6 +174,7 @@ def make_blueprint() -> Blueprint:
         query="offers:OfferQuery",
         response="offers:OfferPage",
         errors={404: "No such venue or structure, or not mine"},
+        deferred_user=True,  # ?siren=: the user is read with its membership, in one BatchGetItem
     )
     def list_offers(req: Req) -> dict[str, Any]:
         """The offers of a venue, a structure, or all of mine, newest first; filter by status and category.

@@ -57,4 +57,4 @@ def test_a_structures_offers_are_one_query_on_its_index(api, scene, monkeypatch)
     with dynamodb_calls(monkeypatch) as calls:
         answer = api.get(f"/offers?siren={scene.offerer.siren}", as_=scene.admin)
     assert answer.status == 200 and len(answer.body["items"]) == 3
-    assert calls == {"GetItem": 2, "Query": 1}  # the user, the membership; the siren index
+    assert calls == {"BatchGetItem": 1, "Query": 1}  # the user and the membership in one batch; the siren index

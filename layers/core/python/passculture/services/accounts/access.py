@@ -28,12 +28,46 @@ def require_member(
     """
     if principal.is_team:
         return None
-    membership = membership_of(principal.user_id, siren)
+    return _validated(membership_of(principal.user_id, siren), admin=admin, what=what)
+
+
+def _validated(membership: Membership | None, *, admin: bool, what: str) -> Membership:
     if membership is None or membership.status != "validated":
         raise NotFound(f"No such {what}")
     if admin and membership.role != "admin":
         raise Forbidden("Only an administrator of the structure can do this")
     return membership
+
+
+def signed_in(principal: Principal) -> Principal:
+    """The principal with its user read: a route that deferred it (``Principal.deferred``) reads it here."""
+    from passculture.services.accounts.auth import load_principal
+
+    return load_principal(principal.user_id) if principal.deferred else principal
+
+
+def signed_in_member(principal: Principal, siren: str, *, what: str = "structure") -> Principal:
+    """``require_member`` for a route that deferred its user: the user and its membership in one ``BatchGetItem``.
+
+    Gone or disabled: 401, as on every route; then the same answers as
+    ``require_member``. Returns the principal read (the team's roles are its user's).
+    """
+    if not principal.deferred:
+        require_member(principal, siren, what=what)
+        return principal
+    from passculture.models.base import batch_get
+    from passculture.models.users import User
+    from passculture.services.accounts.auth import principal_of
+
+    user_id = principal.user_id
+    found = batch_get(
+        [(User, {"id": {"S": user_id}}), (Membership, {"user_id": {"S": user_id}, "siren": {"S": siren}})]
+    )
+    users, memberships = found[User], found[Membership]
+    principal = principal_of(users[0] if users else None)
+    if not principal.is_team:
+        _validated(memberships[0] if memberships else None, admin=False, what=what)
+    return principal
 
 
 def member_sirens(user_id: str) -> list[str]:

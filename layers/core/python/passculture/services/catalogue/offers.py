@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.base import new_id, utcnow
 from passculture.models.offers import Offer
-from passculture.services.accounts.access import member_sirens, require_member
+from passculture.services.accounts.access import member_sirens, require_member, signed_in, signed_in_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
 
@@ -174,6 +174,10 @@ def list_offers(principal: Principal, query: OfferQuery) -> tuple[list[OfferView
 
 def _offers_page(principal: Principal, query: OfferQuery) -> tuple[list[Offer], str | None]:
     newest_first = {"scan_index_forward": False, "filter_condition": _filters(query)}
+    if query.siren is not None and query.venue_id is None:
+        signed_in_member(principal, query.siren)  # the route deferred the user: read with the membership
+        return _page(partial(Offer.siren_index.query, query.siren, **newest_first), query.limit, query.cursor)
+    principal = signed_in(principal)
     if query.venue_id is not None:
         from passculture.services.catalogue.venues import venue_for
 
@@ -181,9 +185,6 @@ def _offers_page(principal: Principal, query: OfferQuery) -> tuple[list[Offer], 
         if query.siren is not None and query.siren != venue.siren:
             return [], None
         return _page(partial(Offer.venue_index.query, venue.id, **newest_first), query.limit, query.cursor)
-    if query.siren is not None:
-        require_member(principal, query.siren)
-        return _page(partial(Offer.siren_index.query, query.siren, **newest_first), query.limit, query.cursor)
     if principal.is_team:
         if query.status is None:
             raise InvalidInput("The team lists the offers of one structure, one venue or one status", field="siren")

@@ -26,7 +26,7 @@ from passculture.config import get_settings
 from passculture.errors import InvalidInput, NotFound
 from passculture.models.bookings import Booking
 from passculture.records import record
-from passculture.services.accounts.access import member_sirens, require_member
+from passculture.services.accounts.access import member_sirens, require_member, signed_in, signed_in_member
 from passculture.services.accounts.auth import Principal
 from passculture.services.pagination import decode_cursor, encode_cursor, paginate
 
@@ -79,6 +79,10 @@ class CsvChunk:
 
 def scope_of(principal: Principal, query: TransactionsQuery) -> Scope | None:
     """The caller's scope: a venue, a structure, or their only structure (None: they have none)."""
+    if query.siren and not query.venue_id:
+        signed_in_member(principal, query.siren)  # the route deferred the user: read with the membership
+        return Scope(Booking.siren_index, "siren", query.siren)
+    principal = signed_in(principal)
     if query.venue_id:
         from passculture.models.venues import Venue
 
@@ -90,9 +94,6 @@ def scope_of(principal: Principal, query: TransactionsQuery) -> Scope | None:
             raise NotFound("No such venue", field="venueId")
         require_member(principal, venue.siren, what="venue")
         return Scope(Booking.venue_index, "venue_id", venue.id)
-    if query.siren:
-        require_member(principal, query.siren)
-        return Scope(Booking.siren_index, "siren", query.siren)
     if principal.is_team:
         raise InvalidInput("Say which structure (siren) or venue (venueId)", field="siren")
     sirens = member_sirens(principal.user_id)
