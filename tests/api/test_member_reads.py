@@ -1,4 +1,4 @@
-"""``GET /offers?siren=`` and ``GET /bookings/pro?siren=``: the user and its membership read in one batch, the rules kept.
+"""`GET /offers?siren=` and `GET /bookings/pro?siren=`: the user and its membership in one batch, the rules kept.
 
 Both routes defer the user's read (``deferred_user``) to ``access.signed_in_member``:
 whatever the batch finds, a gone or disabled account is a 401, anyone but a validated
