@@ -117,15 +117,20 @@ class _OfferFields(PartnerBody):
     image: ImageIn | None = None
 
 
-class EventIn(_OfferFields):
-    """A new event; `priceCategories` (at most 50) may come with it, its dates after (`.../dates`)."""
-
-    model_config = examples(AN_EVENT)
+class _NewOffer(_OfferFields):
+    """A creation: `name`, `location`, `categoryRelatedFields` and `accessibility` required."""
 
     name: EventName
     location: LocationIn
     category_related_fields: CategoryFieldsIn
     accessibility: AccessibilityIn
+
+
+class EventIn(_NewOffer):
+    """A new event; `priceCategories` (at most 50) may come with it, its dates after (`.../dates`)."""
+
+    model_config = examples(AN_EVENT)
+
     has_ticket: StrictBool
     event_duration: int | None = Field(default=None, ge=0, lt=1440, description="minutes")
     price_categories: list[PriceCategoryIn] | None = None
@@ -428,15 +433,11 @@ class ProductStockPatch(PartnerBody):
     booking_limit_datetime: FutureDatetime | None = None
 
 
-class ProductIn(_OfferFields):
+class ProductIn(_NewOffer):
     """A new product (a thing), with its stock or without (`stock` absent or null)."""
 
     model_config = examples(A_PRODUCT)
 
-    name: EventName
-    location: LocationIn
-    category_related_fields: CategoryFieldsIn
-    accessibility: AccessibilityIn
     stock: ProductStockIn | None = None
 
 
