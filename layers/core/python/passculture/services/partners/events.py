@@ -167,6 +167,27 @@ def _accessibility(body: Any) -> Accessibility:
     )
 
 
+def new_offer(venue: Venue, offerer_status: str, body: Any, category: str, **fields: Any) -> Offer:
+    """``build_offer`` (not saved) with the fields of the body an event and a product share, then ``fields``."""
+    from passculture.services.catalogue.offers import build_offer
+
+    return build_offer(
+        venue,
+        offerer_status,
+        name=body.name,
+        category=category,
+        partner_category=body.category_related_fields.category,
+        description=body.description,
+        video_url=body.video_url,
+        url=body.location.url,
+        accessibility=_accessibility(body),
+        booking_email=body.booking_email,
+        booking_contact=body.booking_contact,
+        id_at_provider=body.id_at_provider,
+        **fields,
+    )
+
+
 def channel_of(venue: Venue, location: Any, category: str, field_prefix: str = "") -> dict[str, list[str]]:
     """The catalogue's channel rules, named by the partner body's fields."""
     from passculture.services.catalogue.offers import channel_errors
@@ -283,7 +304,6 @@ def _insert(call: Call, offer: Offer, venue: Venue) -> Offer:
 
 def create_event(credentials: Credentials, body: Any, source_ip: str) -> PartnerOffer:
     """``POST /public/offers/v1/events``: the event on a granted venue, with its price categories."""
-    from passculture.services.catalogue.offers import build_offer
     from passculture.services.catalogue.venues import open_offerer
 
     call = _open("v1-events", credentials, "", source_ip)
@@ -298,24 +318,16 @@ def create_event(credentials: Credentials, body: Any, source_ip: str) -> Partner
     if body.has_ticket:
         check_ticketing(call, venue)
     offerer = open_offerer(venue.siren)
-    offer = build_offer(
+    offer = new_offer(
         venue,
         offerer.status,
-        name=body.name,
-        category=category,
-        partner_category=body.category_related_fields.category,
-        description=body.description,
-        video_url=body.video_url,
+        body,
+        category,
         duration_minutes=body.event_duration,
-        url=body.location.url,
         is_duo=bool(body.enable_double_bookings),
         is_active=body.publication_datetime is not None,
         publish_at=publish_at(body.publication_datetime),
         booking_opens_at=booking_opens_at(body.booking_allowed_datetime),
-        accessibility=_accessibility(body),
-        booking_email=body.booking_email,
-        booking_contact=body.booking_contact,
-        id_at_provider=body.id_at_provider,
         has_ticket=body.has_ticket,
         price_categories=categories or None,
         price_categories_version=1 if categories else None,

@@ -1,8 +1,8 @@
 """``/public/offers/v1/products``: a provider's products (things) and their single stock.
 
-A product is an offer as an event is (``partners.events``: ``build_offer``,
-the channel rules, ``insert`` with its integer id and ``idAtProvider`` guard,
-``edit`` for the fields both share) in one of pass Culture's product
+A product is an offer as an event is (``partners.events``: ``new_offer``
+and ``edit`` for the fields both share, the channel rules, ``insert`` with
+its integer id and ``idAtProvider`` guard) in one of pass Culture's product
 categories. Its stock is the catalogue's thing stock (``thing-stock#<offer>``
 guard, copies, integer id), written with ``dates.write_stocks``; a PATCH's
 ``stock.quantity`` is what is still available, as for dates; ``stock: null``
@@ -27,11 +27,11 @@ from passculture.services.partners import dates
 from passculture.services.partners.bookings import Call, _open
 from passculture.services.partners.events import (
     PartnerOffer,
-    _accessibility,
     channel_of,
     edit,
     insert,
     list_own,
+    new_offer,
     own_offer,
     refuse_nulls,
     view,
@@ -61,7 +61,6 @@ def _thing_stock(offer: Offer, stock: Any) -> Stock:
 
 def create_product(credentials: Credentials, body: Any, source_ip: str) -> tuple[PartnerOffer, Stock | None]:
     """``POST /public/offers/v1/products``: the product on a granted venue, with its stock when given."""
-    from passculture.services.catalogue.offers import build_offer
     from passculture.services.catalogue.venues import open_offerer
 
     call = _open("v1-products", credentials, "", source_ip)
@@ -78,20 +77,7 @@ def create_product(credentials: Credentials, body: Any, source_ip: str) -> tuple
     if errors:
         raise InvalidInput(errors)
     offerer = open_offerer(venue.siren)
-    offer = build_offer(
-        venue,
-        offerer.status,
-        name=body.name,
-        category=category,
-        partner_category=body.category_related_fields.category,
-        description=body.description,
-        video_url=body.video_url,
-        url=body.location.url,
-        accessibility=_accessibility(body),
-        booking_email=body.booking_email,
-        booking_contact=body.booking_contact,
-        id_at_provider=body.id_at_provider,
-    )
+    offer = new_offer(venue, offerer.status, body, category)
     insert(call, offer, venue, body.image)
     stock = None
     if body.stock is not None:
