@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from functions.partners.event_routes import BAD_FILTER, EVENT_NOT_FOUND
 from passculture.web import Req, RouteSet
 
 if TYPE_CHECKING:
     from passculture.schemas.partner_events import DateList, DateOut, PriceCategoryList, PriceCategoryOut
 
-EVENT_NOT_FOUND = (
-    'Not an event of the provider on a venue granted to it: `{"event_id": ["The event offer could not be found"]}`'
-)
 DATE_NOT_FOUND = 'No such live date of this event: `{"stock_id": ["The stock could not be found"]}`'
 
 
@@ -114,7 +112,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         "/public/offers/v1/events/{event_id}/dates",
         query="partner_events:DatesQuery",
         response="partner_events:DateList",
-        errors={**partner_errors, 400: "A filter is malformed, or more than 100 `idsAtProvider`", 404: EVENT_NOT_FOUND},
+        errors={**partner_errors, 400: BAD_FILTER, 404: EVENT_NOT_FOUND},
         **partner,
     )
     def list_partner_dates(req: Req, event_id: str) -> DateList:

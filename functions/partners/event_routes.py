@@ -12,6 +12,14 @@ if TYPE_CHECKING:
 EVENT_NOT_FOUND = (
     'Not an event of the provider on a venue granted to it: `{"event_id": ["The event offer could not be found"]}`'
 )
+# What a creation on a venue answers besides its 400 (and the partner errors): the events' and the products'.
+NEW_OFFER_ERRORS = {
+    404: "`location.venueId` is no venue granted to the provider",
+    409: "The venue's structure is rejected or deleted",
+}
+BAD_FILTER = "A filter is malformed, or more than 100 `idsAtProvider`"
+# What a list of the provider's offers answers (besides the partner errors): the events' and the products'.
+LIST_ERRORS = {400: BAD_FILTER, 404: "`venueId` is no venue granted to the provider"}
 EVENT_BAD_BODY = (
     "A field is missing, malformed or unknown (`extra fields not permitted`), the category is not an event "
     "category, `idAtProvider` is taken on the venue, more than 50 price categories, or a clash between them"
@@ -28,8 +36,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         errors={
             **partner_errors,
             400: EVENT_BAD_BODY,
-            404: "`location.venueId` is no venue granted to the provider",
-            409: "The venue's structure is rejected or deleted",
+            **NEW_OFFER_ERRORS,
         },
         **partner,
     )
@@ -51,11 +58,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         "/public/offers/v1/events",
         query="partner_events:EventsQuery",
         response="partner_events:EventList",
-        errors={
-            **partner_errors,
-            400: "A filter is malformed, or more than 100 `idsAtProvider`",
-            404: "`venueId` is no venue granted to the provider",
-        },
+        errors={**partner_errors, **LIST_ERRORS},
         **partner,
     )
     def list_partner_events(req: Req) -> EventList:

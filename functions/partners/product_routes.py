@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from functions.partners.event_routes import LIST_ERRORS, NEW_OFFER_ERRORS
 from passculture.web import Req, RouteSet
 
 if TYPE_CHECKING:
@@ -26,8 +27,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
             **partner_errors,
             400: "A field is missing, malformed or unknown (`extra fields not permitted`), the category is not a "
             "product category, or `idAtProvider` is taken on the venue",
-            404: "`location.venueId` is no venue granted to the provider",
-            409: "The venue's structure is rejected or deleted",
+            **NEW_OFFER_ERRORS,
         },
         **partner,
     )
@@ -73,11 +73,7 @@ def register(routes: RouteSet, partner: dict, partner_errors: dict[int, str]) ->
         "/public/offers/v1/products",
         query="partner_events:ProductsQuery",
         response="partner_events:ProductList",
-        errors={
-            **partner_errors,
-            400: "A filter is malformed, or more than 100 `idsAtProvider`",
-            404: "`venueId` is no venue granted to the provider",
-        },
+        errors={**partner_errors, **LIST_ERRORS},
         **partner,
     )
     def list_partner_products(req: Req) -> ProductList:
