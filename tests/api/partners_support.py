@@ -42,6 +42,33 @@ ACCESSIBLE = {
 }
 
 
+EVENTS = "/public/offers/v1/events"
+PRODUCTS = "/public/offers/v1/products"
+
+
+def event_body(scene: Any, *, accessibility: dict[str, bool] = ACCESSIBLE, **fields: Any) -> dict:
+    """A valid event's creation (no price categories) on ``offer_scene()``'s venue; ``fields`` add or replace."""
+    return {
+        "name": "Le Misanthrope",
+        "location": {"type": "physical", "venueId": scene.venue_public_id},
+        "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
+        "accessibility": dict(accessibility),
+        "hasTicket": False,
+        **fields,
+    }
+
+
+def product_body(scene: Any, *, accessibility: dict[str, bool] = ACCESSIBLE, **fields: Any) -> dict:
+    """A valid product's creation (a book, no stock) on ``offer_scene()``'s venue; ``fields`` add or replace."""
+    return {
+        "name": "Le Petit Prince",
+        "location": {"type": "physical", "venueId": scene.venue_public_id},
+        "categoryRelatedFields": {"category": "LIVRE_PAPIER"},
+        "accessibility": dict(accessibility),
+        **fields,
+    }
+
+
 def team_principal() -> Any:
     from passculture.services.accounts.auth import load_principal
 

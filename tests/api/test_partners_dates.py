@@ -11,10 +11,15 @@ from passculture.models.bookings import Booking
 from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.services.partners import ids
-from tests.api.partners_support import ACCESSIBLE, json_partners_client, make_provider, offer_scene, provider_headers
+from tests.api.partners_support import (
+    EVENTS,
+    event_body,
+    json_partners_client,
+    make_provider,
+    offer_scene,
+    provider_headers,
+)
 from tests.factories import make_young
-
-EVENTS = "/public/offers/v1/events"
 
 
 @pytest.fixture
@@ -36,19 +41,11 @@ def in_days(days: float) -> str:
 
 
 def make_event(client, scene, headers=None, **fields) -> dict:
-    body = {
-        "name": "Le Misanthrope",
-        "location": {"type": "physical", "venueId": scene.venue_public_id},
-        "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
-        "accessibility": dict(ACCESSIBLE),
-        "hasTicket": False,
-        "priceCategories": [
-            {"label": "Carré or", "price": 3500, "idAtProvider": "or"},
-            {"label": "Balcon", "price": 1500},
-        ],
-        **fields,
-    }
-    answer = client.http.post(EVENTS, headers=headers or scene.headers, body=body)
+    fields.setdefault(
+        "priceCategories",
+        [{"label": "Carré or", "price": 3500, "idAtProvider": "or"}, {"label": "Balcon", "price": 1500}],
+    )
+    answer = client.http.post(EVENTS, headers=headers or scene.headers, body=event_body(scene, **fields))
     assert answer.status_code == 200, answer.json_body
     return answer.json_body
 

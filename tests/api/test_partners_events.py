@@ -10,10 +10,16 @@ import pytest
 from passculture.models.offers import Offer
 from passculture.models.venues import Venue
 from passculture.services.partners import ids
-from tests.api.partners_support import ACCESSIBLE, json_partners_client, make_provider, offer_scene, provider_headers
+from tests.api.partners_support import (
+    ACCESSIBLE,
+    EVENTS,
+    event_body,
+    json_partners_client,
+    make_provider,
+    offer_scene,
+    provider_headers,
+)
 from tests.factories import bearer, make_offerer, make_venue
-
-EVENTS = "/public/offers/v1/events"
 
 
 @pytest.fixture
@@ -24,18 +30,6 @@ def client(aws):
 @pytest.fixture
 def scene(aws):
     return offer_scene()
-
-
-def event_body(scene, **fields) -> dict:
-    body = {
-        "name": "Le Misanthrope",
-        "location": {"type": "physical", "venueId": scene.venue_public_id},
-        "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
-        "accessibility": dict(ACCESSIBLE),
-        "hasTicket": False,
-    }
-    body.update(fields)
-    return body
 
 
 def create(client, scene, headers=None, **fields):

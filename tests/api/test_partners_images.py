@@ -9,12 +9,7 @@ import pytest
 
 from passculture.models.offers import Offer
 from passculture.services.partners import ids
-from tests.api.partners_support import json_partners_client, offer_scene
-
-ACCESSIBLE = dict.fromkeys(
-    ("audioDisabilityCompliant", "mentalDisabilityCompliant", "motorDisabilityCompliant", "visualDisabilityCompliant"),
-    True,
-)
+from tests.api.partners_support import EVENTS, PRODUCTS, event_body, json_partners_client, offer_scene, product_body
 
 
 @pytest.fixture
@@ -35,17 +30,6 @@ def image(width: int = 600, height: int = 400, fmt: str = "PNG") -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
-def event_body(scene, **fields) -> dict:
-    return {
-        "name": "Le Misanthrope",
-        "location": {"type": "physical", "venueId": scene.venue_public_id},
-        "categoryRelatedFields": {"category": "SPECTACLE_REPRESENTATION"},
-        "accessibility": ACCESSIBLE,
-        "hasTicket": False,
-        **fields,
-    }
-
-
 def objects() -> set[str]:
     from passculture.adapters.storage import client
     from passculture.config import get_settings
@@ -56,7 +40,7 @@ def objects() -> set[str]:
 
 def test_an_event_created_with_an_image_shows_it_with_its_credit(client, scene):
     answer = client.http.post(
-        "/public/offers/v1/events",
+        EVENTS,
         headers=scene.headers,
         body=event_body(scene, image={"file": image(), "credit": "Studio Quai"}),
     )
@@ -69,7 +53,7 @@ def test_an_event_created_with_an_image_shows_it_with_its_credit(client, scene):
     # A new image replaces it; the old objects are removed.
     old = {offer.image_key, offer.thumb_key}
     changed = client.http.patch(
-        f"/public/offers/v1/events/{answer.json_body['id']}",
+        f"{EVENTS}/{answer.json_body['id']}",
         headers=scene.headers,
         body={"image": {"file": image(fmt="JPEG")}},
     )
@@ -81,36 +65,23 @@ def test_an_event_created_with_an_image_shows_it_with_its_credit(client, scene):
 
 def test_a_refused_image_is_a_400_on_image_file_and_nothing_is_created(client, scene):
     before = objects()
-    small = client.http.post(
-        "/public/offers/v1/events", headers=scene.headers, body=event_body(scene, image={"file": image(300, 300)})
-    )
+    small = client.http.post(EVENTS, headers=scene.headers, body=event_body(scene, image={"file": image(300, 300)}))
     assert small.status_code == 400
     assert small.json_body == {"image.file": ["The image must be at least 400x400 pixels (it is 300x300)"]}
-    garbage = client.http.post(
-        "/public/offers/v1/events", headers=scene.headers, body=event_body(scene, image={"file": "not base64!"})
-    )
+    garbage = client.http.post(EVENTS, headers=scene.headers, body=event_body(scene, image={"file": "not base64!"}))
     assert garbage.status_code == 400 and list(garbage.json_body) == ["image.file"]
     text = base64.b64encode(b"hello, not an image").decode()
-    not_image = client.http.post(
-        "/public/offers/v1/events", headers=scene.headers, body=event_body(scene, image={"file": text})
-    )
+    not_image = client.http.post(EVENTS, headers=scene.headers, body=event_body(scene, image={"file": text}))
     assert not_image.status_code == 400 and not_image.json_body == {
         "image.file": ["The file is not a JPEG, PNG or WebP image"]
     }
-    extra = client.http.post(
-        "/public/offers/v1/events", headers=scene.headers, body=event_body(scene, image={"file": image(), "x": 1})
-    )
+    extra = client.http.post(EVENTS, headers=scene.headers, body=event_body(scene, image={"file": image(), "x": 1}))
     assert extra.status_code == 400 and extra.json_body == {"image.x": ["extra fields not permitted"]}
     assert Offer.venue_index.count(scene.venue.id) == 1 and objects() == before
     # An offer not saved (its idAtProvider taken) leaves no image behind.
-    assert (
-        client.http.post(
-            "/public/offers/v1/events", headers=scene.headers, body=event_body(scene, idAtProvider="a")
-        ).status_code
-        == 200
-    )
+    assert client.http.post(EVENTS, headers=scene.headers, body=event_body(scene, idAtProvider="a")).status_code == 200
     taken = client.http.post(
-        "/public/offers/v1/events",
+        EVENTS,
         headers=scene.headers,
         body=event_body(scene, idAtProvider="a", image={"file": image()}),
     )
@@ -118,20 +89,12 @@ def test_a_refused_image_is_a_400_on_image_file_and_nothing_is_created(client, s
 
 
 def test_a_product_takes_an_image_too(client, scene):
-    body = {
-        "name": "Le Petit Prince",
-        "location": {"type": "physical", "venueId": scene.venue_public_id},
-        "categoryRelatedFields": {"category": "LIVRE_PAPIER"},
-        "accessibility": ACCESSIBLE,
-        "image": {"file": image(), "credit": "Gallimard"},
-    }
-    answer = client.http.post("/public/offers/v1/products", headers=scene.headers, body=body)
+    body = product_body(scene, image={"file": image(), "credit": "Gallimard"})
+    answer = client.http.post(PRODUCTS, headers=scene.headers, body=body)
     assert answer.status_code == 201, answer.json_body
     assert answer.json_body["image"]["credit"] == "Gallimard"
     product_id = answer.json_body["id"]
-    null = client.http.patch(
-        "/public/offers/v1/products", headers=scene.headers, body={"offerId": product_id, "image": None}
-    )
+    null = client.http.patch(PRODUCTS, headers=scene.headers, body={"offerId": product_id, "image": None})
     assert null.status_code == 400 and list(null.json_body) == ["image"]
-    fetched = client.http.get(f"/public/offers/v1/products/{product_id}", headers=scene.headers)
+    fetched = client.http.get(f"{PRODUCTS}/{product_id}", headers=scene.headers)
     assert fetched.json_body["image"]["credit"] == "Gallimard"

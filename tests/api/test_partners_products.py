@@ -9,10 +9,17 @@ from passculture.models.offers import Offer
 from passculture.models.stocks import Stock
 from passculture.models.venues import Venue
 from passculture.services.partners import ids
-from tests.api.partners_support import json_partners_client, make_provider, offer_scene, provider_headers
+from tests.api.partners_support import (
+    PRODUCTS,
+    json_partners_client,
+    make_provider,
+    offer_scene,
+    product_body,
+    provider_headers,
+)
 from tests.factories import make_young
 
-PRODUCTS = "/public/offers/v1/products"
+# Not partners_support's: this one says yes to mental disability too.
 ACCESSIBLE = {
     "audioDisabilityCompliant": True,
     "mentalDisabilityCompliant": True,
@@ -31,18 +38,9 @@ def scene(aws):
     return offer_scene()
 
 
-def product_body(scene, **fields) -> dict:
-    return {
-        "name": "Le Petit Prince",
-        "location": {"type": "physical", "venueId": scene.venue_public_id},
-        "categoryRelatedFields": {"category": "LIVRE_PAPIER"},
-        "accessibility": dict(ACCESSIBLE),
-        **fields,
-    }
-
-
 def create(client, scene, headers=None, **fields):
-    return client.http.post(PRODUCTS, headers=headers or scene.headers, body=product_body(scene, **fields))
+    body = product_body(scene, accessibility=ACCESSIBLE, **fields)
+    return client.http.post(PRODUCTS, headers=headers or scene.headers, body=body)
 
 
 def book_product(product_id: int, quantity: int = 1):
