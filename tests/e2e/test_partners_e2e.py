@@ -36,6 +36,20 @@ print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.i
 """
 
 
+def partner_inbox(httpserver, path: str) -> tuple[list, str]:
+    """The partner's server answering POSTs at ``path``: the (signature, body) pairs it receives, and its URL.
+
+    The local runner lets 127.0.0.1 through the address checks, as it does for feeds."""
+    received = []
+
+    def partner(request):
+        received.append((request.headers.get("PassCulture-Signature"), request.get_data()))
+        return Response("{}", status=200, content_type="application/json")
+
+    httpserver.expect_request(path, method="POST").respond_with_handler(partner)
+    return received, f"http://127.0.0.1:{httpserver.port}{path}"
+
+
 def signed_message(received: list, hmac_key: str) -> dict:
     """The one message the partner's server received within 30 s: its signature checked, its text parsed twice."""
     deadline = time.monotonic() + 30
@@ -72,6 +86,18 @@ def make_scene(local_server, script: str = SCENE) -> dict:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def granted_provider(local_server, scene: dict, name: str) -> tuple[str, dict[str, str]]:
+    """A provider the team registers, with a key, granted the scene's venue by its admin: its HMAC key, its headers."""
+    team = local_server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
+    created = local_server.post("/admin/providers", json={"name": name}, headers=team)
+    assert created.status_code == 201, created.text
+    provider_id, hmac_key = created.json()["id"], created.json()["hmacKey"]
+    key = local_server.post(f"/admin/providers/{provider_id}/api-keys", headers=team).json()["key"]
+    grants = f"/venues/{scene['venueId']}/partners"
+    assert local_server.post(grants, json={"providerId": provider_id}, headers=scene["admin"]).status_code == 201
+    return hmac_key, {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture(scope="module")
@@ -116,25 +142,10 @@ def test_a_partner_validates_a_booking_of_a_venue_it_was_granted(local_server, s
 
 
 def test_a_partner_receives_the_signed_message_of_a_booking_then_validates_it(local_server, httpserver):
-    received = []
-
-    def partner(request):
-        received.append((request.headers.get("PassCulture-Signature"), request.get_data()))
-        return Response("{}", status=200, content_type="application/json")
-
-    httpserver.expect_request("/pass-culture/notify", method="POST").respond_with_handler(partner)
+    received, url = partner_inbox(httpserver, "/pass-culture/notify")
     scene = make_scene(local_server)
-    team = local_server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
-    created = local_server.post("/admin/providers", json={"name": "Agenda e2e"}, headers=team)
-    assert created.status_code == 201, created.text
-    provider_id, hmac_key = created.json()["id"], created.json()["hmacKey"]
-    key = local_server.post(f"/admin/providers/{provider_id}/api-keys", headers=team).json()["key"]
-    provider = {"Authorization": f"Bearer {key}"}
-    grants = f"/venues/{scene['venueId']}/partners"
-    assert local_server.post(grants, json={"providerId": provider_id}, headers=scene["admin"]).status_code == 201
+    hmac_key, provider = granted_provider(local_server, scene, "Agenda e2e")
 
-    # The local runner lets 127.0.0.1 through the address checks, as it does for feeds.
-    url = f"http://127.0.0.1:{httpserver.port}/pass-culture/notify"
     answer = local_server.patch("/public/providers/v1/provider", json={"notificationUrl": url}, headers=provider)
     assert (answer.status_code, answer.json()["notificationUrl"]) == (200, url), answer.text
 
@@ -169,23 +180,9 @@ print(json.dumps({"admin": auth(admin), "young": auth(young), "venueId": venue.i
 def test_the_partner_creates_its_event_and_dates_a_young_user_books_and_the_partner_validates(local_server, httpserver):
     from datetime import UTC, datetime, timedelta
 
-    received = []
-
-    def partner(request):
-        received.append((request.headers.get("PassCulture-Signature"), request.get_data()))
-        return Response("{}", status=200, content_type="application/json")
-
-    httpserver.expect_request("/pass-culture/own-events", method="POST").respond_with_handler(partner)
+    received, url = partner_inbox(httpserver, "/pass-culture/own-events")
     scene = make_scene(local_server, OWN_SCENE)
-    team = local_server.sign_in(TEAM_EMAIL, TEAM_PASSWORD)
-    created = local_server.post("/admin/providers", json={"name": "Billetterie maison"}, headers=team)
-    assert created.status_code == 201, created.text
-    provider_id, hmac_key = created.json()["id"], created.json()["hmacKey"]
-    key = local_server.post(f"/admin/providers/{provider_id}/api-keys", headers=team).json()["key"]
-    provider = {"Authorization": f"Bearer {key}"}
-    grants = f"/venues/{scene['venueId']}/partners"
-    assert local_server.post(grants, json={"providerId": provider_id}, headers=scene["admin"]).status_code == 201
-    url = f"http://127.0.0.1:{httpserver.port}/pass-culture/own-events"
+    hmac_key, provider = granted_provider(local_server, scene, "Billetterie maison")
     assert local_server.patch("/public/providers/v1/provider", json={"notificationUrl": url}, headers=provider).ok
 
     # The partner finds its venue, creates the event with two price categories, then two dates.
