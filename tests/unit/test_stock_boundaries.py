@@ -92,3 +92,29 @@ def test_a_booking_can_be_cancelled_until_its_deadline_and_not_at_it(venue, monk
     at(monkeypatch, deadline - JUST_BEFORE)
     assert bookings.cancel_my_booking(early, early_token).booking.status == "cancelled"
     assert Stock.get(stock.id, consistent_read=True).booked == 1
+
+
+def test_a_date_opens_to_bookings_at_its_opening_itself(venue, monkeypatch):
+    opens = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    offer = make_offer(venue, booking_opens_at=opens)  # a partner's bookingAllowedDatetime
+    stock = make_stock(offer, begins_at=opens + timedelta(days=5))
+    publish(offer)  # copies the opening onto its dates
+    assert Stock.get(stock.id).bookable_from == opens
+    at(monkeypatch, opens - JUST_BEFORE)
+    with pytest.raises(Conflict, match="open at"):
+        bookings.book(booker(make_young()), stock.id, 1)
+    at(monkeypatch, opens)
+    assert bookings.book(booker(make_young()), stock.id, 1).created
+
+
+def test_a_booking_paid_by_a_local_credit_counts_in_its_programmes_spent_total_at_once(venue):
+    from passculture.models.territories import TerritoryItem
+    from tests.factories import make_local_credit
+
+    young = make_young()
+    make_local_credit(young, amount_cents=3_000, programme="region-livres", perimeter={"categories": ["LIVE_SHOW"]})
+    stock = date_of(venue, begins_at=utcnow() + timedelta(days=9), price_cents=1_200)
+    result = bookings.book(booker(young), stock.id, 1)
+    assert result.booking.debits.as_dict() == {"local#region-livres": 1_200}
+    counters = TerritoryItem.query(young.department_code, TerritoryItem.id.startswith("credit#region-livres#spent#"))
+    assert sum(int(item.spent_cents or 0) for item in counters) == 1_200
