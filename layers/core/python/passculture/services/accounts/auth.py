@@ -279,7 +279,7 @@ def load_principal(user_id: str) -> Principal:
     return principal_of(user)
 
 
-def authenticate_user(header: str | None, *, defer: bool = False) -> Principal:
+def authenticate_user(header: str | None, *, defer: bool) -> Principal:
     """A signed-in user from a bearer access token. API keys and Basic get 401 here.
 
     ``defer``: the token checked, the user not read (``Principal.deferred``).
