@@ -15,7 +15,7 @@ READS = (
     r'os\.environ\.get\(\s*"([A-Z][A-Z0-9_]*)"',
     r'os\.getenv\(\s*"([A-Z][A-Z0-9_]*)"',
     r'os\.environ\[\s*"([A-Z][A-Z0-9_]*)"\s*\](?!\s*=[^=])',
-    r'\b_(?:str|int|bool)\(\s*"([A-Z][A-Z0-9_]*)"',
+    r'\b_(?:str|int|bool|count_or_auto)\(\s*"([A-Z][A-Z0-9_]*)"',
 )
 
 

@@ -25,6 +25,12 @@ def _int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _count_or_auto(name: str) -> int:
+    """A count, or 0 for ``auto`` (the default)."""
+    raw = (os.environ.get(name) or "auto").strip().lower()
+    return 0 if raw == "auto" else int(raw)
+
+
 def _str(name: str, default: str) -> str:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else raw
@@ -75,6 +81,7 @@ class Settings:
     import_max_events: int
     import_max_occurrences_per_event: int
     import_max_occurrences: int
+    import_parse_processes: int  # processes that parse one big feed; 0: auto (services.imports.parallel)
     sirene_enabled: bool
     sirene_base_url: str
     sirene_timeout_seconds: float
@@ -128,6 +135,7 @@ class Settings:
     max_event_days_ahead: int
     # Set by Lambda (passculture-pro-<stage>-<function>); empty elsewhere.
     lambda_function_name: str
+    lambda_memory_mb: int  # 0 outside Lambda
     # Set by Lambda (AWS_Lambda_python3.11 ...): the logs then go through its handler in JSON (adapters/logs.py).
     execution_env: str = ""
     # Where the EMF metric lines go: "stdout" (Lambda's log), or "off" (tools that print their own output).
@@ -173,6 +181,7 @@ def get_settings() -> Settings:
         import_max_events=_int("IMPORT_MAX_EVENTS", 5000),
         import_max_occurrences_per_event=_int("IMPORT_MAX_OCCURRENCES_PER_EVENT", 1000),
         import_max_occurrences=_int("IMPORT_MAX_OCCURRENCES", 20_000),
+        import_parse_processes=_count_or_auto("IMPORT_PARSE_PROCESSES"),
         sirene_enabled=_bool("SIRENE_ENABLED", False),
         sirene_base_url=_str("SIRENE_BASE_URL", "https://recherche-entreprises.api.gouv.fr").rstrip("/"),
         sirene_timeout_seconds=float(_str("SIRENE_TIMEOUT_SECONDS", "2")),
@@ -207,6 +216,7 @@ def get_settings() -> Settings:
         notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 3),
         max_event_days_ahead=_int("MAX_EVENT_DAYS_AHEAD", 730),
         lambda_function_name=_str("AWS_LAMBDA_FUNCTION_NAME", ""),
+        lambda_memory_mb=_int("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0),
         execution_env=_str("AWS_EXECUTION_ENV", ""),
         metrics_output=_str("METRICS_OUTPUT", "stdout"),
     )

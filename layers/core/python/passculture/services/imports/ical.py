@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -142,6 +142,12 @@ class _TooFrequent(Exception):
     pass
 
 
+def ordered_rejections(rejected: Iterable[Rejection]) -> tuple[Rejection, ...]:
+    """``rejected`` without repeats, in the feed's order (position, then UID and reason)."""
+    unique = {(r.position, r.uid or "", r.reason): r for r in rejected}
+    return tuple(unique[k] for k in sorted(unique))
+
+
 def parse_feed(
     data: bytes | str,
     *,
@@ -150,14 +156,28 @@ def parse_feed(
     limits: Limits | None = None,
 ) -> ParsedFeed:
     """The events of an iCalendar feed and their dates to offer, after ``now`` and within the horizon."""
-    now = (now or datetime.now(_UTC)).astimezone(_UTC)
-    days = get_settings().import_horizon_days if horizon_days is None else horizon_days
     try:
-        return _Parser(now, days, limits or Limits.from_settings()).parse(data)
+        return _parser(now, horizon_days, limits).parse(data)
     except Exception:
         # The last guard of "never raises": a bug here must fail one feed, not the whole run.
         logger.exception("agenda feed could not be parsed")
         return ParsedFeed(error="The feed could not be read as an iCalendar calendar")
+
+
+def parse_counted(
+    text: str, *, now: datetime | None = None, horizon_days: int | None = None, limits: Limits | None = None
+) -> tuple[ParsedFeed, frozenset[str], int]:
+    """``parse_feed`` of ``text`` (which may raise), with what joining two parts of one feed needs: the UIDs
+    read and the calls the recurrences counted against the feed's budget (``services.imports.parallel``)."""
+    parser = _parser(now, horizon_days, limits)
+    parsed = parser.parse(text)
+    return parsed, parser.uids, parser.rule_calls
+
+
+def _parser(now: datetime | None, horizon_days: int | None, limits: Limits | None) -> _Parser:
+    now = (now or datetime.now(_UTC)).astimezone(_UTC)
+    days = get_settings().import_horizon_days if horizon_days is None else horizon_days
+    return _Parser(now, days, limits or Limits.from_settings())
 
 
 # -- time zones ----------------------------------------------------------------------
@@ -546,9 +566,11 @@ class _Parser:
         self.limits = limits
         self.rejected: list[Rejection] = []
         self.complete = True
+        self.uids: frozenset[str] = frozenset()  # the events read (UIDs with a VEVENT read), offered or not
+        self.rule_calls = 0  # calls the recurrence expansions counted against the feed's budget
 
     def parse(self, data: bytes | str) -> ParsedFeed:
-        text = _decoded(data)
+        text = decoded_text(data)
         if text[:15].upper() != "BEGIN:VCALENDAR":
             return ParsedFeed(error="The feed is not an iCalendar calendar (it does not start with BEGIN:VCALENDAR)")
         from icalendar import Calendar
@@ -558,6 +580,7 @@ class _Parser:
         except Exception as error:  # icalendar raises several kinds on malformed input
             return ParsedFeed(error=f"The feed is not a readable iCalendar calendar: {clean_line(str(error), 200)}")
         groups, vevents = self._read(calendars)
+        self.uids = frozenset(groups)
         events: list[FeedEvent] = []
         without_dates = 0
         budget = self.limits.max_occurrences
@@ -574,10 +597,10 @@ class _Parser:
             events.append(event)
             budget -= len(event.occurrences)
         events.sort(key=lambda e: e.uid)
-        unique = {(r.position, r.uid or "", r.reason): r for r in self.rejected}
+        self.rule_calls = self.limits.max_feed_rule_calls - work.feed_left
         return ParsedFeed(
             events=tuple(events),
-            rejected=tuple(unique[k] for k in sorted(unique)),
+            rejected=ordered_rejections(self.rejected),
             vevents=vevents,
             events_seen=len(groups),
             events_without_dates=without_dates,
@@ -711,7 +734,8 @@ class _Parser:
         )
 
 
-def _decoded(data: bytes | str) -> str:
+def decoded_text(data: bytes | str) -> str:
+    """The feed's text: UTF-8, else Windows-1252; a byte-order mark and leading blank lines left out."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")

@@ -204,7 +204,7 @@ def _fetch(link: AgendaLink) -> Any:
 def import_link(link: AgendaLink, *, now: datetime | None = None, progress: ProgressCallback | None = None) -> Outcome:
     """Runs one import of ``link`` (already claimed: ``syncing``) and records its outcome on the link."""
     from passculture.adapters.feeds import FeedError
-    from passculture.services.imports.ical import parse_feed
+    from passculture.services.imports.parallel import parse_feed
 
     started = time.monotonic()
     now = now or utcnow()
