@@ -232,6 +232,10 @@ def _parse_halves(halves: Halves, now: datetime, days: int | None, limits: ical.
     def parse(text: str) -> tuple[ParsedFeed, frozenset[str], int]:
         return ical.parse_counted(text, now=now, horizon_days=days, limits=limits)
 
+    # Imported before the fork: a module another thread is importing at that moment would stay locked in the child.
+    import icalendar  # noqa: F401
+    import recurring_ical_events  # noqa: F401
+
     child = _Child.start(lambda: parse(halves.second))
     if child is None:
         return None
