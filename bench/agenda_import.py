@@ -17,7 +17,8 @@ printed beside it:
   Its wall time as a ratio to icalendar's ``Calendar.from_ical`` on the same
   bytes, also in wall time, measured just before (same load; goal >= 0.5).
   Beside it, this process's CPU time during that import (ours and botocore's,
-  moto's being the child's) against icalendar's CPU time (goal >= 0.5).
+  moto's being the child's) against icalendar's CPU time: what the import
+  costs (the goal is on events per second, the wall ratio).
 - **In-process moto, CPU time** of this process (moto runs in it, so its cost
   is counted: a floor): the first import as a ratio to icalendar (goal >= 0.5),
   and the same import split in two: the store (CPU time of the calling thread
@@ -398,8 +399,8 @@ def print_agenda_import(figures: dict[str, Any], out: TextIO) -> None:
             file=out,
         )
         print(
-            f"  ratio icalendar / import's CPU      {t['cpu_to_icalendar']:8.3f}  (goal >= 0.5; this process's CPU in"
-            f" that import with its parsing child's, {t['import_cpu_s']:.2f} s: ours and botocore's, moto's not;"
+            f"  ratio icalendar / import's CPU      {t['cpu_to_icalendar']:8.3f}  (this process's CPU in that import"
+            f" with its parsing child's, {t['import_cpu_s']:.2f} s: ours and botocore's, moto's not;"
             f" re-sync"
             f" {t['resync_wall_s']:.2f} s wall)",
             file=out,
