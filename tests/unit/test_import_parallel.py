@@ -250,3 +250,33 @@ def test_a_date_dropped_by_the_horizon_is_dropped_in_both_halves(joins):
     whole, halves = both_ways(body)
     assert joins[-1] is not None
     assert halves == whole and "c@x" not in {e.uid for e in whole.events} and whole.events_without_dates == 1
+
+
+# -- an import ------------------------------------------------------------------------
+
+
+def test_an_import_through_two_processes_writes_what_one_process_writes(aws, joins, monkeypatch):
+    from passculture.adapters.feeds import FetchedFeed
+    from passculture.config import get_settings
+    from passculture.models.offers import Offer
+    from passculture.models.stocks import Stock
+    from passculture.services.imports import sync
+    from tests.factories import make_agenda_link, make_offerer, make_venue
+
+    body = calendar(*events("a@x", "b@x", "c@x", "d@x", "e@x"), "DTSTART:20270401T190000Z\r\nSUMMARY:No UID")
+    monkeypatch.setattr(sync, "_fetch", lambda link: FetchedFeed(url="test", body=body, etag=None))
+    imported = {}
+    for processes in ("1", "2"):
+        monkeypatch.setenv("IMPORT_PARSE_PROCESSES", processes)
+        get_settings.cache_clear()
+        venue = make_venue(make_offerer(status="validated"))
+        link = make_agenda_link(venue, f"https://agenda.example/{processes}.ics", status="syncing")
+        outcome = sync.import_link(link, now=NOW)
+        offers = sorted(o.external_id for o in Offer.provider_index.query(link.id))
+        stocks = sorted(s.begins_at for o in Offer.provider_index.query(link.id) for s in Stock.query(o.id))
+        imported[processes] = (outcome.status, outcome.report["created"], outcome.report["rejected"], offers, stocks)
+    monkeypatch.undo()  # the environment as it was, before the settings are read again
+    get_settings.cache_clear()
+    assert [j is not None for j in joins] == [True]  # the second import was read by two processes, and joined
+    assert imported["2"] == imported["1"]
+    assert imported["1"][:2] == ("ok", 5) and imported["1"][3] == ["a@x", "b@x", "c@x", "d@x", "e@x"]
