@@ -134,3 +134,38 @@ def test_a_linked_feed_becomes_offers_that_a_young_user_books(local_server, http
     assert token in told["subject"] and "reste valable" in told["body"]
     mine = local_server.get("/bookings", headers=local_server.sign_in(young_email, PASSWORD)).json()["items"]
     assert [(b["token"], b["status"]) for b in mine] == [(token, "booked")] and mine[0]["dateWithdrawnAt"]
+
+
+def test_a_big_feed_is_imported_whole_by_the_local_server(local_server, httpserver):
+    # Past 256 KB the import parses the feed in two processes (services.imports.parallel) on a 2-CPU machine:
+    # here inside the local server, beside its threads.
+    from bench.ical_parse import generate_feed
+    from passculture.services.imports.ical import parse_feed
+
+    now = datetime.now(UTC)
+    body = generate_feed(600, now)
+    assert len(body) > 256 * 1024
+    expected = parse_feed(body, now=now)
+    httpserver.expect_request("/big.ics").respond_with_data(body, content_type="text/calendar")
+    email, siren = f"pro-{uuid.uuid4().hex[:8]}@example.org", random_siren()
+    signup = {"email": email, "password": PASSWORD, "siren": siren, "name": "Grande Salle"}
+    assert local_server.post("/users/signup/pro", json=signup).status_code == 201
+    pro = local_server.sign_in(email, PASSWORD)
+    place = {"name": "Grande Salle", "address": "1 place Bellecour", "postalCode": "69002", "city": "Lyon"}
+    place |= {"latitude": 45.7578, "longitude": 4.832, "bookingEmail": f"resa-{siren}@example.org"}
+    venue = local_server.post(f"/offerers/{siren}/venues", json=place, headers=pro)
+    assert venue.status_code == 201, venue.text
+    venue_id = venue.json()["id"]
+    feed = f"http://127.0.0.1:{httpserver.port}/big.ics"
+    link = local_server.post(f"/venues/{venue_id}/providers", json={"provider": "ics", "url": feed}, headers=pro)
+    assert link.status_code == 201, link.text
+
+    def synced():
+        (item,) = local_server.get(f"/venues/{venue_id}/providers", headers=pro).json()["items"]
+        return item if item["status"] != "syncing" else None
+
+    item = wait_for(synced, timeout=120)
+    assert item and item["status"] == "ok", item
+    assert item["lastReport"]["created"] == len(expected.events) > 100
+    assert item["lastReport"]["occurrences"] == expected.occurrences
+    assert item["lastReport"]["rejected"] == []
