@@ -156,11 +156,26 @@ def test_without_a_second_process_the_feed_is_read_whole(joins, monkeypatch, cap
     def no_fork():
         raise OSError("no more processes")
 
+    pipes: list[tuple[int, int]] = []
+    closed: list[int] = []
+    pipe, close = os.pipe, os.close
+
+    def recorded_pipe():
+        pipes.append(pipe())
+        return pipes[-1]
+
+    def recorded_close(fd):
+        closed.append(fd)
+        close(fd)
+
     monkeypatch.setattr(os, "fork", no_fork)
+    monkeypatch.setattr(os, "pipe", recorded_pipe)
+    monkeypatch.setattr(os, "close", recorded_close)
     with caplog.at_level(logging.WARNING, logger="passculture.services.imports.parallel"):
         whole, halves = both_ways(calendar(*events("a@x", "b@x", "c@x", "d@x")))
     assert halves == whole and len(whole.events) == 4
     assert "fork failed" in caplog.text
+    assert set(pipes[0]) <= set(closed)  # the pipe made for the child is closed again
 
 
 def test_one_process_or_a_small_feed_never_forks(monkeypatch):

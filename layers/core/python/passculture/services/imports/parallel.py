@@ -84,6 +84,8 @@ def parse_feed(
 
 @dataclass(frozen=True)
 class Halves:
+    """One calendar's text cut in two calendars."""
+
     first: str
     second: str
     first_vevents: int  # VEVENTs in the first half, as the splitter counted them
@@ -289,8 +291,14 @@ class _Child:
     def start(cls, work: Callable[[], Any]) -> _Child | None:
         try:
             read_end, write_end = os.pipe()
+        except OSError:
+            logger.warning("agenda feed: no pipe to a second process; read whole", exc_info=True)
+            return None
+        try:
             pid = os.fork()
         except OSError:
+            os.close(read_end)
+            os.close(write_end)
             logger.warning("agenda feed: no second process to parse it (fork failed); read whole", exc_info=True)
             return None
         if pid == 0:  # the child: its result into the pipe, then gone without the parent's exit handlers
