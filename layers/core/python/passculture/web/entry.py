@@ -53,6 +53,7 @@ def first_invocation() -> Iterator[None]:
         if first:
             saved = gc.get_threshold()
             gc.set_threshold(saved[0], saved[1], max(saved[2], FULL_COLLECTION_DEFERRED))
+            _import_http_stack()
     try:
         yield
     finally:
@@ -62,6 +63,18 @@ def first_invocation() -> Iterator[None]:
                 young, middle, full = gc.get_threshold()
                 if full == max(saved[2], FULL_COLLECTION_DEFERRED):  # nobody changed it meanwhile
                     gc.set_threshold(young, middle, saved[2])
+
+
+def _import_http_stack() -> None:
+    """urllib3, botocore's HTTP layer (every function's first request calls AWS), imported near the bottom of
+    the stack.
+
+    Imported where the first request needed it (86 frames deep: dispatch, route, service, model,
+    pynamodb, botocore), its regular expressions took 67-90 ms to compile, against 13-19 ms imported
+    here (36 frames) or at the bare app's import (71): the same 42,450 calls, ``re``'s recursive parser
+    8x slower (the cause is not known; CPython 3.11's frame stack is a suspect). README, "Cold request".
+    """
+    import urllib3  # noqa: F401
 
 
 def event_kind(event: Any) -> str:
