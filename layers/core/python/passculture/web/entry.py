@@ -72,7 +72,9 @@ def _import_http_stack() -> None:
     Imported where the first request needed it (86 frames deep: dispatch, route, service, model,
     pynamodb, botocore), its regular expressions took 67-90 ms to compile, against 13-19 ms imported
     here (36 frames) or at the bare app's import (71): the same 42,450 calls, ``re``'s recursive parser
-    8x slower (the cause is not known; CPython 3.11's frame stack is a suspect). README, "Cold request".
+    8x slower. CPython 3.11 keeps frames in 16 KB chunks and frees a chunk as soon as the call that
+    opened it returns: a loop whose calls sit on a chunk's edge allocates and frees one per call
+    (python/cpython#142183, fixed in 3.13 and later by keeping a spare chunk). README, "Cold request".
     """
     import urllib3  # noqa: F401
 
