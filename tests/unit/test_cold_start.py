@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,14 +21,19 @@ REQUEST_TIME_ONLY = ("pydantic", "argon2", "jwt", "PIL", "icalendar", "requests"
 _PROBE = "import importlib, json, sys\nimportlib.import_module(sys.argv[1])\nprint(json.dumps(sorted(sys.modules)))"
 
 
-def modules_after_importing(module: str) -> list[str]:
-    """``sys.modules`` of a fresh interpreter that imported ``module`` and nothing else."""
+def fresh_interpreter(code: str, *args: str) -> Any:
+    """What ``code`` (run by a fresh interpreter with the project on its path) prints last, read as JSON."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
     done = subprocess.run(
-        [sys.executable, "-c", _PROBE, module], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def modules_after_importing(module: str) -> list[str]:
+    """``sys.modules`` of a fresh interpreter that imported ``module`` and nothing else."""
+    return fresh_interpreter(_PROBE, module)
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
@@ -117,10 +123,7 @@ def test_building_an_email_loads_no_email_policy_or_mime():
         "build_message('no-reply@passculture.local', [('Jeanne \u00e9', 'a@b.org')], 'Sujet \u00e9', 'Corps')\n"
         "print(json.dumps(sorted(sys.modules)))"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
-    done = subprocess.run([sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    assert not [m for m in json.loads(done.stdout) if m.startswith(HEAVY_EMAIL_MODULES)]
+    assert not [m for m in fresh_interpreter(probe) if m.startswith(HEAVY_EMAIL_MODULES)]
 
 
 _QUERY_PROBE = """
@@ -153,12 +156,7 @@ print(json.dumps([answer.status_code, "pydantic" in sys.modules]))
     ],
 )
 def test_a_well_formed_query_is_read_without_pydantic(ref, query):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", _QUERY_PROBE, ref, query], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, False]
+    assert fresh_interpreter(_QUERY_PROBE, ref, query) == [200, False]
 
 
 _COLLECTOR_PROBE = """
@@ -195,12 +193,7 @@ print(json.dumps({"before": before, "seen": seen, "after_first": after_first, "a
 
 def test_the_first_invocation_defers_full_collections_then_freezes_the_loaded_code():
     """A cold container's first request pays no full collection of the code it loads (20 ms of nothing collected)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", _COLLECTOR_PROBE], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = fresh_interpreter(_COLLECTOR_PROBE)
     young, middle, full = out["before"]
     first, second = out["seen"]
     assert first["threshold"][:2] == [young, middle] and first["threshold"][2] >= 1000 * full
@@ -241,12 +234,7 @@ print(json.dumps({"loaded": loaded, "depths": depths}))
 
 def test_the_first_invocation_imports_the_http_stack_from_the_bottom_of_the_stack():
     """urllib3's regular expressions compile 4-8x slower when it is first imported deep inside a request."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", _HTTP_STACK_PROBE], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out = fresh_interpreter(_HTTP_STACK_PROBE)
     assert out["loaded"] == [False, True]  # not at the handler's import; already there when the event is handled
     (depth,) = out["depths"]
     assert depth < 40  # the handler, the first invocation and the import machinery: not a request's whole chain
@@ -285,10 +273,5 @@ print(json.dumps(compiled))
 @pytest.mark.skipif(not hasattr(__import__("dataclasses"), "_create_fn"), reason="dataclasses compiles differently")
 @pytest.mark.parametrize("module", NO_COMPILED_METHODS)
 def test_the_cold_path_classes_compile_no_method_at_import(module):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "layers" / "core" / "python"), str(ROOT)])}
-    done = subprocess.run(
-        [sys.executable, "-c", _COUNT_COMPILED, module], env=env, cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    compiled = json.loads(done.stdout)
+    compiled = fresh_interpreter(_COUNT_COMPILED, module)
     assert compiled == [], f"importing {module} compiled dataclass methods {compiled}: use passculture.records.record"

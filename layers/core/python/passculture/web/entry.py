@@ -41,7 +41,8 @@ _first_pending = True
 
 @contextmanager
 def first_invocation() -> Iterator[None]:
-    """The container's first invocation without a full collection; then the loaded code frozen (once).
+    """The container's first invocation without a full collection, urllib3 imported as it starts
+    (``_import_http_stack``); then the loaded code frozen (once).
 
     Later invocations run with the usual thresholds; one running beside the first (threads: the thresholds
     are the process's) shares its deferral until the first ends. A threshold someone else changed
